@@ -1,0 +1,4 @@
+from k8snetlint.cli import main
+
+if __name__ == "__main__":
+    main()

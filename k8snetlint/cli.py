@@ -1,0 +1,291 @@
+"""The command line: parse options, call the engine, pick a reporter, choose the exit code.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage,
+configuration or internal error. No input ever produces a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from k8snetlint import __version__
+from k8snetlint.config import Config, ConfigError, discover, load_config
+
+app = typer.Typer(
+    name="k8snetlint",
+    help="Lint Kubernetes manifests and analyze who can reach whom.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+class UsageError(Exception):
+    """A problem with how the tool was called (exit code 2)."""
+
+
+def fail(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"k8snetlint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Lint Kubernetes manifests and analyze who can reach whom."""
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write ``text`` to stdout or atomically to ``output`` (never half-written)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"--output: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        with_suppress_unlink(tmp)
+        raise
+
+
+def with_suppress_unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def build_config(
+    paths: list[str],
+    config_file: str | None,
+    *,
+    kubernetes_version: str | None = None,
+    namespace: str | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+) -> Config:
+    """Config from the discovered (or given) file, with command-line options on top."""
+    path = config_file if config_file is not None else discover(paths)
+    if config_file is not None and not Path(config_file).is_file():
+        fail(f"--config: {config_file}: no such file")
+    try:
+        cfg = load_config(path) if path else Config()
+    except ConfigError as exc:
+        raise UsageError(f"invalid configuration:\n{exc}") from exc
+    changes: dict[str, object] = {}
+    if kubernetes_version:
+        changes["kubernetes_version"] = kubernetes_version
+    if namespace:
+        changes["default_namespace"] = namespace
+    if select:
+        changes["select"] = tuple(_split(select))
+    if ignore:
+        changes["ignore"] = tuple((*cfg.ignore, *_split(ignore)))
+    if fail_on:
+        if fail_on not in FAIL_ON:
+            fail(f"--fail-on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
+        changes["fail_on"] = fail_on
+    return replace(cfg, **changes) if changes else cfg  # type: ignore[arg-type]
+
+
+def _split(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return out
+
+
+def _progress_printer() -> object | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def progress(i: int, total: int) -> None:
+        if total >= 200 and (i % 50 == 0 or i == total - 1):
+            sys.stderr.write(f"\rk8snetlint: reading {i + 1}/{total} files")
+            if i == total - 1:
+                sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+    return progress
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files or directories to check; '-' reads stdin.")
+    ],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="text|json (default text).")
+    ] = "text",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 1 when findings reach: error|warning|info|never."),
+    ] = None,
+    kubernetes_version: Annotated[
+        str | None,
+        typer.Option("--kubernetes-version", help="Schemas to validate against (e.g. 1.37)."),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+    ] = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Run only these rules (repeatable).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable).")
+    ] = None,
+) -> None:
+    """Check manifests and report findings at file:line:col."""
+    from k8snetlint.engine import resolve_version, run
+    from k8snetlint.loader import load_paths
+    from k8snetlint.registry import RuleError
+
+    if format not in ("text", "json"):
+        fail(f"--format: {format!r} is not one of text, json")
+    cfg = build_config(
+        paths,
+        config,
+        kubernetes_version=kubernetes_version,
+        namespace=namespace,
+        select=select,
+        ignore=ignore,
+        fail_on=fail_on,
+    )
+    try:
+        version = resolve_version(cfg)
+    except ValueError as exc:
+        fail(f"--kubernetes-version: {exc}")
+    progress = _progress_printer()
+    loaded = load_paths(paths, cfg.exclude, progress)  # type: ignore[arg-type]
+    if loaded.errors:
+        fail("; ".join(loaded.errors))
+    try:
+        report = run(loaded, cfg, version)
+    except RuleError as exc:
+        fail(str(exc))
+    if format == "json":
+        from k8snetlint.reporters import jsonreport
+
+        text = jsonreport.render(report)
+    else:
+        from k8snetlint.reporters import text as text_reporter
+
+        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = text_reporter.render(report, colour=colour)
+    write_output(text, output)
+    raise typer.Exit(1 if report.failed() else 0)
+
+
+@app.command("rules")
+def rules_cmd(
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table|json|markdown.")
+    ] = "table",
+) -> None:
+    """List every rule with its severity, default and summary."""
+    from k8snetlint.reporters.rules import render_rules
+
+    if format not in ("table", "json", "markdown"):
+        fail(f"--format: {format!r} is not one of table, json, markdown")
+    write_output(render_rules(format), None)
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="Rule name.")]) -> None:
+    """Print a rule's documentation."""
+    from k8snetlint.registry import builtin_rules
+
+    for r in builtin_rules():
+        if r.name == rule:
+            head = (
+                f"{r.name} ({r.severity}, {'on' if r.enabled else 'off'} by default, "
+                f"{r.confidence})\n{r.summary}\n\n"
+            )
+            write_output(head + r.doc, None)
+            return
+    fail(f"unknown rule {rule!r} (see `k8snetlint rules`)")
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules (connectivity: graph, reach, diff)."""
+    import importlib
+
+    for mod in ("k8snetlint.netcli",):
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod:
+                continue
+            raise
+        module.register(app)
+
+
+_register_extensions()
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point of the ``k8snetlint`` command."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
+    except UsageError as exc:
+        sys.stderr.write(f"k8snetlint: error: {exc}\n")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("k8snetlint: aborted\n")
+        sys.exit(2)
+    except BrokenPipeError:
+        sys.exit(2)
+    except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(str(exc.format_message()) + "\n")  # type: ignore[attr-defined]
+            sys.exit(2)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            # a usage error of the (vendored or installed) click library
+            message = " ".join(str(exc.format_message()).split())
+            sys.stderr.write(f"k8snetlint: error: {message}\n")
+            sys.exit(2)
+        sys.stderr.write(
+            f"k8snetlint: internal error: {type(exc).__name__}: {exc}\n"
+            "Please report this with the input that caused it.\n"
+        )
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

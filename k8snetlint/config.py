@@ -1,0 +1,153 @@
+"""Run configuration: command-line options merged over `.k8snetlint.yaml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IngressController:
+    """Where the ingress controller runs (semantics point 27).
+
+    ``namespace=None`` and ``labels=None`` mean unknown: the controller is then a pod
+    in an unknown namespace with unknown labels.
+    """
+
+    namespace: str | None = None
+    namespace_labels: dict[str, str] | None = None
+    labels: dict[str, str] | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.namespace is not None or self.labels is not None
+
+
+@dataclass(frozen=True)
+class Assume:
+    """Facts about the cluster that the manifests do not state."""
+
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    ingress_controller: IngressController = field(default_factory=IngressController)
+    pod_cidr: tuple[str, ...] = ()
+    service_cidr: tuple[str, ...] = ()
+    ipblock_matches_pods: bool = False
+    node_port_range: tuple[int, int] = (30000, 32767)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that shapes a run. Immutable once built."""
+
+    kubernetes_version: str | None = None
+    default_namespace: str = "default"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    custom_rules: tuple[dict[str, Any], ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fail_on: str = "error"
+    assume: Assume = field(default_factory=Assume)
+    kustomize: bool = True
+    config_file: str | None = None
+
+
+CONFIG_NAMES = (".k8snetlint.yaml", ".k8snetlint.yml")
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or invalid (exit code 2)."""
+
+
+def discover(paths: list[str]) -> str | None:
+    """The config file found from the first path upwards to the repository root."""
+    from pathlib import Path
+
+    first = next((p for p in paths if p != "-"), ".")
+    start = Path(first).resolve()
+    if not start.is_dir():
+        start = start.parent
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return str(candidate)
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def load_config(path: str) -> Config:
+    """Read and validate a config file; errors name the file, line and column."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from k8snetlint.data import data_dir
+    from k8snetlint.document import locate, plain
+    from k8snetlint.loader import parse_yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from exc
+    docs, issues = parse_yaml(text, path)
+    for issue in issues:
+        raise ConfigError(f"{issue.file}:{issue.line}:{issue.column}: {issue.message}")
+    root = docs[0] if docs else None
+    if root is None:
+        root = {}
+    schema = json.loads((data_dir("schemas") / "config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(plain(root)), key=lambda e: list(e.path))
+    if errors:
+        lines = []
+        for err in errors:
+            line, col, _, _ = locate(root, list(err.path))
+            where = ".".join(str(p) for p in err.path) or "(top level)"
+            lines.append(f"{path}:{max(line, 1)}:{max(col, 1)}: {where}: {err.message}")
+        raise ConfigError("\n".join(lines))
+    data: dict[str, Any] = plain(root)
+    assume = data.get("assume", {})
+    ic = assume.get("ingress-controller", {})
+    npr = assume.get("node-port-range")
+    node_port_range = (30000, 32767)
+    if npr:
+        lo, hi = (int(x) for x in str(npr).split("-", 1))
+        node_port_range = (lo, hi)
+    return Config(
+        kubernetes_version=data.get("kubernetes-version"),
+        default_namespace=assume.get("default-namespace", "default"),
+        select=_as_tuple(data.get("select")),
+        ignore=_as_tuple(data.get("ignore")),
+        severity=dict(data.get("severity", {})),
+        params={k: dict(v) for k, v in data.get("params", {}).items()},
+        custom_rules=tuple(data.get("custom-rules", [])),
+        exclude=_as_tuple(data.get("exclude")),
+        per_path_ignores={k: _as_tuple(v) for k, v in data.get("per-path-ignores", {}).items()},
+        fail_on=data.get("fail-on", "error"),
+        assume=Assume(
+            namespace_labels={k: dict(v) for k, v in assume.get("namespace-labels", {}).items()},
+            ingress_controller=IngressController(
+                namespace=ic.get("namespace"),
+                namespace_labels=ic.get("namespace-labels"),
+                labels=ic.get("labels"),
+            ),
+            pod_cidr=_as_tuple(assume.get("pod-cidr")),
+            service_cidr=_as_tuple(assume.get("service-cidr")),
+            ipblock_matches_pods=bool(assume.get("ipblock-matches-pods", False)),
+            node_port_range=node_port_range,
+        ),
+        config_file=path,
+    )

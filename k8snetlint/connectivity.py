@@ -1,0 +1,194 @@
+"""Result types of the connectivity engine, shared by the engine, rules and renderers.
+
+The engine (:mod:`k8snetlint.graph`) produces a :class:`Connectivity`-shaped result made
+of these values; renderers (``k8snetlint graph``/``reach``/``diff``) and rules only read
+them. Everything here is immutable and ordered deterministically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PROTOCOLS: tuple[str, ...] = ("TCP", "UDP", "SCTP")
+MIN_PORT = 1
+MAX_PORT = 65535
+
+EndpointKind = Literal["workload", "external", "ingress-controller"]
+
+
+@dataclass(frozen=True, order=True)
+class Endpoint:
+    """A source or destination of traffic.
+
+    * ``workload``: ``namespace/name[Kind]`` (``name`` may carry ``/podName`` for pods of
+      one owner whose labels differ, semantics "Units of analysis").
+    * ``external``: an IP range outside the cluster, ``name`` is ``a.b.c.d-e.f.g.h``
+      (``namespace`` and ``kind`` empty).
+    * ``ingress-controller``: the pseudo-pod that forwards Ingress traffic.
+    """
+
+    kind: EndpointKind
+    namespace: str
+    name: str
+    workload_kind: str = ""
+
+    def display(self) -> str:
+        if self.kind == "workload":
+            return f"{self.namespace}/{self.name}[{self.workload_kind}]"
+        if self.kind == "ingress-controller":
+            ns = self.namespace or "*"
+            return f"{ns}/ingress-controller[IngressController]"
+        return self.name
+
+
+@dataclass(frozen=True)
+class ConnSet:
+    """A set of (protocol, port) pairs: per protocol, sorted disjoint inclusive ranges.
+
+    Only TCP, UDP and SCTP are modelled (semantics point 18).
+    """
+
+    ranges: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
+
+    @staticmethod
+    def from_dict(d: dict[str, list[tuple[int, int]]]) -> ConnSet:
+        out: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+        for proto in PROTOCOLS:
+            merged = _merge(d.get(proto, []))
+            if merged:
+                out.append((proto, tuple(merged)))
+        return ConnSet(tuple(out))
+
+    @staticmethod
+    def all() -> ConnSet:
+        return ConnSet(tuple((p, ((MIN_PORT, MAX_PORT),)) for p in PROTOCOLS))
+
+    def to_dict(self) -> dict[str, list[tuple[int, int]]]:
+        return {p: list(r) for p, r in self.ranges}
+
+    def is_empty(self) -> bool:
+        return not self.ranges
+
+    def is_all(self) -> bool:
+        return self == ConnSet.all()
+
+    def contains(self, protocol: str, port: int) -> bool:
+        for p, rs in self.ranges:
+            if p == protocol:
+                return any(lo <= port <= hi for lo, hi in rs)
+        return False
+
+    def union(self, other: ConnSet) -> ConnSet:
+        d = self.to_dict()
+        for p, rs in other.ranges:
+            d.setdefault(p, []).extend(rs)
+        return ConnSet.from_dict(d)
+
+    def intersection(self, other: ConnSet) -> ConnSet:
+        o = other.to_dict()
+        d: dict[str, list[tuple[int, int]]] = {}
+        for p, rs in self.ranges:
+            for lo, hi in rs:
+                for lo2, hi2 in o.get(p, []):
+                    a, b = max(lo, lo2), min(hi, hi2)
+                    if a <= b:
+                        d.setdefault(p, []).append((a, b))
+        return ConnSet.from_dict(d)
+
+    def text(self) -> str:
+        """netpol-analyzer's CONN text: ``All Connections`` or ``TCP 80,TCP 8000-8010``."""
+        if self.is_all():
+            return "All Connections"
+        if self.is_empty():
+            return "No Connections"
+        parts: list[str] = []
+        for p, rs in self.ranges:
+            for lo, hi in rs:
+                parts.append(f"{p} {lo}" if lo == hi else f"{p} {lo}-{hi}")
+        return ",".join(sorted(parts, key=_conn_sort_key))
+
+
+def _conn_sort_key(part: str) -> tuple[str, int]:
+    proto, ports = part.split(" ", 1)
+    return (proto, int(ports.split("-", 1)[0]))
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one direction allowed or denied traffic.
+
+    ``policy`` is ``namespace/name`` of the NetworkPolicy, or empty with
+    ``not_isolated=True`` when no policy selects the pod for that direction.
+    ``rule_index``/``peer_index``/``port_index`` are 0-based, -1 when not applicable.
+    """
+
+    direction: Literal["ingress", "egress"]
+    policy: str = ""
+    rule_index: int = -1
+    peer_index: int = -1
+    port_index: int = -1
+    not_isolated: bool = False
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "may SRC reach DST on PROTOCOL/PORT?" with its explanation."""
+
+    src: Endpoint
+    dst: Endpoint
+    protocol: str
+    port: int | None
+    allowed: bool
+    egress: tuple[Reason, ...]
+    ingress: tuple[Reason, ...]
+    assumed: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An allowed (source, destination) pair with every allowed port."""
+
+    src: Endpoint
+    dst: Endpoint
+    conns: ConnSet
+    assumed: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """How traffic enters: a Service port or an Ingress path leading to workload ports.
+
+    ``kind`` is ``service`` (ClusterIP and every Service), ``nodeport``,
+    ``loadbalancer``, ``externalip``, ``ingress`` or ``hostport``. ``via`` names the
+    Service (``namespace/name:port``) or Ingress (``namespace/name host/path``).
+    ``blocked`` is True when the target pods' ingress policy refuses the traffic the
+    route carries (from the ingress controller, or from external sources).
+    """
+
+    kind: str
+    via: str
+    dst: Endpoint
+    protocol: str
+    port: int
+    target_port: int
+    blocked: bool = False
+    file: str = ""
+    line: int = 0
+    sources: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,166 @@
+"""``lint(paths, config) -> Report``: the pipeline, without any printing.
+
+paths -> loader -> (validate, model, graph: lazily, through the Context) -> checks ->
+suppress -> Report. The engine stamps rule identity and severity on the hits of each
+check, resolves their locations, applies suppressions, sorts and deduplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from k8snetlint import __version__
+from k8snetlint.checks import CHECKS, Hit
+from k8snetlint.config import Config
+from k8snetlint.context import Context
+from k8snetlint.findings import CheckedObject, Finding, Related, Report, RuleInfo
+from k8snetlint.loader import LoadResult, load_paths
+from k8snetlint.registry import active_rules, all_rules
+from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
+
+UNUSED_SUPPRESSION = "unused-suppression"
+
+
+def resolve_version(config: Config) -> str:
+    from k8snetlint.validate import available_versions, default_version
+
+    wanted = config.kubernetes_version
+    if not wanted:
+        return default_version()
+    norm = wanted.lstrip("v")
+    parts = norm.split(".")
+    short = ".".join(parts[:2])
+    if short not in available_versions():
+        raise ValueError(
+            f"unsupported Kubernetes version {wanted!r} "
+            f"(shipped: {', '.join(available_versions())})"
+        )
+    return short
+
+
+def lint(paths: Sequence[str], config: Config) -> Report:
+    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
+    version = resolve_version(config)
+    loaded = load_paths(paths, config.exclude)
+    if loaded.errors:
+        raise ValueError("; ".join(loaded.errors))
+    return run(loaded, config, version)
+
+
+def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
+    """Stamp identity, severity and a resolved location on one hit."""
+    m = hit.manifest
+    if m is not None:
+        span = m.span_at(hit.path, key=hit.key)
+        file, line, col, end_line, end_col = (
+            m.file,
+            span.line,
+            span.column,
+            span.end_line,
+            span.end_column,
+        )
+        obj = m.ref(default_namespace)
+    else:
+        file, line, col = hit.file, hit.line, hit.column
+        end_line, end_col = hit.end_line, hit.end_column
+        obj = None
+    related = []
+    for r in hit.related:
+        rs = r.manifest.span_at(r.path, key=True)
+        related.append(Related(r.manifest.file, max(rs.line, 1), max(rs.column, 1), r.message))
+    return Finding(
+        rule=rule.name,
+        severity=rule.severity,
+        message=hit.message,
+        file=file,
+        line=max(line, 1),
+        column=max(col, 1),
+        end_line=end_line,
+        end_column=end_col,
+        object=obj,
+        related=tuple(related),
+        assumed=hit.assumed or rule.confidence == "assumed",
+    )
+
+
+def run(
+    loaded: LoadResult,
+    config: Config,
+    version: str,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Run every active rule over already loaded input."""
+    rules = active_rules(config)
+    ctx = Context(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    by_name = {r.name: r for r in rules}
+    known = {r.name for r in all_rules(config)}
+    suppressor = Suppressor(
+        config, loaded.comments, ctx.manifests, frozenset(by_name) - {UNUSED_SUPPRESSION}
+    )
+    findings: dict[tuple[object, ...], Finding] = {}
+    suppressed = 0
+    ns = config.default_namespace
+    for rule in rules:
+        if rule.name == UNUSED_SUPPRESSION:
+            continue
+        if progress is not None:
+            progress(rule.name)
+        for hit in CHECKS[rule.check](ctx, rule.params):
+            finding = to_finding(rule, hit, ns)
+            key = (*finding.sort_key(), finding.end_line, finding.end_column)
+            if key in findings:
+                continue
+            if suppressor.suppressed(finding, hit.manifest):
+                suppressed += 1
+                findings[key] = replace(finding, suppressed=True)  # counted once
+                continue
+            findings[key] = finding
+    if UNUSED_SUPPRESSION in by_name:
+        rule = by_name[UNUSED_SUPPRESSION]
+        for site in suppressor.unused():
+            why = "names no known rule" if site.rule not in known and site.rule != "*" else (
+                "matched no finding"
+            )
+            f = Finding(
+                rule=rule.name,
+                severity=rule.severity,
+                message=f"suppression {site.detail!r} ({site.kind}) {why}",
+                file=site.file,
+                line=site.line,
+                column=site.column,
+            )
+            findings[(*f.sort_key(), 0, 0)] = f
+        for manifest, key in suppressor.missing_reason:
+            span = manifest.span_at(("metadata", "annotations", key), key=True)
+            f = Finding(
+                rule=rule.name,
+                severity="warning",
+                message=f"suppression annotation {key!r} gives no reason; say why the "
+                f"{key[len(ANNOTATION_PREFIX) :]} finding is acceptable",
+                file=manifest.file,
+                line=span.line,
+                column=span.column,
+                object=manifest.ref(ns),
+            )
+            findings[(*f.sort_key(), 0, 0)] = f
+    visible = sorted((f for f in findings.values() if not f.suppressed), key=Finding.sort_key)
+    objects = tuple(
+        sorted(
+            (
+                CheckedObject(m.file, m.span_at(()).line, m.ref(ns))
+                for m in ctx.manifests
+            ),
+            key=lambda o: (o.file, o.line, o.ref.kind, o.ref.name),
+        )
+    )
+    return Report(
+        tool_version=__version__,
+        kubernetes_version=version,
+        findings=tuple(visible),
+        files=tuple(sorted(set(loaded.files))),
+        objects=objects,
+        rules=tuple(sorted(rules, key=lambda r: r.name)),
+        suppressed=suppressed,
+        fail_on=config.fail_on,
+    )

@@ -1,0 +1,175 @@
+"""Rules as data: loading ``rules/*.md`` and binding each rule to its check.
+
+A rule file is YAML front matter (validated against ``schemas/rule.schema.json``)
+followed by Markdown with the sections *What it does*, *Why is this bad?*, *Example*
+and *Fix*. The registry holds no rule logic: checks live in :mod:`k8snetlint.checks`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+from k8snetlint.config import Config
+from k8snetlint.data import data_dir
+from k8snetlint.findings import RuleInfo, Severity
+
+SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix")
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+_HEADING = re.compile(r"^## (.+?)\s*$", re.M)
+_YAML_BLOCK = re.compile(r"```ya?ml\n(.*?)```", re.S)
+
+
+class RuleError(Exception):
+    """A rule file or custom rule is malformed."""
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((data_dir("schemas") / "rule.schema.json").read_text()))
+
+
+def validate_front_matter(data: Any, where: str) -> list[str]:
+    """Problems of one front matter (empty when valid)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(rule_schema())
+    out = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        loc = ".".join(str(p) for p in err.path) or "(front matter)"
+        out.append(f"{where}: {loc}: {err.message}")
+    return out
+
+
+def parse_rule(text: str, where: str) -> RuleInfo:
+    """Parse one rule file's text; raise :class:`RuleError` when it is malformed."""
+    from ruamel.yaml import YAML
+
+    m = _FRONT.match(text.replace("\r\n", "\n"))
+    if not m:
+        raise RuleError(f"{where}: no YAML front matter between '---' lines")
+    try:
+        data = YAML(typ="safe", pure=True).load(m.group(1))
+    except Exception as exc:
+        raise RuleError(f"{where}: front matter is not valid YAML: {exc}") from exc
+    problems = validate_front_matter(data, where)
+    if problems:
+        raise RuleError("; ".join(problems))
+    return RuleInfo(
+        name=data["name"],
+        summary=data["summary"],
+        severity=cast(Severity, data["severity"]),
+        enabled=bool(data["enabled"]),
+        check=data["check"],
+        params=dict(data.get("params") or {}),
+        confidence=data["confidence"],
+        since=str(data["since"]),
+        doc=m.group(2).strip() + "\n",
+    )
+
+
+def sections(doc: str) -> dict[str, str]:
+    """The Markdown body split at its ``## `` headings."""
+    out: dict[str, str] = {}
+    matches = list(_HEADING.finditer(doc))
+    for i, h in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
+        out[h.group(1)] = doc[h.end() : end].strip()
+    return out
+
+
+def yaml_block(section: str) -> str | None:
+    """The first fenced YAML block of a section."""
+    m = _YAML_BLOCK.search(section)
+    return m.group(1) if m else None
+
+
+def rules_dir() -> Path:
+    return data_dir("rules")
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> tuple[RuleInfo, ...]:
+    """Every rule shipped in ``rules/``, sorted by name."""
+    out = []
+    for path in sorted(rules_dir().glob("*.md")):
+        if path.name.upper() == "README.MD":
+            continue
+        rule = parse_rule(path.read_text(encoding="utf-8"), path.name)
+        if rule.name != path.stem:
+            raise RuleError(f"{path.name}: name {rule.name!r} differs from the file name")
+        out.append(rule)
+    return tuple(out)
+
+
+def custom_rules(config: Config) -> list[RuleInfo]:
+    out = []
+    for i, data in enumerate(config.custom_rules):
+        where = f"{config.config_file or 'config'}: custom-rules[{i}]"
+        problems = validate_front_matter(
+            {k: v for k, v in data.items() if k not in ("doc",)}, where
+        )
+        if problems:
+            raise RuleError("; ".join(problems))
+        out.append(
+            RuleInfo(
+                name=data["name"],
+                summary=data["summary"],
+                severity=cast(Severity, data["severity"]),
+                enabled=bool(data["enabled"]),
+                check=data["check"],
+                params=dict(data.get("params") or {}),
+                confidence=data["confidence"],
+                since=str(data["since"]),
+                doc=str(data.get("doc", "")),
+                custom=True,
+            )
+        )
+    return out
+
+
+def all_rules(config: Config | None = None) -> list[RuleInfo]:
+    rules = list(builtin_rules())
+    if config is not None:
+        known = {r.name for r in rules}
+        for rule in custom_rules(config):
+            if rule.name in known:
+                raise RuleError(f"custom rule {rule.name!r} has the name of a built-in rule")
+            rules.append(rule)
+    return sorted(rules, key=lambda r: r.name)
+
+
+def active_rules(config: Config, rules: Sequence[RuleInfo] | None = None) -> list[RuleInfo]:
+    """Rules that run under ``config``: selection, severities and params applied.
+
+    ``select`` names rules to run (a disabled rule named there runs too); ``ignore``
+    removes rules. Unknown names are a usage error (:class:`RuleError`).
+    """
+    from k8snetlint.checks import CHECKS, load_all
+
+    load_all()
+    rules = list(rules) if rules is not None else all_rules(config)
+    names = {r.name for r in rules}
+    for name in (*config.select, *config.ignore, *config.severity, *config.params):
+        if name not in names:
+            raise RuleError(f"unknown rule {name!r} (see `k8snetlint rules`)")
+    out = []
+    for rule in rules:
+        if config.select:
+            if rule.name not in config.select:
+                continue
+        elif not rule.enabled:
+            continue
+        if rule.name in config.ignore:
+            continue
+        if rule.check not in CHECKS:
+            raise RuleError(f"rule {rule.name!r} names unknown check {rule.check!r}")
+        sev = config.severity.get(rule.name, rule.severity)
+        params = {**rule.params, **config.params.get(rule.name, {})}
+        out.append(replace(rule, severity=cast(Severity, sev), params=params))
+    return out
