@@ -6,6 +6,7 @@ configuration or internal error. No input ever produces a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -72,15 +73,9 @@ def write_output(text: str, output: str | None) -> None:
             fh.write(text)
         os.replace(tmp, target)
     except BaseException:
-        with_suppress_unlink(tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
-
-
-def with_suppress_unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def build_config(
@@ -214,9 +209,7 @@ def check(
 
 @app.command("rules")
 def rules_cmd(
-    format: Annotated[
-        str, typer.Option("--format", "-f", help="table|json|markdown.")
-    ] = "table",
+    format: Annotated[str, typer.Option("--format", "-f", help="table|json|markdown.")] = "table",
 ) -> None:
     """List every rule with its severity, default and summary."""
     from k8snetlint.reporters.rules import render_rules

@@ -36,7 +36,7 @@ def resolve_version(config: Config) -> str:
             f"unsupported Kubernetes version {wanted!r} "
             f"(shipped: {', '.join(available_versions())})"
         )
-    return short
+    return str(short)
 
 
 def lint(paths: Sequence[str], config: Config) -> Report:
@@ -108,7 +108,7 @@ def run(
             progress(rule.name)
         for hit in CHECKS[rule.check](ctx, rule.params):
             finding = to_finding(rule, hit, ns)
-            key = (*finding.sort_key(), finding.end_line, finding.end_column)
+            key = finding.sort_key() + (finding.end_line, finding.end_column)
             if key in findings:
                 continue
             if suppressor.suppressed(finding, hit.manifest):
@@ -118,9 +118,11 @@ def run(
             findings[key] = finding
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
-        for site in suppressor.unused():
-            why = "names no known rule" if site.rule not in known and site.rule != "*" else (
-                "matched no finding"
+        for site in suppressor.unused(known):
+            why = (
+                "names no known rule"
+                if site.rule not in known and site.rule != "*"
+                else ("matched no finding")
             )
             f = Finding(
                 rule=rule.name,
@@ -130,27 +132,24 @@ def run(
                 line=site.line,
                 column=site.column,
             )
-            findings[(*f.sort_key(), 0, 0)] = f
-        for manifest, key in suppressor.missing_reason:
-            span = manifest.span_at(("metadata", "annotations", key), key=True)
+            findings[f.sort_key() + (0, 0)] = f
+        for manifest, ann in suppressor.missing_reason:
+            span = manifest.span_at(("metadata", "annotations", ann), key=True)
             f = Finding(
                 rule=rule.name,
                 severity="warning",
-                message=f"suppression annotation {key!r} gives no reason; say why the "
-                f"{key[len(ANNOTATION_PREFIX) :]} finding is acceptable",
+                message=f"suppression annotation {ann!r} gives no reason; say why the "
+                f"{ann[len(ANNOTATION_PREFIX) :]} finding is acceptable",
                 file=manifest.file,
                 line=span.line,
                 column=span.column,
                 object=manifest.ref(ns),
             )
-            findings[(*f.sort_key(), 0, 0)] = f
+            findings[f.sort_key() + (0, 0)] = f
     visible = sorted((f for f in findings.values() if not f.suppressed), key=Finding.sort_key)
     objects = tuple(
         sorted(
-            (
-                CheckedObject(m.file, m.span_at(()).line, m.ref(ns))
-                for m in ctx.manifests
-            ),
+            (CheckedObject(m.file, m.span_at(()).line, m.ref(ns)) for m in ctx.manifests),
             key=lambda o: (o.file, o.line, o.ref.kind, o.ref.name),
         )
     )

@@ -92,7 +92,9 @@ _FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]
 _INT_RE = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$")
 
 _BOOL_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
-_BOOL_FALSE = frozenset({"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
+_BOOL_FALSE = frozenset(
+    {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
@@ -371,7 +373,7 @@ def _parse_stream(text: str, name: str) -> _Parsed:
 
 def _syntax_issue(exc: BaseException, name: str, text: str) -> LoadIssue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, col = (_mark(mark) if mark is not None else (1, 1))
+    line, col = _mark(mark) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0] if str(exc) else ""
     context = getattr(exc, "context", None)
     lines = text.splitlines()
@@ -467,9 +469,7 @@ def _sources(text: str) -> dict[int, str]:
     return out
 
 
-def _objects(
-    doc: _Doc, index: int, name: str, sources: dict[int, str], result: LoadResult
-) -> None:
+def _objects(doc: _Doc, index: int, name: str, sources: dict[int, str], result: LoadResult) -> None:
     root = doc.root
     if root is None:
         return
@@ -706,8 +706,7 @@ def _skipped(name: str) -> bool:
 
 def _excluded(display: str, exclude: Sequence[str]) -> bool:
     return any(
-        fnmatch.fnmatch(display, pat) or fnmatch.fnmatch(Path(display).name, pat)
-        for pat in exclude
+        fnmatch.fnmatch(display, pat) or fnmatch.fnmatch(Path(display).name, pat) for pat in exclude
     )
 
 

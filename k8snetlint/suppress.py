@@ -62,13 +62,13 @@ class Suppressor:
                     if not (isinstance(value, str) and value.strip()):
                         self.missing_reason.append((m, key))
         for file, lines in self.comments.items():
-            for line, rules in lines.items():
-                for rule in rules:
+            for line, names in lines.items():
+                for rule in names:
                     self._comment_sites[(file, line, rule)] = _Site(
                         "comment", file, line, 1, rule, f"# k8snetlint: ignore[{rule}]"
                     )
-        for glob, rules in self.config.per_path_ignores.items():
-            for rule in rules:
+        for glob, globbed in self.config.per_path_ignores.items():
+            for rule in globbed:
                 self._config_sites[(glob, rule)] = _Site(
                     "config", self.config.config_file or ".k8snetlint.yaml", 1, 1, rule, glob
                 )
@@ -91,11 +91,15 @@ class Suppressor:
                 hit = True
         return hit
 
-    def unused(self) -> list[_Site]:
-        """Suppressions that matched nothing, for rules that ran in this run."""
+    def unused(self, known: set[str]) -> list[_Site]:
+        """Suppressions that matched nothing, for rules that ran (or that do not exist)."""
         sites = [
             *(s for d in self._annotations.values() for s in d.values()),
             *self._comment_sites.values(),
             *self._config_sites.values(),
         ]
-        return [s for s in sites if not s.used and (s.rule == "*" or s.rule in self.active)]
+        return [
+            s
+            for s in sites
+            if not s.used and (s.rule == "*" or s.rule in self.active or s.rule not in known)
+        ]

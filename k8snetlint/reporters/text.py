@@ -28,7 +28,7 @@ def summary_line(report: Report) -> str:
 def render(report: Report, *, colour: bool = False) -> str:
     lines = []
     for f in report.findings:
-        sev = f.severity
+        sev: str = f.severity
         rule = f.rule
         if colour:
             sev = f"{_COLOURS[f.severity]}{sev}{_RESET}"

@@ -1,0 +1,269 @@
+"""The loader: positions, multi-document files, hostile input, paths."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from k8snetlint.document import YMap, YSeq
+from k8snetlint.loader import (
+    expand_paths,
+    load_bytes,
+    load_paths,
+    load_text,
+    resolve_plain,
+)
+
+LOADER = FIXTURES / "loader"
+
+
+def _issues(result: object) -> list[tuple[str, int, int]]:
+    return [(i.rule, i.line, i.column) for i in result.issues]  # type: ignore[attr-defined]
+
+
+def test_positions_of_keys_values_and_items() -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n    name: http\n"
+    (m,) = load_text(text, "s.yaml").manifests
+    assert m.span_at(("metadata", "name")).line == 4
+    assert m.span_at(("metadata", "name")).column == 9
+    assert m.span_at(("spec", "ports")).line == 6  # container value: the key
+    assert m.span_at(("spec", "ports", 0)).line == 7
+    assert m.span_at(("spec", "ports", 0, "name"), key=True).column == 5
+    assert m.span_at(("spec", "ports", 0, "port")).end_column == 13
+    assert isinstance(m.data["spec"], YMap)
+    assert isinstance(m.data["spec"]["ports"], YSeq)
+
+
+def test_missing_path_points_at_deepest_existing_step() -> None:
+    (m,) = load_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n", "p.yaml").manifests
+    assert m.span_at(("metadata", "labels", "app")).line == 3
+
+
+def test_syntax_error_keeps_the_other_documents() -> None:
+    r = load_paths([str(LOADER / "syntax-error-middle.yaml")])
+    assert [m.name for m in r.manifests] == ["before", "after"]
+    assert [(i.rule, i.line) for i in r.issues] == [("yaml-syntax-error", 14)]
+    assert r.manifests[1].span_at(("metadata", "name")).line == 18
+
+
+def test_tab_indentation_is_named() -> None:
+    r = load_paths([str(LOADER / "tab-indent.yaml")])
+    (issue,) = r.issues
+    assert (issue.rule, issue.line, issue.column) == ("yaml-syntax-error", 6, 1)
+    assert "tab" in issue.message
+
+
+def test_duplicate_key_at_second_occurrence() -> None:
+    r = load_paths([str(LOADER / "duplicate-key.yaml")])
+    assert _issues(r) == [("yaml-duplicate-key", 10, 3)]
+    assert "first at line 6" in r.issues[0].message
+    assert r.manifests[0].data["spec"]["selector"] == {"app": "website"}
+
+
+def test_unrendered_template_reported_and_document_skipped() -> None:
+    r = load_paths([str(LOADER / "helm-template.yaml")])
+    assert _issues(r) == [("unrendered-template", 4, 9)]
+    assert r.manifests == []
+    assert "helm template" in r.issues[0].message
+
+
+def test_template_text_inside_strings_is_content() -> None:
+    r = load_paths([str(LOADER / "template-text-is-content.yaml")])
+    assert r.issues == []
+    assert [m.name for m in r.manifests] == ["alert-templates"]
+
+
+def test_quoted_helm_expression_is_a_template() -> None:
+    r = load_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .Release.Name }}"\n', "t.yaml"
+    )
+    assert _issues(r) == [("unrendered-template", 4, 10)]
+
+
+def test_documents_that_are_not_objects() -> None:
+    r = load_paths([str(LOADER / "not-objects.yaml")])
+    assert _issues(r) == [("not-a-kubernetes-object", 1, 1), ("not-a-kubernetes-object", 4, 1)]
+    assert [m.name for m in r.manifests] == ["real"]
+
+
+def test_list_is_flattened_with_positions() -> None:
+    r = load_paths([str(LOADER / "list.yaml")])
+    assert [(m.kind, m.name, m.item_path) for m in r.manifests] == [
+        ("Service", "first", ("items", 0)),
+        ("ConfigMap", "second", ("items", 1)),
+    ]
+    assert r.manifests[1].span_at(("metadata", "name")).line == 14
+
+
+def test_json_file_with_tabs() -> None:
+    r = load_paths([str(LOADER / "service.json")])
+    assert r.issues == []
+    (m,) = r.manifests
+    assert (m.name, m.namespace) == ("json-svc", "shop")
+    assert m.span_at(("spec", "ports", 0, "targetPort")).line == 5
+
+
+def test_bom_and_crlf() -> None:
+    data = "\ufeffapiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: crlf\r\n".encode()
+    (m,) = load_bytes(data, "c.yaml").manifests
+    assert m.name == "crlf"
+    assert m.span_at(("metadata", "name")).line == 4
+
+
+def test_undecodable_and_binary_content() -> None:
+    bad = load_bytes(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n", "b.yaml")
+    assert _issues(bad) == [("yaml-syntax-error", 4, 9)]
+    assert "UTF-8" in bad.issues[0].message
+    binary = load_bytes(b"\x7fELF\x00\x00\x01", "bin.yaml")
+    assert binary.issues[0].rule == "yaml-syntax-error"
+    assert "binary" in binary.issues[0].message
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n" + "\n".join(lines) + "\n"
+    start = time.process_time()
+    r = load_text(text, "bomb.yaml")
+    assert time.process_time() - start < 10  # generous: expansion would take hours
+    assert [i.rule for i in r.issues] == ["yaml-syntax-error"]
+    assert "alias" in r.issues[0].message
+    assert r.manifests == []
+
+
+def test_deep_nesting_is_refused() -> None:
+    depth = 5000
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: "
+        + "[" * depth
+        + "]" * depth
+        + "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"
+    )
+    r = load_text(text, "deep.yaml")
+    assert [i.rule for i in r.issues] == ["yaml-syntax-error"]
+    assert "nesting" in r.issues[0].message
+    assert [m.name for m in r.manifests] == ["ok"]
+
+
+def test_multi_megabyte_file() -> None:
+    doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: "{v}"\n---\n'
+    text = "".join(doc.format(i=i, v="x" * 200) for i in range(20000))
+    assert len(text) > 4_000_000
+    r = load_text(text, "big.yaml")
+    assert len(r.manifests) == 20000
+    assert r.manifests[-1].span_at(("metadata", "name")).line == 19999 * 7 + 4
+
+
+def test_no_tag_constructs_objects() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tags\ndata:\n  a: !!python/object/apply:os.system ['echo pwned']\n  b: !custom 5\n"
+    (m,) = load_text(text, "t.yaml").manifests
+    assert m.data["data"]["a"] == ["echo pwned"]
+    assert m.data["data"]["b"] == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", True),
+        ("off", False),
+        ("y", True),
+        ("true", True),
+        ("1.10", 1.1),
+        ("0755", 493),
+        ("0x1f", 31),
+        ("1_000", 1000),
+        ("~", None),
+        ("", None),
+        ("1e3", 1000.0),
+        ("12abc", "12abc"),
+        ("2001-12-14", "2001-12-14"),
+        ("web", "web"),
+    ],
+)
+def test_scalars_resolve_like_kubernetes_yaml_1_1(text: str, value: object) -> None:
+    assert resolve_plain(text) == value
+
+
+def test_quoted_scalars_stay_strings() -> None:
+    (m,) = load_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q\ndata:\n  a: \"yes\"\n  b: '1.10'\n",
+        "q.yaml",
+    ).manifests
+    assert m.data["data"] == {"a": "yes", "b": "1.10"}
+
+
+def test_merge_keys() -> None:
+    text = "base: &b {x: 1, z: 2}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  <<: *b\n  z: 3\n"
+    (m,) = load_text(text, "m.yaml").manifests
+    assert m.data["data"] == {"z": 3, "x": 1}
+
+
+def test_helm_source_comments_name_the_template() -> None:
+    text = (
+        "---\n# Source: shop/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
+        "---\n# Source: shop/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n"
+    )
+    svc, cm = load_text(text, "-").manifests
+    assert (svc.file, svc.span_at(("metadata", "name")).line) == ("shop/templates/svc.yaml", 4)
+    assert (cm.file, cm.span_at(("kind",)).line) == ("shop/templates/cm.yaml", 2)
+
+
+def test_ignore_comments_are_collected() -> None:
+    r = load_text(
+        "apiVersion: v1  # k8snetlint: ignore[schema-violation, bare-pod]\nkind: Pod\n", "c.yaml"
+    )
+    assert r.comments["c.yaml"][1] == frozenset({"schema-violation", "bare-pod"})
+
+
+def test_directory_walk_is_sorted_and_skips_non_manifests(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / ".git").mkdir()
+    for p in (
+        "b/z.yaml",
+        "a/y.yml",
+        "a/x.json",
+        ".git/config.yaml",
+        "kustomization.yaml",
+        "values-prod.yaml",
+        "Chart.yaml",
+        "notes.txt",
+    ):
+        (tmp_path / p).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    files, errors = expand_paths([str(tmp_path)])
+    assert errors == []
+    names = [Path(d).relative_to(tmp_path).as_posix() if os.path.isabs(d) else d for d, _ in files]
+    assert [n.split("/")[-2:] for n in names] == [["a", "x.json"], ["a", "y.yml"], ["b", "z.yaml"]]
+
+
+def test_symlink_loop_terminates(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "m.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    )
+    os.symlink(tmp_path, tmp_path / "d" / "loop")
+    files, _ = expand_paths([str(tmp_path)])
+    assert len(files) == 1
+
+
+def test_missing_path_is_an_error() -> None:
+    r = load_paths(["/no/such/path.yaml"])
+    assert r.errors == ["/no/such/path.yaml: no such file or directory"]
+
+
+def test_explicit_file_is_read_even_if_its_name_is_skipped(tmp_path: Path) -> None:
+    p = tmp_path / "values.yaml"
+    p.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    assert len(load_paths([str(p)]).manifests) == 1
+
+
+def test_order_of_paths_does_not_matter() -> None:
+    a = [str(LOADER / "list.yaml"), str(LOADER / "duplicate-key.yaml")]
+    r1, r2 = load_paths(a), load_paths(a[::-1])
+    assert [m.name for m in r1.manifests] == [m.name for m in r2.manifests]
