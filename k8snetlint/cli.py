@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -18,6 +19,8 @@ import typer
 
 from k8snetlint import __version__
 from k8snetlint.config import Config, ConfigError, discover, load_config
+from k8snetlint.findings import Report
+from k8snetlint.reporters import CHECK_FORMATS
 
 app = typer.Typer(
     name="k8snetlint",
@@ -119,7 +122,7 @@ def _split(values: list[str]) -> list[str]:
     return out
 
 
-def _progress_printer() -> object | None:
+def _progress_printer() -> Callable[[int, int], None] | None:
     if not sys.stderr.isatty():
         return None
 
@@ -133,16 +136,74 @@ def _progress_printer() -> object | None:
     return progress
 
 
+def repo_root() -> str:
+    """Root for repository-relative paths: ``GITHUB_WORKSPACE``, else the git work tree."""
+    ws = os.environ.get("GITHUB_WORKSPACE")
+    if ws:
+        return ws
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return str(folder)
+    return str(here)
+
+
+def render_report(report: Report, fmt: str, *, colour: bool = False) -> str:
+    """Render ``report`` in one of :data:`CHECK_FORMATS`."""
+    if fmt == "json":
+        from k8snetlint.reporters import jsonreport
+
+        return jsonreport.render(report)
+    if fmt == "sarif":
+        from k8snetlint.reporters import sarif
+
+        return sarif.render(report, root=repo_root())
+    if fmt == "github":
+        from k8snetlint.reporters import github
+
+        return github.render(report, root=repo_root())
+    if fmt == "junit":
+        from k8snetlint.reporters import junit
+
+        return junit.render(report, root=repo_root())
+    from k8snetlint.reporters import text as text_reporter
+
+    return text_reporter.render(report, colour=colour)
+
+
+def _resolve_format(fmt: str) -> str:
+    if fmt == "auto":
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if fmt not in CHECK_FORMATS:
+        fail(f"--format: {fmt!r} is not one of auto, {', '.join(CHECK_FORMATS)}")
+    return fmt
+
+
 @app.command()
 def check(
     paths: Annotated[
         list[str], typer.Argument(help="Files or directories to check; '-' reads stdin.")
     ],
     format: Annotated[
-        str, typer.Option("--format", "-f", help="text|json (default text).")
-    ] = "text",
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="auto|text|json|sarif|github|junit (auto: github inside GitHub Actions, "
+            "else text).",
+        ),
+    ] = "auto",
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    output_json: Annotated[
+        str | None, typer.Option("--output-json", help="Also write the JSON report to FILE.")
+    ] = None,
+    output_sarif: Annotated[
+        str | None, typer.Option("--output-sarif", help="Also write SARIF 2.1.0 to FILE.")
+    ] = None,
+    output_junit: Annotated[
+        str | None, typer.Option("--output-junit", help="Also write JUnit XML to FILE.")
     ] = None,
     config: Annotated[
         str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
@@ -171,8 +232,7 @@ def check(
     from k8snetlint.loader import load_paths
     from k8snetlint.registry import RuleError
 
-    if format not in ("text", "json"):
-        fail(f"--format: {format!r} is not one of text, json")
+    fmt = _resolve_format(format)
     cfg = build_config(
         paths,
         config,
@@ -186,25 +246,40 @@ def check(
         version = resolve_version(cfg)
     except ValueError as exc:
         fail(f"--kubernetes-version: {exc}")
-    progress = _progress_printer()
-    loaded = load_paths(paths, cfg.exclude, progress)  # type: ignore[arg-type]
+    loaded = load_paths(paths, cfg.exclude, _progress_printer())
     if loaded.errors:
         fail("; ".join(loaded.errors))
     try:
         report = run(loaded, cfg, version)
     except RuleError as exc:
         fail(str(exc))
-    if format == "json":
-        from k8snetlint.reporters import jsonreport
+    colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    write_output(render_report(report, fmt, colour=colour), output)
+    for extra_fmt, path in (
+        ("json", output_json),
+        ("sarif", output_sarif),
+        ("junit", output_junit),
+    ):
+        if path:
+            write_output(render_report(report, extra_fmt), path)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path and fmt == "github":
+        from k8snetlint.reporters import summary
 
-        text = jsonreport.render(report)
-    else:
-        from k8snetlint.reporters import text as text_reporter
-
-        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        text = text_reporter.render(report, colour=colour)
-    write_output(text, output)
+        summary.write_step_summary(
+            report, summary_path, _mermaid_map(loaded, cfg), root=repo_root()
+        )
     raise typer.Exit(1 if report.failed() else 0)
+
+
+def _mermaid_map(loaded: object, cfg: Config) -> str | None:
+    """The connectivity map as Mermaid, when the connectivity renderers are present."""
+    try:
+        from k8snetlint.netcli import mermaid_for  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    result = mermaid_for(loaded, cfg)
+    return result if isinstance(result, str) else None
 
 
 @app.command("rules")

@@ -373,6 +373,10 @@ def _parse_stream(text: str, name: str) -> _Parsed:
 
 def _syntax_issue(exc: BaseException, name: str, text: str) -> LoadIssue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem_text = str(getattr(exc, "problem", "") or "")
+    if "end of stream" in problem_text and getattr(exc, "context_mark", None) is not None:
+        # "unexpected end of stream": the opening quote or bracket is the useful place
+        mark = exc.context_mark  # type: ignore[attr-defined]
     line, col = _mark(mark) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0] if str(exc) else ""
     context = getattr(exc, "context", None)

@@ -23,7 +23,10 @@ def render_rules(fmt: str, rules: tuple[RuleInfo, ...] | None = None) -> str:
     if fmt == "json":
         return json.dumps([_row(r) for r in rules], indent=2) + "\n"
     if fmt == "markdown":
-        lines = ["| rule | severity | default | confidence | summary |", "| --- | --- | --- | --- | --- |"]
+        lines = [
+            "| rule | severity | default | confidence | summary |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for r in rules:
             summary = r.summary.replace("|", "\\|")
             lines.append(

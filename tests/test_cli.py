@@ -1,0 +1,212 @@
+"""The command line: options, formats, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURES, ROOT
+from k8snetlint import __version__
+from k8snetlint.cli import app, main
+
+SEED = FIXTURES / "scenarios" / "seed"
+BAD = FIXTURES / "rules" / "schema-violation" / "fail-service.yaml"
+GOOD = FIXTURES / "rules" / "schema-violation" / "pass-valid.yaml"
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["--version"], capsys)
+    assert (code, out.strip()) == (0, f"k8snetlint {__version__}")
+
+
+def test_clean_input_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "--format", "text", str(GOOD)], capsys)
+    assert code == 0
+    assert out.strip().endswith("(1 object)")
+
+
+def test_findings_exit_1_with_text_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "--format", "text", str(BAD)], capsys)
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("fixtures/rules/schema-violation/fail-service.yaml:")
+    assert " error schema-violation " in first
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("never", 0), ("error", 1), ("info", 1)])
+def test_fail_on(fail_on: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["check", "--fail-on", fail_on, str(BAD)], capsys)[0] == code
+
+
+def test_warning_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / "cr.yaml"
+    p.write_text("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\n")
+    assert run_cli(["check", "--fail-on", "warning", str(p)], capsys)[0] == 0
+    assert run_cli(["check", "--fail-on", "info", str(p)], capsys)[0] == 1
+
+
+def test_json_report_validates_against_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "--format", "json", str(BAD), str(SEED)], capsys)
+    assert code == 1
+    report = json.loads(out)
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["summary"]["error"] >= 4
+    keys = [(f["file"], f["line"], f["column"], f["rule"]) for f in report["findings"]]
+    assert keys == sorted(keys)
+
+
+def test_output_file_is_written_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = run_cli(["check", "-f", "json", "-o", str(target), str(BAD)], capsys)
+    assert (code, out) == (1, "")
+    assert json.loads(target.read_text())["tool"]["name"] == "k8snetlint"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
+
+
+def test_several_formats_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sarif = tmp_path / "out.sarif"
+    junit = tmp_path / "out.xml"
+    code, out, _ = run_cli(
+        ["check", "-f", "text", "--output-sarif", str(sarif), "--output-junit", str(junit), str(BAD)],
+        capsys,
+    )
+    assert code == 1 and "schema-violation" in out
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert junit.read_text().startswith("<?xml")
+
+
+def test_auto_format_is_github_in_actions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
+    code, out, _ = run_cli(["check", str(BAD)], capsys)
+    assert code == 1
+    assert out.startswith("::error file=fixtures/rules/schema-violation/fail-service.yaml,line=")
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    data = BAD.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run_cli(["check", "-f", "text", "-"], capsys)
+    assert code == 1
+    assert out.startswith("-:")
+
+
+def test_namespace_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "-f", "json", "-n", "payments", str(BAD)], capsys)
+    objs = {f["object"]["namespace"] for f in json.loads(out)["findings"]}
+    assert objs == {"payments"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check", "/no/such/dir"], "no such file or directory"),
+        (["check", "--format", "xml", "x"], "--format"),
+        (["check", "--fail-on", "fatal", "x"], "--fail-on"),
+        (["check", "--bogus", "x"], "--bogus"),
+        (["check", "--select", "no-such-rule", str(GOOD)], "unknown rule"),
+        (["check", "--kubernetes-version", "1.2", str(GOOD)], "unsupported Kubernetes version"),
+        (["check", "--config", "/no/such/config.yaml", str(GOOD)], "no such file"),
+        (["explain", "no-such-rule"], "unknown rule"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_invalid_config_names_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / ".k8snetlint.yaml"
+    cfg.write_text("ignore: [unknown-kind]\nfail-on: sometimes\n")
+    code, _, err = run_cli(["check", "--config", str(cfg), str(GOOD)], capsys)
+    assert code == 2
+    assert f"{cfg}:2:10: fail-on:" in err
+
+
+def test_config_is_discovered_upwards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".k8snetlint.yaml").write_text("ignore: [schema-violation]\n")
+    (tmp_path / "k8s").mkdir()
+    shutil.copy(BAD, tmp_path / "k8s" / "svc.yaml")
+    code, out, _ = run_cli(["check", "-f", "json", str(tmp_path / "k8s")], capsys)
+    assert code == 0, out
+
+
+def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_cli(["check", "-f", "json", "--select", "removed-api-version", str(BAD)], capsys)
+    assert json.loads(out)["findings"] == []
+    _, out, _ = run_cli(["check", "-f", "json", "--ignore", "schema-violation", str(BAD)], capsys)
+    assert all(f["rule"] != "schema-violation" for f in json.loads(out)["findings"])
+
+
+def test_output_does_not_depend_on_path_order(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(BAD), str(SEED), str(FIXTURES / "loader")]
+    _, a, _ = run_cli(["check", "-f", "json", *paths], capsys)
+    _, b, _ = run_cli(["check", "-f", "json", *reversed(paths)], capsys)
+    assert a == b
+
+
+def test_rules_command_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["rules", "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0
+    assert {"name", "severity", "enabled", "summary", "confidence"} == set(rows[0])
+
+
+def test_explain_prints_the_doc(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["explain", "schema-violation"], capsys)
+    assert code == 0
+    assert "## Why is this bad?" in out
+
+
+def test_typer_cli_runner() -> None:
+    result = CliRunner().invoke(app, ["check", "--format", "json", str(GOOD)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["objects"] == 1
+
+
+def test_installed_command_runs_as_a_subprocess() -> None:
+    exe = Path(sys.executable).parent / "k8snetlint"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "k8snetlint"]
+    proc = subprocess.run(
+        [*cmd, "check", "--format", "text", str(BAD)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "schema-violation" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.strip() == f"k8snetlint {__version__}"

@@ -1,0 +1,104 @@
+"""Meta-tests that keep rules (data) and checks (code) joined."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+from goldens import check_golden
+from k8snetlint.checks import CHECKS, load_all
+from k8snetlint.registry import (
+    SECTIONS,
+    RuleError,
+    builtin_rules,
+    parse_rule,
+    rules_dir,
+    sections,
+    yaml_block,
+)
+from k8snetlint.reporters.rules import render_rules
+from lintutil import lint_paths, lint_text
+
+RULES = builtin_rules()
+NAMES = [r.name for r in RULES]
+
+
+def test_rule_names_unique_and_equal_to_file_names() -> None:
+    assert len(NAMES) == len(set(NAMES))
+    files = sorted(p.stem for p in rules_dir().glob("*.md"))
+    assert files == sorted(NAMES)
+
+
+def test_every_check_exists_and_is_used() -> None:
+    load_all()
+    used = {r.check for r in RULES}
+    assert used <= set(CHECKS), used - set(CHECKS)
+    assert set(CHECKS) <= used, f"checks backing no rule: {set(CHECKS) - used}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=NAMES)
+def test_rule_has_the_four_sections(rule: object) -> None:
+    secs = sections(rule.doc)  # type: ignore[attr-defined]
+    assert list(secs)[:4] == list(SECTIONS)
+    assert all(secs[s] for s in SECTIONS)
+    assert yaml_block(secs["Example"]) is not None
+    assert yaml_block(secs["Fix"]) is not None
+
+
+@pytest.mark.parametrize("rule", RULES, ids=NAMES)
+def test_example_fires_and_fix_does_not(rule: object) -> None:
+    name = rule.name  # type: ignore[attr-defined]
+    secs = sections(rule.doc)  # type: ignore[attr-defined]
+    example = yaml_block(secs["Example"])
+    fix = yaml_block(secs["Fix"])
+    assert example is not None and fix is not None
+    fired = lint_text(example, f"{name}-example.yaml", select=[name])
+    assert [f.rule for f in fired.findings], f"Example of {name} does not fire it"
+    assert {f.rule for f in fired.findings} == {name}
+    clean = lint_text(fix, f"{name}-fix.yaml", select=[name])
+    assert clean.findings == (), f"Fix of {name} still fires: {clean.findings}"
+
+
+def test_malformed_front_matter_is_rejected() -> None:
+    with pytest.raises(RuleError, match="severity"):
+        parse_rule(
+            "---\nname: x-y\nsummary: a summary here\nseverity: fatal\nenabled: true\n"
+            "check: schema\nconfidence: certain\nsince: 0.1.0\n---\nbody\n",
+            "x-y.md",
+        )
+    with pytest.raises(RuleError, match="front matter"):
+        parse_rule("no front matter", "z.md")
+
+
+@pytest.mark.parametrize("rule", NAMES)
+def test_rule_fixture_folder(rule: str, update_goldens: bool) -> None:
+    folder = FIXTURES / "rules" / rule
+    assert folder.is_dir(), f"fixtures/rules/{rule}/ missing"
+    fails = sorted(folder.glob("fail-*"))
+    passes = sorted(folder.glob("pass-*"))
+    assert fails and passes, "every rule needs fail-* and pass-* fixtures"
+    report = lint_paths([folder], select=[rule])
+    by_file: dict[str, int] = {}
+    for f in report.findings:
+        assert f.rule == rule
+        by_file[Path(f.file).name] = by_file.get(Path(f.file).name, 0) + 1
+    for p in fails:
+        assert by_file.get(p.name), f"{p.name} yields no {rule} finding"
+    for p in passes:
+        assert not by_file.get(p.name), f"{p.name} yields {by_file[p.name]} findings"
+    findings = [
+        {**f.to_json(), "file": Path(f.file).name}
+        for f in report.findings
+    ]
+    check_golden(folder / "expected.json", json.dumps(findings, indent=2) + "\n", update_goldens)
+
+
+def test_readme_rule_table_is_the_rules_command_output() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"<!-- rules:begin -->\n(.*?)<!-- rules:end -->", readme, re.S)
+    assert m, "README lacks the rules table markers"
+    assert m.group(1) == render_rules("markdown")

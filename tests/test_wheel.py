@@ -1,0 +1,58 @@
+"""The wheel ships rules/ and schemas/ and works outside the source tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+
+@pytest.mark.skipif(os.environ.get("K8SNETLINT_SKIP_SLOW") == "1", reason="slow test skipped")
+def test_wheel_installs_and_checks(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    (wheel,) = dist.glob("k8snetlint-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "k8snetlint/_rules/schema-violation.md" in names
+    assert "k8snetlint/_schemas/report.schema.json" in names
+    assert any(n.startswith("k8snetlint/_schemas/kubernetes/v1.") for n in names)
+
+    # A fresh environment; the dependencies come from the test environment so the
+    # test needs no network, the package itself only from the wheel.
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)],
+        check=True,
+        timeout=600,
+    )
+    where = subprocess.run(
+        [str(py), "-c", "import k8snetlint, sys; print(k8snetlint.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout
+    assert str(env_dir) in where, where
+    seed = FIXTURES / "scenarios" / "seed"
+    proc = subprocess.run(
+        [str(env_dir / "bin" / "k8snetlint"), "check", "--format", "json", str(seed)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert '"kubernetesVersion"' in proc.stdout
