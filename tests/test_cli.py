@@ -73,7 +73,9 @@ def test_json_report_validates_against_schema(capsys: pytest.CaptureFixture[str]
     assert keys == sorted(keys)
 
 
-def test_output_file_is_written_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_file_is_written_atomically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "report.json"
     code, out, _ = run_cli(["check", "-f", "json", "-o", str(target), str(BAD)], capsys)
     assert (code, out) == (1, "")
@@ -85,7 +87,16 @@ def test_several_formats_in_one_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     sarif = tmp_path / "out.sarif"
     junit = tmp_path / "out.xml"
     code, out, _ = run_cli(
-        ["check", "-f", "text", "--output-sarif", str(sarif), "--output-junit", str(junit), str(BAD)],
+        [
+            "check",
+            "-f",
+            "text",
+            "--output-sarif",
+            str(sarif),
+            "--output-junit",
+            str(junit),
+            str(BAD),
+        ],
         capsys,
     )
     assert code == 1 and "schema-violation" in out
@@ -161,7 +172,9 @@ def test_config_is_discovered_upwards(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_select_and_ignore(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run_cli(["check", "-f", "json", "--select", "removed-api-version", str(BAD)], capsys)
+    _, out, _ = run_cli(
+        ["check", "-f", "json", "--select", "removed-api-version", str(BAD)], capsys
+    )
     assert json.loads(out)["findings"] == []
     _, out, _ = run_cli(["check", "-f", "json", "--ignore", "schema-violation", str(BAD)], capsys)
     assert all(f["rule"] != "schema-violation" for f in json.loads(out)["findings"])
@@ -207,6 +220,9 @@ def test_installed_command_runs_as_a_subprocess() -> None:
     assert proc.returncode == 1, proc.stderr
     assert "schema-violation" in proc.stdout
     proc = subprocess.run(
-        [sys.executable, "-m", "k8snetlint", "--version"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "k8snetlint", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.stdout.strip() == f"k8snetlint {__version__}"

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lintutil import lint_paths, lint_text
 
 from conftest import FIXTURES, ROOT
 from goldens import check_golden
@@ -21,7 +22,6 @@ from k8snetlint.registry import (
     yaml_block,
 )
 from k8snetlint.reporters.rules import render_rules
-from lintutil import lint_paths, lint_text
 
 RULES = builtin_rules()
 NAMES = [r.name for r in RULES]
@@ -90,15 +90,17 @@ def test_rule_fixture_folder(rule: str, update_goldens: bool) -> None:
         assert by_file.get(p.name), f"{p.name} yields no {rule} finding"
     for p in passes:
         assert not by_file.get(p.name), f"{p.name} yields {by_file[p.name]} findings"
-    findings = [
-        {**f.to_json(), "file": Path(f.file).name}
-        for f in report.findings
-    ]
+    findings = [{**f.to_json(), "file": Path(f.file).name} for f in report.findings]
     check_golden(folder / "expected.json", json.dumps(findings, indent=2) + "\n", update_goldens)
 
 
-def test_readme_rule_table_is_the_rules_command_output() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_readme_rule_table_is_the_rules_command_output(update_goldens: bool) -> None:
+    path = ROOT / "README.md"
+    readme = path.read_text(encoding="utf-8")
     m = re.search(r"<!-- rules:begin -->\n(.*?)<!-- rules:end -->", readme, re.S)
     assert m, "README lacks the rules table markers"
-    assert m.group(1) == render_rules("markdown")
+    table = render_rules("markdown")
+    if update_goldens:
+        path.write_text(readme[: m.start(1)] + table + readme[m.end(1) :], encoding="utf-8")
+        return
+    assert m.group(1) == table

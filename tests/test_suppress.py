@@ -1,0 +1,82 @@
+"""Suppressions: annotations, line comments, per-path ignores, unused ones."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lintutil import lint_text, rules_of
+
+from k8snetlint.config import Config
+
+BAD_PORT = """apiVersion: v1
+kind: Service
+metadata:
+  name: web
+{annotations}spec:
+  selector:
+    app: web
+  ports:
+  - port: 70000{comment}
+"""
+
+
+def _svc(annotations: str = "", comment: str = "") -> str:
+    return BAD_PORT.format(annotations=annotations, comment=comment)
+
+
+def test_annotation_suppresses_rule_on_object() -> None:
+    text = _svc(
+        '  annotations:\n    ignore.k8snetlint.io/schema-violation: "legacy port, fixed in Q3"\n'
+    )
+    report = lint_text(text, select=["schema-violation", "unused-suppression"])
+    assert rules_of(report) == []
+    assert report.suppressed == 1
+
+
+def test_line_comment_suppresses_rule_on_its_line() -> None:
+    report = lint_text(
+        _svc(comment="  # k8snetlint: ignore[schema-violation]"), select=["schema-violation"]
+    )
+    assert rules_of(report) == []
+    assert report.suppressed == 1
+
+
+def test_comment_for_another_rule_does_not_suppress() -> None:
+    report = lint_text(
+        _svc(comment="  # k8snetlint: ignore[unknown-kind]"),
+        select=["schema-violation", "unknown-kind", "unused-suppression"],
+    )
+    assert sorted(rules_of(report)) == ["schema-violation", "unused-suppression"]
+
+
+def test_per_path_ignores() -> None:
+    cfg = Config(per_path_ignores={"legacy/*": ("schema-violation",)})
+    assert (
+        rules_of(lint_text(_svc(), "legacy/svc.yaml", config=cfg, select=["schema-violation"]))
+        == []
+    )
+    assert rules_of(
+        lint_text(_svc(), "current/svc.yaml", config=cfg, select=["schema-violation"])
+    ) == ["schema-violation"]
+
+
+def test_unused_annotation_and_missing_reason() -> None:
+    text = _svc('  annotations:\n    ignore.k8snetlint.io/unknown-kind: ""\n')
+    report = lint_text(text, select=["schema-violation", "unknown-kind", "unused-suppression"])
+    unused = [f for f in report.findings if f.rule == "unused-suppression"]
+    assert len(unused) == 2
+    assert {f.severity for f in unused} == {"info", "warning"}
+    assert all(f.line == 6 for f in unused)
+
+
+def test_annotation_naming_unknown_rule_is_reported() -> None:
+    text = _svc('  annotations:\n    ignore.k8snetlint.io/no-such-rule: "typo"\n')
+    report = lint_text(text, select=["unused-suppression"])
+    (f,) = report.findings
+    assert "names no known rule" in f.message
+
+
+def test_suppression_of_rule_not_run_is_not_reported() -> None:
+    cfg = replace(Config(), select=("unused-suppression",))
+    text = _svc('  annotations:\n    ignore.k8snetlint.io/schema-violation: "ok"\n')
+    assert rules_of(lint_text(text, config=cfg)) == []
