@@ -127,6 +127,7 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[st
 
 def test_namespace_option(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(["check", "-f", "json", "-n", "payments", str(BAD)], capsys)
+    assert code == 1
     objs = {f["object"]["namespace"] for f in json.loads(out)["findings"]}
     assert objs == {"payments"}
 
