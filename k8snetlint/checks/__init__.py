@@ -63,12 +63,11 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
     return deco
 
 
-CHECK_MODULES = ("input",)
-
-
 def load_all() -> None:
-    """Import every check module so that its checks register themselves."""
+    """Import every module of this package so that its checks register themselves."""
     import importlib
+    import pkgutil
 
-    for mod in CHECK_MODULES:
-        importlib.import_module(f"k8snetlint.checks.{mod}")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
