@@ -1,0 +1,75 @@
+"""`.k8snetlint.yaml`: discovery, validation with line numbers, values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from k8snetlint.config import ConfigError, discover, load_config
+
+
+def test_full_config_is_read(tmp_path: Path) -> None:
+    p = tmp_path / ".k8snetlint.yaml"
+    p.write_text(
+        "select: [schema-violation]\n"
+        "ignore: [unknown-kind]\n"
+        "severity: {schema-violation: warning}\n"
+        "params: {schema-violation: {x: 1}}\n"
+        "exclude: ['gen/*']\n"
+        "per-path-ignores: {'legacy/*': [schema-violation]}\n"
+        "fail-on: warning\n"
+        "kubernetes-version: '1.36'\n"
+        "assume:\n"
+        "  default-namespace: apps\n"
+        "  namespace-labels: {ingress-nginx: {team: platform}}\n"
+        "  ingress-controller: {namespace: ingress-nginx, labels: {app: nginx}}\n"
+        "  pod-cidr: 10.244.0.0/16\n"
+        "  ipblock-matches-pods: true\n"
+        "  node-port-range: 30000-31000\n"
+    )
+    cfg = load_config(str(p))
+    assert cfg.select == ("schema-violation",)
+    assert cfg.severity == {"schema-violation": "warning"}
+    assert cfg.per_path_ignores == {"legacy/*": ("schema-violation",)}
+    assert cfg.fail_on == "warning"
+    assert cfg.kubernetes_version == "1.36"
+    assert cfg.default_namespace == "apps"
+    assert cfg.assume.namespace_labels == {"ingress-nginx": {"team": "platform"}}
+    assert cfg.assume.ingress_controller.namespace == "ingress-nginx"
+    assert cfg.assume.ingress_controller.labels == {"app": "nginx"}
+    assert cfg.assume.pod_cidr == ("10.244.0.0/16",)
+    assert cfg.assume.ipblock_matches_pods is True
+    assert cfg.assume.node_port_range == (30000, 31000)
+
+
+def test_errors_name_line_and_column(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("select: [a]\nassume:\n  pod-cidr: 10.0.0.0/8\n  colour: blue\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(str(p))
+    assert f"{p}:2:1: assume:" in str(exc.value)
+    assert "colour" in str(exc.value)
+
+
+def test_yaml_errors_are_config_errors(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("select: [a\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml:2:1:"):
+        load_config(str(p))
+
+
+def test_empty_config_is_default(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("# nothing\n")
+    assert load_config(str(p)).fail_on == "error"
+
+
+def test_discovery_stops_at_repository_root(tmp_path: Path) -> None:
+    (tmp_path / ".k8snetlint.yaml").write_text("{}\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "k8s" / "apps").mkdir(parents=True)
+    assert discover([str(repo / "k8s" / "apps")]) is None
+    (repo / ".k8snetlint.yml").write_text("{}\n")
+    assert discover([str(repo / "k8s" / "apps")]) == str(repo / ".k8snetlint.yml")
