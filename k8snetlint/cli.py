@@ -275,7 +275,7 @@ def check(
 def _mermaid_map(loaded: object, cfg: Config) -> str | None:
     """The connectivity map as Mermaid, when the connectivity renderers are present."""
     try:
-        from k8snetlint.netcli import mermaid_for  # type: ignore[attr-defined]
+        from k8snetlint.netcli import mermaid_for
     except ImportError:
         return None
     result = mermaid_for(loaded, cfg)

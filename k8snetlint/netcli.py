@@ -1,0 +1,583 @@
+"""Connectivity commands: ``graph``, ``reach`` and ``diff`` (registered by :mod:`k8snetlint.cli`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from k8snetlint.cli import build_config, fail, write_output
+from k8snetlint.config import Config
+from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.reporters import graphfmt
+
+if TYPE_CHECKING:
+    from k8snetlint.graph import Connectivity
+    from k8snetlint.loader import LoadResult
+    from k8snetlint.model import Inventory, Service, Workload
+
+INTERNET_ADDRESS = "8.8.8.8"
+MERMAID_MAX_ENDPOINTS = 200
+
+
+# -- shared ---------------------------------------------------------------------------
+
+
+def _check_paths(paths: Sequence[str]) -> None:
+    for p in paths:
+        if p != "-" and not os.path.exists(p):
+            fail(f"{p}: no such file or directory")
+
+
+def load(paths: Sequence[str], cfg: Config) -> LoadResult:
+    from k8snetlint.loader import load_paths
+
+    _check_paths(paths)
+    loaded = load_paths(list(paths), cfg.exclude)
+    if loaded.errors:
+        fail("; ".join(loaded.errors))
+    return loaded
+
+
+def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:
+    from k8snetlint.graph import analyze
+    from k8snetlint.model import build_inventory
+
+    return analyze(build_inventory(loaded.manifests, cfg), cfg)
+
+
+def _workload_candidates(inv: Inventory, text: str) -> list[str]:
+    base = text.split("[", 1)[0]
+    name = base.rsplit("/", 1)[-1]
+    out = sorted({w.display() for w in inv.workloads if w.name == name})
+    if not out:
+        out = sorted(w.display() for w in inv.workloads if name in w.name)
+    return out
+
+
+def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
+    inv = conn.inventory
+    found = inv.find_workloads(text)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        names = ", ".join(sorted(w.display() for w in found))
+        fail(f"{option}: {text!r} is ambiguous: {names}")
+    cands = _workload_candidates(inv, text)
+    hint = f" (did you mean: {', '.join(cands[:10])})" if cands else ""
+    fail(f"{option}: no workload {text!r}{hint}")
+
+
+# -- graph ----------------------------------------------------------------------------
+
+
+def render_graph(conn: Connectivity, fmt: str, focus: Endpoint | None = None) -> str:
+    if fmt == "graphml":
+        return graphfmt.render_graphml(conn, focus)
+    data = graphfmt.graph_data(conn, focus)
+    if fmt == "json":
+        return graphfmt.render_json(data)
+    if fmt == "csv":
+        return graphfmt.render_csv(data)
+    if fmt == "dot":
+        return graphfmt.render_dot(data)
+    if fmt == "mermaid":
+        return graphfmt.render_mermaid(data)
+    if fmt == "html":
+        return graphfmt.render_html(data, graphfmt.pair_reasons(conn))
+    return graphfmt.render_txt(data)
+
+
+def graph_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="txt|json|csv|dot|mermaid|graphml|html."),
+    ] = "txt",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the map to FILE.")
+    ] = None,
+    focus: Annotated[
+        str | None,
+        typer.Option("--focus", help="Only pairs where this workload (ns/name) is src or dst."),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
+    ] = None,
+) -> None:
+    """The connectivity map: every allowed (source, destination) pair and its ports."""
+    if format not in graphfmt.GRAPH_FORMATS:
+        fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
+    _check_paths(paths)
+    cfg = build_config(paths, config, namespace=namespace)
+    conn = analyze_loaded(load(paths, cfg), cfg)
+    focus_ep = None
+    if focus is not None:
+        focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
+    write_output(render_graph(conn, format, focus_ep), output)
+
+
+# -- reach ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved --from/--to: the endpoints it stands for, and how it was resolved."""
+
+    endpoints: tuple[Endpoint, ...]
+    notes: tuple[str, ...] = ()
+    service: Service | None = None
+    service_port: str | None = None  # number or name after svc:ns/name:
+
+
+def parse_port(text: str) -> tuple[str, str]:
+    """``5432/TCP`` -> ("5432", "TCP"); the port may be a name."""
+    port, _, proto = text.partition("/")
+    proto = (proto or "TCP").upper()
+    if not port or proto not in PROTOCOLS:
+        fail(f"--port: {text!r} is not PORT[/TCP|UDP|SCTP]")
+    if port.isdigit() and not 1 <= int(port) <= 65535:
+        fail(f"--port: {port} is out of range 1-65535")
+    return port, proto
+
+
+def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
+    inv = conn.inventory
+    low = text.strip().lower()
+    if low == "internet":
+        ep = conn.external_endpoints_for(INTERNET_ADDRESS)
+        return Target((ep,), (f"{option} internet: using the public address {INTERNET_ADDRESS}",))
+    if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
+        return Target((conn.ingress_controller,))
+    try:
+        ipaddress.ip_address(text.strip())
+    except ValueError:
+        pass
+    else:
+        ep = conn.external_endpoints_for(text)
+        return Target((ep,), (f"{option} {text}: in the external range {ep.name}",))
+    if low.startswith("svc:"):
+        rest = text[4:]
+        if "/" in rest:
+            ns, name = rest.split("/", 1)
+        else:
+            ns, name = inv.default_namespace, rest
+        port: str | None = None
+        if ":" in name:
+            name, port = name.split(":", 1)
+        svc = inv.service(ns, name)
+        if svc is None:
+            cands = sorted(
+                f"svc:{s.namespace}/{s.name}" for s in inv.services if s.name == name
+            ) or sorted(f"svc:{s.namespace}/{s.name}" for s in inv.services)
+            hint = f" (candidates: {', '.join(cands[:10])})" if cands else ""
+            fail(f"{option}: no Service {ns}/{name}{hint}")
+        if port is not None and svc.port(int(port) if port.isdigit() else port) is None:
+            ports = ", ".join(f"{p.port}" + (f" ({p.name})" if p.name else "") for p in svc.ports)
+            fail(f"{option}: Service {ns}/{name} has no port {port!r} (ports: {ports or 'none'})")
+        if not svc.target_workloads:
+            fail(f"{option}: Service {ns}/{name} selects no workload in the input")
+        eps = tuple(sorted(conn.endpoint_for(w) for w in svc.target_workloads))
+        return Target(eps, (), svc, port)
+    return Target((conn.endpoint_for(resolve_workload(conn, text, option)),))
+
+
+def _reason_line(r: Reason) -> str:
+    if r.not_isolated:
+        return f"not isolated: {r.text}"
+    idx = [
+        f"{label} {value}"
+        for label, value in (("rule", r.rule_index), ("peer", r.peer_index), ("port", r.port_index))
+        if value >= 0
+    ]
+    if r.file:
+        idx.append(f"{r.file}:{r.line}")
+    return f"{r.text} ({', '.join(idx)})" if idx else r.text
+
+
+def _reason_json(r: Reason) -> dict[str, Any]:
+    return {
+        "direction": r.direction,
+        "policy": r.policy,
+        "ruleIndex": r.rule_index,
+        "peerIndex": r.peer_index,
+        "portIndex": r.port_index,
+        "notIsolated": r.not_isolated,
+        "file": r.file,
+        "line": r.line,
+        "column": r.column,
+        "text": r.text,
+    }
+
+
+@dataclass(frozen=True)
+class Check:
+    """One evaluated (src, dst) pair of a reach query."""
+
+    src: Endpoint
+    dst: Endpoint
+    protocol: str
+    port: int | None
+    conns: ConnSet
+    verdicts: tuple[Verdict, ...]
+    via: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        if self.port is None:
+            return not self.conns.is_empty()
+        return all(v.allowed for v in self.verdicts)
+
+
+def _dst_port(
+    conn: Connectivity,
+    dst: Endpoint,
+    target: Target,
+    port: str | None,
+    proto: str,
+) -> tuple[int | None, str, str]:
+    """The numeric destination port, its protocol and a note on how it was found."""
+    svc = target.service
+    wanted = target.service_port or port
+    if svc is not None and wanted is not None:
+        w = conn.workload_for(dst)
+        sp = svc.port(int(wanted) if wanted.isdigit() else wanted)
+        if sp is not None and w is not None:
+            tp = svc.target_port(sp, w)
+            if tp is None:
+                fail(
+                    f"Service {svc.namespace}/{svc.name} port {wanted}: {dst.display()} has no such target port"
+                )
+            return (
+                tp,
+                sp.protocol,
+                f"via Service {svc.namespace}/{svc.name} port {sp.port} -> targetPort {tp}",
+            )
+        if target.service_port is not None:
+            fail(f"Service {svc.namespace}/{svc.name} has no port {wanted!r}")
+    if port is None:
+        return None, proto, ""
+    if port.isdigit():
+        return int(port), proto, ""
+    w = conn.workload_for(dst)
+    cp = w.port_named(port, proto) if w is not None else None
+    if cp is None:
+        fail(f"--port: {dst.display()} has no container port named {port!r} ({proto})")
+    return cp.number, proto, f"named port {port} = {cp.number}"
+
+
+def run_reach(
+    conn: Connectivity, src_t: Target, dst_t: Target, port: str | None, proto: str
+) -> list[Check]:
+    checks: list[Check] = []
+    for src in src_t.endpoints:
+        for dst in dst_t.endpoints:
+            if src == dst:
+                continue
+            num, p, via = _dst_port(conn, dst, dst_t, port, proto)
+            cs = conn.allowed(src, dst)
+            if num is None:
+                protos = [pr for pr, _ in cs.ranges] or [p]
+                verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
+            else:
+                verdicts = (conn.verdict(src, dst, p, num),)
+            checks.append(Check(src, dst, p, num, cs, verdicts, via))
+    return checks
+
+
+def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
+    out: list[str] = []
+    for c in checks:
+        verdict = "ALLOWED" if c.allowed else "DENIED"
+        what = f"{c.protocol} {c.port}" if c.port is not None else c.conns.text()
+        out.append(
+            f"{verdict}: {graphfmt.endpoint_name(c.src)} => {graphfmt.endpoint_name(c.dst)} : {what}"
+        )
+        if c.via:
+            out.append(f"  {c.via}")
+        for direction in ("egress", "ingress"):
+            side = "from " + c.src.display() if direction == "egress" else "to " + c.dst.display()
+            out.append(f"  {direction} ({side}):")
+            seen: set[str] = set()
+            for v in c.verdicts:
+                for r in v.egress if direction == "egress" else v.ingress:
+                    line = _reason_line(r)
+                    if line not in seen:
+                        seen.add(line)
+                        out.append(f"    - {line}")
+            if not seen:
+                out.append("    - (not evaluated)")
+        vnotes = sorted({n for v in c.verdicts for n in v.notes})
+        if any(v.assumed for v in c.verdicts):
+            out.append("  assumed: the verdict depends on assumptions (see notes)")
+        for n in vnotes:
+            out.append(f"  note: {n}")
+    for n in notes:
+        out.append(f"note: {n}")
+    return "\n".join(out) + "\n"
+
+
+def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
+    doc = {
+        "allowed": bool(checks) and all(c.allowed for c in checks),
+        "checks": [
+            {
+                "src": graphfmt.endpoint_json(c.src),
+                "dst": graphfmt.endpoint_json(c.dst),
+                "allowed": c.allowed,
+                "protocol": c.protocol,
+                "port": c.port,
+                "conn": c.conns.text(),
+                "via": c.via,
+                "assumed": any(v.assumed for v in c.verdicts),
+                "egress": [_reason_json(r) for v in c.verdicts for r in v.egress],
+                "ingress": [_reason_json(r) for v in c.verdicts for r in v.ingress],
+                "notes": sorted({n for v in c.verdicts for n in v.notes}),
+            }
+            for c in checks
+        ],
+        "notes": list(notes),
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def reach_cmd(
+    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    src: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="ns/name, ns/name[Kind], svc:ns/name[:port], an IP address or 'internet'.",
+        ),
+    ],
+    dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
+    port: Annotated[
+        str | None, typer.Option("--port", "-p", help="PORT[/PROTOCOL], e.g. 5432/TCP.")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text|json.")] = "text",
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
+    ] = None,
+) -> None:
+    """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
+    if format not in ("text", "json"):
+        fail(f"--format: {format!r} is not one of text, json")
+    port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
+    _check_paths(paths)
+    cfg = build_config(paths, config, namespace=namespace)
+    conn = analyze_loaded(load(paths, cfg), cfg)
+    src_t = resolve_target(conn, src, "--from")
+    dst_t = resolve_target(conn, dst, "--to")
+    checks = run_reach(conn, src_t, dst_t, port_txt, proto)
+    if not checks:
+        fail("--from and --to are the same workload (a workload is never paired with itself)")
+    notes = [*src_t.notes, *dst_t.notes]
+    if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
+        notes.append("several workloads: ALLOWED only when every pair is allowed")
+    text = (
+        render_reach_json(checks, notes) if format == "json" else render_reach_text(checks, notes)
+    )
+    write_output(text, None)
+    raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
+
+
+# -- diff -----------------------------------------------------------------------------
+
+
+def _git(args: Sequence[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+
+
+@contextmanager
+def materialize(spec: str) -> Iterator[str]:
+    """A path to read for ``spec``: the path itself, or ``REV:path`` extracted from git.
+
+    ``REV:path`` follows git: ``path`` is relative to the top of the work tree unless
+    it starts with ``./`` or ``../`` (then relative to the current folder). The work tree
+    is never modified: the files are extracted with ``git archive`` into a temporary
+    folder.
+    """
+    if os.path.exists(spec) or ":" not in spec:
+        _check_paths([spec])
+        yield spec
+        return
+    rev, _, path = spec.partition(":")
+    cwd = os.getcwd()
+    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    if top.returncode != 0:
+        fail(f"{spec}: no such path, and not inside a git work tree for REV:path")
+    root = top.stdout.decode().strip()
+    if path.startswith(("./", "../")) or path in (".", ".."):
+        path = os.path.relpath(os.path.normpath(os.path.join(cwd, path)), root)
+    path = path.strip("/") or "."
+    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root).returncode != 0:
+        fail(f"{spec}: unknown git revision {rev!r}")
+    args = ["archive", "--format=tar", rev]
+    if path != ".":
+        args += ["--", path]
+    res = _git(args, root)
+    if res.returncode != 0:
+        msg = " ".join(res.stderr.decode(errors="replace").split())
+        fail(f"{spec}: {msg or 'git archive failed'}")
+    with tempfile.TemporaryDirectory(prefix="k8snetlint-diff-") as tmp:
+        import io
+
+        with tarfile.open(fileobj=io.BytesIO(res.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield os.path.join(tmp, path) if path != "." else tmp
+
+
+@dataclass(frozen=True)
+class Side:
+    connections: dict[tuple[str, str], str]
+    findings: dict[tuple[str, str, str], str]
+
+
+def _side(path: str, cfg: Config) -> Side:
+    from k8snetlint.engine import resolve_version, run
+
+    loaded = load([path], cfg)
+    conn = analyze_loaded(loaded, cfg)
+    conns = {
+        (graphfmt.endpoint_name(c.src), graphfmt.endpoint_name(c.dst)): c.conns.text()
+        for c in conn.connections
+    }
+    try:
+        version = resolve_version(cfg)
+    except ValueError as exc:
+        fail(f"--kubernetes-version: {exc}")
+    report = run(loaded, cfg, version)
+    findings: dict[tuple[str, str, str], str] = {}
+    for f in report.findings:
+        if f.suppressed:
+            continue
+        obj = f.object.display() if f.object is not None else ""
+        findings[(f.rule, obj, f.message)] = f.severity
+    return Side(conns, findings)
+
+
+def diff_sides(old: Side, new: Side) -> dict[str, Any]:
+    added = sorted(k for k in new.connections if k not in old.connections)
+    removed = sorted(k for k in old.connections if k not in new.connections)
+    changed = sorted(
+        k
+        for k in new.connections
+        if k in old.connections and old.connections[k] != new.connections[k]
+    )
+    new_f = sorted(k for k in new.findings if k not in old.findings)
+    fixed = sorted(k for k in old.findings if k not in new.findings)
+
+    def cj(k: tuple[str, str], conns: str) -> dict[str, str]:
+        return {"src": k[0], "dst": k[1], "conn": conns}
+
+    def fj(k: tuple[str, str, str], sev: str) -> dict[str, str]:
+        return {"rule": k[0], "object": k[1], "message": k[2], "severity": sev}
+
+    return {
+        "connections": {
+            "added": [cj(k, new.connections[k]) for k in added],
+            "removed": [cj(k, old.connections[k]) for k in removed],
+            "changed": [
+                {
+                    "src": k[0],
+                    "dst": k[1],
+                    "before": old.connections[k],
+                    "after": new.connections[k],
+                }
+                for k in changed
+            ],
+        },
+        "findings": {
+            "new": [fj(k, new.findings[k]) for k in new_f],
+            "fixed": [fj(k, old.findings[k]) for k in fixed],
+        },
+    }
+
+
+def render_diff_text(d: dict[str, Any]) -> str:
+    c, f = d["connections"], d["findings"]
+    out = [f"connections added ({len(c['added'])}):"]
+    out += [f"+ {x['src']} => {x['dst']} : {x['conn']}" for x in c["added"]]
+    out.append(f"connections removed ({len(c['removed'])}):")
+    out += [f"- {x['src']} => {x['dst']} : {x['conn']}" for x in c["removed"]]
+    out.append(f"connections changed ({len(c['changed'])}):")
+    out += [f"~ {x['src']} => {x['dst']} : {x['before']} -> {x['after']}" for x in c["changed"]]
+    out.append(f"findings new ({len(f['new'])}):")
+    out += [f"+ {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["new"]]
+    out.append(f"findings fixed ({len(f['fixed'])}):")
+    out += [f"- {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["fixed"]]
+    return "\n".join(out) + "\n"
+
+
+def diff_cmd(
+    old: Annotated[str, typer.Argument(help="Before: a path, or REV:path in a git work tree.")],
+    new: Annotated[str, typer.Argument(help="After: a path, or REV:path in a git work tree.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="txt|json.")] = "txt",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the diff to FILE.")
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+    ] = None,
+    config: Annotated[
+        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
+    ] = None,
+) -> None:
+    """What a change opens or closes: connections added, removed, changed; findings."""
+    if format not in ("txt", "json"):
+        fail(f"--format: {format!r} is not one of txt, json")
+    with materialize(old) as old_path, materialize(new) as new_path:
+        cfg = build_config([new_path], config, namespace=namespace)
+        d = diff_sides(_side(old_path, cfg), _side(new_path, cfg))
+    d = {"old": old, "new": new, **d}
+    text = json.dumps(d, indent=2) + "\n" if format == "json" else render_diff_text(d)
+    write_output(text, output)
+
+
+# -- registration and step summary ----------------------------------------------------
+
+
+def register(app: typer.Typer) -> None:
+    app.command("graph")(graph_cmd)
+    app.command("reach")(reach_cmd)
+    app.command("diff")(diff_cmd)
+
+
+def mermaid_for(loaded: object, cfg: Config) -> str | None:
+    """The Mermaid map for the GitHub step summary; None for large or failing inputs.
+
+    ``loaded`` is a :class:`~k8snetlint.loader.LoadResult` (typed ``object`` to match
+    the caller in :mod:`k8snetlint.cli`).
+    """
+    from k8snetlint.loader import LoadResult
+
+    if not isinstance(loaded, LoadResult):
+        return None
+    try:
+        conn = analyze_loaded(loaded, cfg)
+        if len(conn.endpoints) > MERMAID_MAX_ENDPOINTS or not conn.connections:
+            return None
+        return graphfmt.render_mermaid(graphfmt.graph_data(conn))
+    except Exception:  # the summary must never break `check`
+        return None
+
+
+__all__ = ["mermaid_for", "register"]

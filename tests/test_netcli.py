@@ -1,0 +1,359 @@
+"""The connectivity commands (graph, reach, diff) end to end through ``cli.main``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from k8snetlint.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOP = ROOT / "fixtures" / "connectivity-cli" / "shop"
+SHOP_OPEN = ROOT / "fixtures" / "connectivity-cli" / "shop-open"
+
+EXPECTED_TXT = """\
+0.0.0.0-255.255.255.255 => shop/backend[Deployment] : All Connections
+0.0.0.0-255.255.255.255 => shop/frontend[Deployment] : All Connections
+::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => shop/backend[Deployment] : All Connections
+::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => shop/frontend[Deployment] : All Connections
+shop/backend[Deployment] => 0.0.0.0-255.255.255.255 : All Connections
+shop/backend[Deployment] => ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff : All Connections
+shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432
+shop/backend[Deployment] => shop/frontend[Deployment] : All Connections
+shop/db[StatefulSet] => 0.0.0.0-255.255.255.255 : All Connections
+shop/db[StatefulSet] => ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff : All Connections
+shop/db[StatefulSet] => shop/backend[Deployment] : All Connections
+shop/db[StatefulSet] => shop/frontend[Deployment] : All Connections
+shop/frontend[Deployment] => 0.0.0.0-255.255.255.255 : All Connections
+shop/frontend[Deployment] => ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff : All Connections
+shop/frontend[Deployment] => shop/backend[Deployment] : All Connections
+{ingress-controller} => shop/frontend[Deployment] : TCP 8080
+"""
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.glob("*.yaml"))
+
+
+# -- graph ----------------------------------------------------------------------------
+
+
+def test_graph_txt_exact(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(["graph", "fixtures/connectivity-cli/shop"], capsys)
+    assert code == 0, err
+    assert out == EXPECTED_TXT
+
+
+def test_graph_order_independent(capsys: pytest.CaptureFixture[str]) -> None:
+    fs = files(SHOP)
+    outs = []
+    for argv in (fs, list(reversed(fs))):
+        for fmt in ("txt", "json", "csv", "dot", "mermaid"):
+            code, out, err = run(["graph", *argv, "--format", fmt], capsys)
+            assert code == 0, err
+            outs.append((fmt, out))
+    assert outs[:5] == outs[5:]
+
+
+def test_graph_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["graph", str(SHOP), "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    pairs = {(c["src"]["name"], c["dst"]["name"]): c for c in doc["connections"]}
+    db = pairs[("shop/backend[Deployment]", "shop/db[StatefulSet]")]
+    assert db["conn"] == "TCP 5432"
+    assert db["ports"] == [{"protocol": "TCP", "from": 5432, "to": 5432}]
+    assert db["dst"] == {
+        "name": "shop/db[StatefulSet]",
+        "type": "workload",
+        "namespace": "shop",
+        "workload": "db",
+        "kind": "StatefulSet",
+    }
+    assert len(doc["connections"]) == len(EXPECTED_TXT.splitlines())
+    kinds = {(r["kind"], r["via"]) for r in doc["routes"]}
+    assert ("nodeport", "shop/frontend:80 nodePort 30080") in kinds
+    assert ("ingress", "shop/shop shop.example.com/") in kinds
+    assert ("service", "shop/db:5432") in kinds
+
+
+def test_graph_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["graph", str(SHOP), "-f", "csv"], capsys)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    db = [r for r in rows if r["record"] == "connection" and r["dst"] == "shop/db[StatefulSet]"]
+    assert [(r["src"], r["protocol"], r["port_from"], r["port_to"]) for r in db] == [
+        ("shop/backend[Deployment]", "TCP", "5432", "5432")
+    ]
+    nodeport = [r for r in rows if r["record"] == "nodeport"]
+    assert nodeport and nodeport[0]["port_from"] == "30080" and nodeport[0]["target_port"] == "8080"
+
+
+def test_graph_focus(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["graph", str(SHOP), "--focus", "shop/db"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert "shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432" in lines
+    assert all("shop/db[StatefulSet]" in line for line in lines)
+    assert len(lines) == 5
+    code, out2, _ = run(["graph", str(SHOP), "--focus", "shop/db[StatefulSet]"], capsys)
+    assert out2 == out
+
+
+def test_graph_dot_mermaid_aggregate(capsys: pytest.CaptureFixture[str]) -> None:
+    code, dot, _ = run(["graph", str(SHOP), "-f", "dot"], capsys)
+    assert code == 0
+    assert dot.startswith("digraph connectivity {")
+    assert 'label="namespace shop"' in dot
+    assert '"shop/backend[Deployment]" -> "shop/db[StatefulSet]" [label="TCP 5432"];' in dot
+    # frontend admits everyone: one aggregated edge, not one per source
+    assert dot.count('-> "shop/frontend[Deployment]"') == 2  # anyone + ingress controller
+    code, mm, _ = run(["graph", str(SHOP), "-f", "mermaid"], capsys)
+    assert mm.startswith("flowchart LR\n")
+    assert 'subgraph ns1["namespace shop"]' in mm
+    assert '-->|"TCP 5432"|' in mm
+
+
+def test_graph_graphml(capsys: pytest.CaptureFixture[str]) -> None:
+    import networkx as nx
+
+    code, out, _ = run(["graph", str(SHOP), "-f", "graphml"], capsys)
+    assert code == 0
+    g = nx.parse_graphml(out, force_multigraph=True)
+    assert "shop/db[StatefulSet]" in g
+    assert g.has_edge("shop/backend[Deployment]", "shop/db[StatefulSet]")
+    code, out, _ = run(["graph", str(SHOP), "-f", "graphml", "--focus", "shop/db"], capsys)
+    g = nx.parse_graphml(out, force_multigraph=True)
+    assert not g.has_edge("shop/backend[Deployment]", "shop/frontend[Deployment]")
+
+
+def test_graph_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "map.txt"
+    code, out, _ = run(["graph", str(SHOP), "--output", str(target)], capsys)
+    assert code == 0 and out == ""
+    assert target.read_text().count(" => ") == len(EXPECTED_TXT.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["graph", str(SHOP), "-f", "png"], "--format: 'png' is not one of"),
+        (["graph", str(SHOP), "--focus", "shop/nope"], "--focus: no workload 'shop/nope'"),
+        (["graph", "/no/such/path"], "/no/such/path: no such file or directory"),
+        (["reach", str(SHOP), "--from", "db", "--to", "shop/frontend"], "shop/db[StatefulSet]"),
+        (["reach", str(SHOP), "--from", "svc:shop/nope", "--to", "shop/db"], "svc:shop/backend"),
+        (["reach", str(SHOP), "--from", "shop/db", "--to", "svc:shop/db:99"], "ports: 5432"),
+        (["reach", str(SHOP), "--from", "a/b", "--to", "c/d", "--port", "x/ICMP"], "--port"),
+        (["diff", str(SHOP), "/no/such/path"], "/no/such/path"),
+    ],
+)
+def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, _out, err = run(argv, capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+# -- reach ----------------------------------------------------------------------------
+
+
+def test_reach_allowed(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    argv = ["reach", "fixtures/connectivity-cli/shop", "--from", "shop/backend"]
+    code, out, _ = run([*argv, "--to", "shop/db", "--port", "5432/TCP"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "ALLOWED: shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432"
+    assert "    - not isolated: no policy selects shop/backend[Deployment] for egress" in lines
+    assert any(
+        "shop/db-allow-backend ingress rule 0" in line
+        and "fixtures/connectivity-cli/shop/policy.yaml:13" in line
+        for line in lines
+    )
+
+
+def test_reach_denied(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    argv = ["reach", "fixtures/connectivity-cli/shop", "--from", "shop/frontend[Deployment]"]
+    code, out, _ = run([*argv, "--to", "shop/db", "--port", "5432"], capsys)
+    assert code == 1
+    assert out.startswith("DENIED: shop/frontend[Deployment] => shop/db[StatefulSet] : TCP 5432\n")
+    assert "fixtures/connectivity-cli/shop/policy.yaml:7" in out
+    assert "none of its rules allows shop/frontend[Deployment] on TCP 5432" in out
+
+
+def test_reach_connection_set(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["reach", str(SHOP), "--from", "shop/backend", "--to", "shop/db"], capsys)
+    assert code == 0
+    assert (
+        out.splitlines()[0]
+        == "ALLOWED: shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432"
+    )
+    code, out, _ = run(["reach", str(SHOP), "--from", "shop/frontend", "--to", "shop/db"], capsys)
+    assert code == 1
+    assert out.splitlines()[0].endswith(": No Connections")
+
+
+def test_reach_service(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["reach", str(SHOP), "--from", "shop/backend"]
+    for to, extra in (
+        ("svc:shop/db:5432", []),
+        ("svc:shop/db:postgres", []),
+        ("svc:shop/db", ["--port", "postgres"]),
+    ):
+        code, out, err = run([*base, "--to", to, *extra], capsys)
+        assert code == 0, err
+        assert "via Service shop/db port 5432 -> targetPort 5432" in out
+    # the Service port differs from the container port: 8000 -> 9000
+    code, out, _ = run(
+        ["reach", str(SHOP), "--from", "shop/db", "--to", "svc:shop/backend:8000"], capsys
+    )
+    assert code == 0
+    assert out.splitlines()[0].endswith(": TCP 9000")
+    code, out, _ = run(
+        ["reach", str(SHOP), "--from", "shop/frontend", "--to", "svc:shop/db:5432"], capsys
+    )
+    assert code == 1
+
+
+def test_reach_internet_and_ip(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        ["reach", str(SHOP), "--from", "internet", "--to", "shop/db", "-p", "5432"], capsys
+    )
+    assert code == 1
+    assert "8.8.8.8" in out
+    code, out, _ = run(
+        ["reach", str(SHOP), "--from", "10.1.2.3", "--to", "shop/frontend", "-p", "8080"], capsys
+    )
+    assert code == 0
+    assert out.startswith(
+        "ALLOWED: 0.0.0.0-255.255.255.255 => shop/frontend[Deployment] : TCP 8080"
+    )
+
+
+def test_reach_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "reach",
+        str(SHOP),
+        "--from",
+        "shop/backend",
+        "--to",
+        "shop/db",
+        "-p",
+        "5432",
+        "-f",
+        "json",
+    ]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["allowed"] is True
+    (check,) = doc["checks"]
+    (reason,) = check["ingress"]
+    assert reason["policy"] == "shop/db-allow-backend"
+    assert (reason["ruleIndex"], reason["peerIndex"], reason["portIndex"]) == (0, 0, 0)
+    assert reason["file"].endswith("policy.yaml") and reason["line"] == 13
+
+
+# -- diff -----------------------------------------------------------------------------
+
+
+def test_diff_folders(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["diff", str(SHOP), str(SHOP_OPEN)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert "connections added (3):" in lines
+    assert "+ shop/frontend[Deployment] => shop/db[StatefulSet] : All Connections" in lines
+    assert (
+        "~ shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432 -> All Connections" in lines
+    )
+    assert "connections removed (0):" in lines
+    code, out, _ = run(["diff", str(SHOP_OPEN), str(SHOP), "-f", "json"], capsys)
+    doc = json.loads(out)
+    assert len(doc["connections"]["removed"]) == 3
+    assert doc["connections"]["changed"] == [
+        {
+            "src": "shop/backend[Deployment]",
+            "dst": "shop/db[StatefulSet]",
+            "before": "All Connections",
+            "after": "TCP 5432",
+        }
+    ]
+    assert set(doc["findings"]) == {"new", "fixed"}
+
+
+def test_diff_findings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(SHOP, new)
+    # a Service selecting nothing is a new finding, and opens nothing
+    (new / "orphan.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: orphan\n  namespace: shop\n"
+        "spec:\n  selector:\n    app: nothing\n  ports:\n    - port: 80\n"
+    )
+    code, out, _ = run(["diff", str(SHOP), str(new), "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["connections"] == {"added": [], "removed": [], "changed": []}
+    assert doc["findings"]["fixed"] == []
+    new_findings = doc["findings"]["new"]
+    assert new_findings and all(f["object"] == "Service shop/orphan" for f in new_findings)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_git_revision(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SHOP, repo / "k8s")
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    (repo / "k8s" / "policy.yaml").unlink()
+    before = sorted(p.name for p in (repo / "k8s").iterdir())
+    monkeypatch.chdir(repo)
+    code, out, err = run(["diff", "HEAD:k8s", "k8s"], capsys)
+    assert code == 0, err
+    assert "+ shop/frontend[Deployment] => shop/db[StatefulSet] : All Connections" in out
+    assert sorted(p.name for p in (repo / "k8s").iterdir()) == before  # work tree untouched
+    monkeypatch.chdir(repo / "k8s")
+    code, out2, _ = run(["diff", "HEAD:./", "."], capsys)
+    assert code == 0 and out2 == out
+    code, _, err = run(["diff", "nosuchrev:k8s", "k8s"], capsys)
+    assert code == 2 and "unknown git revision" in err
+
+
+def test_mermaid_for() -> None:
+    from k8snetlint.config import Config
+    from k8snetlint.loader import load_paths
+    from k8snetlint.netcli import mermaid_for
+
+    loaded = load_paths([str(SHOP)], ())
+    text = mermaid_for(loaded, Config())
+    assert text is not None and text.startswith("flowchart LR")
