@@ -1,0 +1,398 @@
+"""References between objects: selectors, backends and names that lead nowhere."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from k8snetlint.checks import Hit, RelatedHit, check
+from k8snetlint.context import Context
+from k8snetlint.document import Path
+from k8snetlint.model import Ingress, IngressBackend, Inventory, Namespace, Service, Workload
+from k8snetlint.policy import NetworkPolicy, Peer, Rule
+from k8snetlint.selectors import Selector
+
+# Controllers whose selector must match their own pod template labels.
+_SELECTOR_KINDS = frozenset(
+    {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController", "Job"}
+)
+
+
+def _pairs_text(pairs: Iterable[tuple[str, str]]) -> str:
+    return ",".join(f"{k}={v}" for k, v in pairs) or "<none>"
+
+
+def _wanted_pairs(selector: Selector) -> list[tuple[str, str]]:
+    """Label pairs a selector asks for (matchLabels and single-value ``In``)."""
+    pairs = list(selector.match_labels)
+    for r in selector.expressions:
+        if r.operator == "In" and len(r.values) == 1:
+            pairs.append((r.key, r.values[0]))
+    return pairs
+
+
+def _similarity(wanted: list[tuple[str, str]], labels: Mapping[str, str]) -> float:
+    """How close ``labels`` come to ``wanted``: 1 per exact pair, partial for near misses."""
+    score = 0.0
+    for k, v in wanted:
+        if k in labels:
+            got = labels[k]
+            score += 1.0 if got == v else 0.5 + 0.5 * difflib.SequenceMatcher(None, v, got).ratio()
+        else:
+            best_key = max(
+                (
+                    difflib.SequenceMatcher(None, k, lk).ratio()
+                    for lk, lv in labels.items()
+                    if lv == v
+                ),
+                default=0.0,
+            )
+            if best_key >= 0.6:
+                score += 0.5 * best_key
+    return score
+
+
+def closest_workload(
+    wanted: list[tuple[str, str]], workloads: Iterable[Workload]
+) -> Workload | None:
+    """The workload whose labels come closest to ``wanted`` (None when none is close)."""
+    best: Workload | None = None
+    best_score = 0.0
+    for w in workloads:
+        score = _similarity(wanted, w.labels)
+        if score > best_score:
+            best, best_score = w, score
+    return best if best_score >= 0.5 else None
+
+
+def _closest_text(wanted: list[tuple[str, str]], w: Workload) -> str:
+    keys = [k for k, _ in wanted if k in w.labels]
+    shown = [(k, w.labels[k]) for k in keys] or sorted(w.labels.items())
+    return f"{w.kind} {w.namespace}/{w.name} with {_pairs_text(shown)}"
+
+
+def _labels_related(w: Workload, message: str) -> RelatedHit:
+    path: Path = w.labels_path if w.labels else w.template_path or ("metadata",)
+    return RelatedHit(w.manifest, path, message)
+
+
+def _selector_miss(
+    inv: Inventory,
+    namespace: str,
+    wanted: list[tuple[str, str]],
+    matches: Any,
+) -> tuple[str, tuple[RelatedHit, ...]]:
+    """The ``(closest: ...)`` part of a message and its related location."""
+    close = closest_workload(wanted, inv.workloads_in(namespace))
+    if close is not None:
+        text = f" (closest: {_closest_text(wanted, close)})"
+        return text, (_labels_related(close, "closest workload's labels"),)
+    elsewhere = [w for w in inv.workloads if w.namespace != namespace and matches(w.labels)]
+    if elsewhere:
+        w = elsewhere[0]
+        text = (
+            f" ({w.kind} {w.namespace}/{w.name} has these labels but lives in namespace "
+            f"{w.namespace})"
+        )
+        return text, (_labels_related(w, "matching workload in another namespace"),)
+    return "", ()
+
+
+# ---------------------------------------------------------------------------------
+# Services
+
+
+@check("service-selector-matches-nothing")
+def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A Service with a selector that selects no workload of its namespace."""
+    inv = ctx.inventory
+    for svc in inv.services:
+        if svc.type == "ExternalName" or not svc.selector or svc.target_workloads:
+            continue
+        wanted = sorted(svc.selector.items())
+        sel = dict(wanted)
+        those = "that label" if len(wanted) == 1 else "those labels"
+        extra, related = _selector_miss(
+            inv,
+            svc.namespace,
+            wanted,
+            lambda labels, sel=sel: all(labels.get(k) == v for k, v in sel.items()),
+        )
+        yield Hit(
+            f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no workload "
+            f"in namespace {svc.namespace} has {those}{extra}",
+            manifest=svc.manifest,
+            path=svc.selector_path,
+            related=related,
+        )
+
+
+# ---------------------------------------------------------------------------------
+# Ingress backends
+
+
+def _backend_field(ing: Ingress, b: IngressBackend, field: str) -> Path:
+    """Path of the backend's service ``name`` or ``port`` (v1 or legacy shape)."""
+    if isinstance(ing.manifest.get(*b.location, "service"), Mapping):
+        if field == "name":
+            return (*b.location, "service", "name")
+        sub = "number" if b.port_number is not None else "name"
+        return (*b.location, "service", "port", sub)
+    return (*b.location, "serviceName" if field == "name" else "servicePort")
+
+
+def _route(b: IngressBackend) -> str:
+    return b.text()
+
+
+@check("ingress-backend-service-missing")
+def ingress_backend_service_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """An Ingress backend names a Service absent from the Ingress's namespace."""
+    inv = ctx.inventory
+    for ing in inv.ingresses:
+        for b in ing.backends:
+            if not b.service or inv.service(ing.namespace, b.service) is not None:
+                continue
+            names = [s.name for s in inv.services_in(ing.namespace)]
+            hint = ""
+            related: tuple[RelatedHit, ...] = ()
+            close = difflib.get_close_matches(b.service, names, n=1, cutoff=0.6)
+            if close:
+                other = inv.service(ing.namespace, close[0])
+                hint = f" (did you mean {close[0]}?)"
+                if other is not None:
+                    related = (RelatedHit(other.manifest, ("metadata", "name"), "similar Service"),)
+            else:
+                elsewhere = [s for s in inv.services if s.name == b.service]
+                if elsewhere:
+                    s = elsewhere[0]
+                    hint = (
+                        f" (a Service {s.name} exists in namespace {s.namespace}, but an Ingress "
+                        "only routes to Services of its own namespace)"
+                    )
+                    related = (RelatedHit(s.manifest, ("metadata", "name"), "Service elsewhere"),)
+            yield Hit(
+                f"Ingress {ing.namespace}/{ing.name} routes {_route(b)} to Service "
+                f"{b.service}, which does not exist in namespace {ing.namespace}{hint}",
+                manifest=ing.manifest,
+                path=_backend_field(ing, b, "name"),
+                related=related,
+            )
+
+
+def _ports_text(svc: Service) -> str:
+    parts = [f"{p.port} ({p.name})" if p.name else str(p.port) for p in svc.ports]
+    return ", ".join(parts) if parts else "no ports"
+
+
+@check("ingress-backend-port-missing")
+def ingress_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """The backend's Service exists but offers no port of that number or name."""
+    inv = ctx.inventory
+    for ing in inv.ingresses:
+        for b in ing.backends:
+            if not b.service or b.port is None:
+                continue
+            svc = inv.service(ing.namespace, b.service)
+            if svc is None or svc.port(b.port) is not None:
+                continue
+            if svc.type == "ExternalName" and not svc.ports:
+                continue  # the port is passed through to the external name
+            what = f"port {b.port}" if isinstance(b.port, int) else f"port named {b.port!r}"
+            yield Hit(
+                f"Ingress {ing.namespace}/{ing.name} routes {_route(b)} to {what} of Service "
+                f"{svc.namespace}/{svc.name}, which offers {_ports_text(svc)}",
+                manifest=ing.manifest,
+                path=_backend_field(ing, b, "port"),
+                related=(RelatedHit(svc.manifest, ("spec", "ports"), "the Service's ports"),),
+            )
+
+
+# ---------------------------------------------------------------------------------
+# NetworkPolicies
+
+
+@check("network-policy-selects-nothing")
+def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A policy whose (non-empty, valid) podSelector matches no workload of its namespace."""
+    inv = ctx.inventory
+    for pol in inv.policies:
+        sel = pol.pod_selector
+        if not sel.valid or sel.is_empty:
+            continue
+        workloads = inv.workloads_in(pol.namespace)
+        if any(sel.matches(w.labels) for w in workloads):
+            continue
+        extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
+        yield Hit(
+            f"NetworkPolicy {pol.namespace}/{pol.name} selects pods {sel.text()} but no "
+            f"workload in namespace {pol.namespace} matches: the policy protects "
+            f"nothing{extra}",
+            manifest=pol.manifest,
+            path=pol.pod_selector_path,
+            related=related,
+        )
+
+
+def _namespaces_of(inv: Inventory, pol: NetworkPolicy, peer: Peer) -> list[Namespace]:
+    if peer.namespace_selector is None:
+        ns = inv.namespace(pol.namespace)
+        return [ns] if ns is not None else []
+    sel = peer.namespace_selector
+    return [ns for ns in inv.namespaces if sel.matches(ns.labels)]
+
+
+def _peers(pol: NetworkPolicy) -> Iterator[tuple[Rule, Peer]]:
+    for rule in (*pol.ingress, *pol.egress):
+        for peer in rule.peers or ():
+            if peer.valid and peer.ip_block is None:
+                yield rule, peer
+
+
+def _rule_text(rule: Rule) -> str:
+    return f"{rule.direction} rule {rule.index + 1}"
+
+
+@check("network-policy-peer-matches-nothing")
+def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A peer whose podSelector matches no workload of the namespaces it covers.
+
+    Only namespaces with workloads in the input are searched: a peer that points into a
+    namespace the input says nothing about cannot be judged.
+    """
+    inv = ctx.inventory
+    ic = ctx.config.assume.ingress_controller
+    for pol in inv.policies:
+        for rule, peer in _peers(pol):
+            sel = peer.pod_selector
+            if sel is None or sel.is_empty or not sel.valid:
+                continue
+            spaces = [ns for ns in _namespaces_of(inv, pol, peer) if inv.workloads_in(ns.name)]
+            if not spaces:
+                continue
+            names = [ns.name for ns in spaces]
+            if any(sel.matches(w.labels) for ns in names for w in inv.workloads_in(ns)):
+                continue
+            if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
+                continue
+            where = f"namespace {names[0]}" if len(names) == 1 else f"namespaces {', '.join(names)}"
+            wanted = _wanted_pairs(sel)
+            close = None
+            for ns in names:
+                close = close or closest_workload(wanted, inv.workloads_in(ns))
+            extra = f" (closest: {_closest_text(wanted, close)})" if close else ""
+            related = (_labels_related(close, "closest workload's labels"),) if close else ()
+            yield Hit(
+                f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names pods "
+                f"{sel.text()} but no workload in {where} matches: the peer admits "
+                f"nothing{extra}",
+                manifest=pol.manifest,
+                path=sel.path,
+                related=related,
+            )
+
+
+@check("namespace-selector-matches-nothing")
+def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A peer's namespaceSelector matches no namespace known from the input and config."""
+    inv = ctx.inventory
+    names = [ns.name for ns in inv.namespaces]
+    known = ", ".join(names[:10]) + (f", and {len(names) - 10} more" if len(names) > 10 else "")
+    known = known or "none"
+    for pol in inv.policies:
+        for rule, peer in _peers(pol):
+            sel = peer.namespace_selector
+            if sel is None or sel.is_empty or not sel.valid:
+                continue
+            if any(sel.matches(ns.labels) for ns in inv.namespaces):
+                continue
+            yield Hit(
+                f"namespaceSelector {sel.text()} in {_rule_text(rule)} of NetworkPolicy "
+                f"{pol.namespace}/{pol.name} matches none of the namespaces known from the "
+                f"input and config ({known}); label the Namespace in the input or declare its "
+                "labels under assume.namespace-labels",
+                manifest=pol.manifest,
+                path=sel.path,
+                assumed=True,
+            )
+
+
+# ---------------------------------------------------------------------------------
+# Workloads
+
+
+@check("workload-selector-mismatch")
+def workload_selector_mismatch(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A controller's selector does not match its own pod template labels."""
+    for w in ctx.inventory.workloads:
+        sel = w.selector
+        if w.kind not in _SELECTOR_KINDS or sel is None or not sel.valid or w.pods:
+            continue
+        if sel.matches(w.labels):
+            continue
+        path: Path = sel.path
+        for k, v in sel.match_labels:
+            if w.labels.get(k) != v:
+                path = (
+                    (*sel.path, k)
+                    if w.kind == "ReplicationController"
+                    else (
+                        *sel.path,
+                        "matchLabels",
+                        k,
+                    )
+                )
+                break
+        else:
+            for r in sel.expressions:
+                if not r.matches(w.labels):
+                    path = r.path
+                    break
+        yield Hit(
+            f"{w.kind} {w.namespace}/{w.name} selector {sel.text()} does not match its pod "
+            f"template labels ({_pairs_text(sorted(w.labels.items()))}): the API server "
+            "rejects it",
+            manifest=w.manifest,
+            path=path,
+            related=(_labels_related(w, "pod template labels"),),
+        )
+
+
+@check("statefulset-service-missing")
+def statefulset_service_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A StatefulSet's serviceName names no headless Service selecting its pods."""
+    inv = ctx.inventory
+    for w in inv.workloads:
+        if w.kind != "StatefulSet" or w.pods:
+            continue
+        name = w.manifest.get("spec", "serviceName")
+        if not isinstance(name, str) or not name:
+            continue
+        svc = inv.service(w.namespace, name)
+        head = f"StatefulSet {w.namespace}/{w.name} names governing Service {name}"
+        if svc is None:
+            yield Hit(
+                f"{head}, which does not exist in namespace {w.namespace}: its pods get no "
+                "stable DNS names",
+                manifest=w.manifest,
+                path=("spec", "serviceName"),
+            )
+            continue
+        related = (RelatedHit(svc.manifest, ("metadata", "name"), "the governing Service"),)
+        if not svc.headless:
+            yield Hit(
+                f"{head}, which is not headless (clusterIP: None): its pods get no stable DNS "
+                "names",
+                manifest=w.manifest,
+                path=("spec", "serviceName"),
+                related=related,
+            )
+        elif w not in svc.target_workloads:
+            yield Hit(
+                f"{head}, whose selector {_pairs_text(sorted((svc.selector or {}).items()))} "
+                "does not select its pods: they get no stable DNS names",
+                manifest=w.manifest,
+                path=("spec", "serviceName"),
+                related=related,
+            )

@@ -1,0 +1,204 @@
+"""Reference checks: selectors, backends and names that lead nowhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lintutil import lint_paths, lint_text
+
+from conftest import FIXTURES
+
+SVC = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+{ns}spec:
+  selector:
+    app: {sel}
+  ports:
+  - port: 80
+"""
+
+DEP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+{ns}spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx
+"""
+
+RULE = "service-selector-matches-nothing"
+
+
+def test_selector_message_names_closest_workload_and_points_at_selector() -> None:
+    text = SVC.format(ns="  namespace: shop\n", sel="webb") + "---\n"
+    text += DEP.format(ns="  namespace: shop\n")
+    (f,) = lint_text(text, select=[RULE]).findings
+    assert f.message == (
+        "Service shop/web selects app=webb but no workload in namespace shop has that label "
+        "(closest: Deployment shop/web with app=web)"
+    )
+    assert (f.line, f.column) == (7, 3)  # `selector:`
+    (rel,) = f.related
+    assert rel.line == 23  # the Deployment's template labels
+
+
+def test_service_without_namespace_matches_deployment_in_default() -> None:
+    text = SVC.format(ns="", sel="web") + "---\n" + DEP.format(ns="  namespace: default\n")
+    assert lint_text(text, select=[RULE]).findings == ()
+
+
+def test_service_and_deployment_in_separate_folders(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "svc" / "web.yaml").write_text(SVC.format(ns="", sel="web"))
+    (tmp_path / "deploy" / "web.yaml").write_text(DEP.format(ns=""))
+    assert lint_paths([tmp_path], select=[RULE]).findings == ()
+    (tmp_path / "deploy" / "web.yaml").unlink()
+    (f,) = lint_paths([tmp_path], select=[RULE]).findings
+    assert f.file.endswith("web.yaml") and "no workload in namespace default" in f.message
+
+
+def test_externalname_and_selectorless_services_are_ignored() -> None:
+    text = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: ext
+spec:
+  type: ExternalName
+  externalName: example.com
+  selector:
+    app: nothing
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: manual
+spec:
+  ports:
+  - port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: empty
+spec:
+  selector: {}
+  ports:
+  - port: 80
+"""
+    assert lint_text(text, select=[RULE]).findings == ()
+
+
+def test_ingress_backend_service_in_other_namespace() -> None:
+    text = SVC.format(ns="  namespace: back\n", sel="web") + "---\n"
+    text += """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: front
+  namespace: front
+spec:
+  defaultBackend:
+    service:
+      name: web
+      port:
+        name: http
+"""
+    (f,) = lint_text(text, select=["ingress-backend-service-missing"]).findings
+    assert "exists in namespace back" in f.message
+    assert (f.line, f.column) == (20, 13)  # the backend's service name
+
+
+def test_namespace_selector_uses_config_namespace_labels() -> None:
+    from k8snetlint.config import Assume, Config
+
+    text = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: from-monitoring
+  namespace: shop
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels:
+          team: ops
+"""
+    rule = "namespace-selector-matches-nothing"
+    (f,) = lint_text(text, select=[rule]).findings
+    assert f.assumed and (f.line, f.column) == (10, 7)
+    cfg = Config(assume=Assume(namespace_labels={"monitoring": {"team": "ops"}}))
+    assert lint_text(text, select=[rule], config=cfg).findings == ()
+
+
+def test_workload_selector_mismatch_points_at_failing_label() -> None:
+    text = DEP.format(ns="").replace("        app: web\n    spec", "        app: webapp\n    spec")
+    (f,) = lint_text(text, select=["workload-selector-mismatch"]).findings
+    assert (f.line, f.column) == (8, 12)
+    assert "pod template labels (app=webapp)" in f.message
+
+
+def test_statefulset_service_not_headless() -> None:
+    text = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: db
+        image: postgres
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  selector:
+    app: db
+  ports:
+  - port: 5432
+"""
+    (f,) = lint_text(text, select=["statefulset-service-missing"]).findings
+    assert "not headless" in f.message and f.line == 6
+
+
+def test_seed_scenario_reports_dangling_selectors_and_bare_pods() -> None:
+    seed = FIXTURES / "scenarios" / "seed"
+    rules = ["service-selector-matches-nothing", "bare-pod", "network-policy-selects-nothing"]
+    report = lint_paths([seed], select=rules)
+    got = sorted((f.rule, f.object.name if f.object else "") for f in report.findings)
+    assert got == [
+        ("bare-pod", "pod-a"),
+        ("bare-pod", "pod-b"),
+        ("network-policy-selects-nothing", "allow-backend"),
+        ("service-selector-matches-nothing", "backend-service"),
+        ("service-selector-matches-nothing", "frontend-service"),
+        ("service-selector-matches-nothing", "test-service"),
+        ("service-selector-matches-nothing", "web-service"),
+    ]
