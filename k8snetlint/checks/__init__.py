@@ -50,6 +50,9 @@ class Hit:
 CheckFn = Callable[["Context", Mapping[str, Any]], Iterator[Hit]]
 CHECKS: dict[str, CheckFn] = {}
 
+# Checks meant for custom rules in `.k8snetlint.yaml` only: no built-in rule uses them.
+CUSTOM_RULE_CHECKS = frozenset({"reachability-assertion"})
+
 
 def check(name: str) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under ``name`` (the ``check`` of a rule's front matter)."""

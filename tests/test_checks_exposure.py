@@ -1,0 +1,224 @@
+"""Exposure and reachability checks: messages, locations, scenarios, custom assertions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lintutil import lint_paths, lint_text
+
+from conftest import FIXTURES
+from k8snetlint.config import Config
+
+DB_RULE = "database-reachable-cluster-wide"
+
+POSTGRES = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: postgres
+  namespace: shop
+spec:
+  serviceName: postgres
+  selector:
+    matchLabels:
+      app: postgres
+  template:
+    metadata:
+      labels:
+        app: postgres
+    spec:
+      containers:
+      - name: postgres
+        image: bitnami/postgresql:16
+        ports:
+        - containerPort: 5432
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: postgres
+  namespace: shop
+spec:
+  selector:
+    app: postgres
+  ports:
+  - port: 5432
+"""
+
+POLICY = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: postgres
+  ingress:
+  - from:
+    - {peer}
+    ports:
+    - port: 5432
+"""
+
+
+def test_database_without_policy_points_at_container_port_and_service() -> None:
+    report = lint_text(POSTGRES, select=[DB_RULE])
+    (f,) = report.findings
+    assert (f.line, f.column) == (20, 11)  # the containerPort entry
+    assert "any pod in any namespace" in f.message
+    assert "no NetworkPolicy selects it" in f.message
+    assert [(r.line, r.message) for r in f.related] == [
+        (31, "Service shop/postgres port 5432 forwards to it")
+    ]
+
+
+def test_database_open_to_every_namespace_names_the_rule() -> None:
+    text = POSTGRES + POLICY.format(peer="namespaceSelector: {}")
+    (f,) = lint_text(text, select=[DB_RULE]).findings
+    assert "shop/db ingress rule 0" in f.message
+    assert f.related[0].message == "shop/db ingress rule 0 lets it in"
+    assert f.related[0].line == 44  # the peer
+
+
+def test_database_restricted_by_pod_labels_is_not_reported() -> None:
+    text = POSTGRES + POLICY.format(peer="podSelector: {matchLabels: {app: api}}")
+    assert lint_text(text, select=[DB_RULE]).findings == ()
+
+
+def test_database_known_ingress_controller_still_probes_any_pod() -> None:
+    from k8snetlint.config import Assume, IngressController
+
+    cfg = Config(assume=Assume(ingress_controller=IngressController(namespace="ingress")))
+    assert len(lint_text(POSTGRES, select=[DB_RULE], config=cfg).findings) == 1
+
+
+def test_shop_scenarios() -> None:
+    open_ = lint_paths([FIXTURES / "scenarios" / "shop-open"], select=[DB_RULE])
+    assert [Path(f.file).name for f in open_.findings] == ["apps.yaml"]
+    assert "shop/postgres[StatefulSet]" in open_.findings[0].message
+    protected = lint_paths([FIXTURES / "scenarios" / "shop-protected"], select=[DB_RULE])
+    assert protected.findings == ()
+
+
+def test_database_exposed_by_node_port() -> None:
+    text = POSTGRES.replace(
+        "spec:\n  selector:\n    app: postgres",
+        "spec:\n  type: NodePort\n  selector:\n    app: postgres",
+    )
+    fs = lint_text(text, select=["database-exposed-externally"]).findings
+    assert len(fs) == 1 and "NodePort shop/postgres:5432" in fs[0].message
+    assert fs[0].line == 20
+
+
+def test_sensitive_host_port() -> None:
+    text = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+spec:
+  containers:
+  - name: sshd
+    image: example/sshd
+    ports:
+    - containerPort: 22
+      hostPort: 2222
+"""
+    (f,) = lint_text(text, select=["sensitive-port-exposed"]).findings
+    assert "sensitive port TCP 22" in f.message and "hostPort" in f.message
+    assert f.line == 10
+
+
+def _assertion(params: dict[str, object], expect: str = "deny") -> Config:
+    return Config(
+        custom_rules=(
+            {
+                "name": "payments-isolated",
+                "summary": "Payments pods are not reachable from namespace public.",
+                "severity": "error",
+                "enabled": True,
+                "check": "reachability-assertion",
+                "confidence": "certain",
+                "since": "0.1.0",
+                "params": {**params, "expect": expect},
+            },
+        )
+    )
+
+
+PAYMENTS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: pay
+  namespace: shop
+  labels:
+    tier: payments
+spec:
+  containers:
+  - name: pay
+    image: example/pay
+    ports:
+    - containerPort: 8443
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+  namespace: public
+  labels:
+    app: client
+spec:
+  containers:
+  - name: c
+    image: example/client
+"""
+DENY_PUBLIC = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: pay
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      tier: payments
+  ingress:
+  - from:
+    - podSelector: {}
+"""
+PARAMS = {
+    "to": {"podSelector": {"matchLabels": {"tier": "payments"}}},
+    "from": {"namespace": "public"},
+    "ports": ["8443/TCP"],
+}
+
+
+def test_reachability_assertion_deny_fires_and_points_at_port() -> None:
+    report = lint_text(PAYMENTS, select=["payments-isolated"], config=_assertion(PARAMS))
+    (f,) = report.findings
+    assert f.rule == "payments-isolated"
+    assert f.message == (
+        "public/client[Pod] can reach shop/pay[Pod] on TCP 8443, but the rule expects deny"
+    )
+    assert f.line == 13
+
+
+def test_reachability_assertion_holds_with_policy() -> None:
+    report = lint_text(
+        PAYMENTS + DENY_PUBLIC, select=["payments-isolated"], config=_assertion(PARAMS)
+    )
+    assert report.findings == ()
+
+
+def test_reachability_assertion_expect_allow_and_external() -> None:
+    cfg = _assertion(PARAMS, expect="allow")
+    fs = lint_text(PAYMENTS + DENY_PUBLIC, select=["payments-isolated"], config=cfg).findings
+    assert len(fs) == 1 and "cannot reach" in fs[0].message
+    ext = _assertion({"to": PARAMS["to"], "from": {"external": True}})
+    fs = lint_text(PAYMENTS, select=["payments-isolated"], config=ext).findings
+    assert len(fs) == 1 and "0.0.0.0-255.255.255.255" in fs[0].message
