@@ -92,7 +92,7 @@ spec:
 """
     (f,) = lint_text(text, select=["network-policy-port-not-exposed"]).findings
     assert f.message == (
-        "port 8443 allowed by rule 2 of NetworkPolicy default/web, "
+        "port 8443 allowed by rule 1 of NetworkPolicy default/web, "
         "but pods app=web listen on 8080 (http)"
     )
     assert (f.line, f.column) == (35, 13)

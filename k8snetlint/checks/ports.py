@@ -161,7 +161,7 @@ def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> 
                 if spec.protocol != "TCP":
                     what += f"/{spec.protocol}"
                 yield Hit(
-                    f"{what} allowed by rule {rule.index + 1} of NetworkPolicy "
+                    f"{what} allowed by rule {rule.index} of NetworkPolicy "
                     f"{pol.namespace}/{pol.name}, but pods {pol.pod_selector.text()} listen on "
                     f"{_ports_list(tuple(declared))}",
                     manifest=pol.manifest,

@@ -251,7 +251,7 @@ def _peers(pol: NetworkPolicy) -> Iterator[tuple[Rule, Peer]]:
 
 
 def _rule_text(rule: Rule) -> str:
-    return f"{rule.direction} rule {rule.index + 1}"
+    return f"{rule.direction} rule {rule.index}"
 
 
 @check("network-policy-peer-matches-nothing")

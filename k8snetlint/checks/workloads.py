@@ -133,7 +133,8 @@ def single_replica_service(ctx: Context, params: Mapping[str, Any]) -> Iterator[
     """A Service whose only backend workload runs one replica (HPA minReplicas counts)."""
     hpa = _hpa_min(ctx)
     for svc in ctx.inventory.services:
-        if svc.type == "ExternalName" or len(svc.target_workloads) != 1:
+        if svc.type == "ExternalName" or svc.headless or len(svc.target_workloads) != 1:
+            # A headless Service load-balances nothing: it names the pods (StatefulSet).
             continue
         w = svc.target_workloads[0]
         if w.replicas != 1 or w.kind in ("Job", "CronJob"):
