@@ -293,6 +293,10 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             )
 
 
+# Namespaces every cluster has, selectable by their automatic name label.
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+
 @check("namespace-selector-matches-nothing")
 def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A peer's namespaceSelector matches no namespace known from the input and config."""
@@ -306,6 +310,11 @@ def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) 
             if sel is None or sel.is_empty or not sel.valid:
                 continue
             if any(sel.matches(ns.labels) for ns in inv.namespaces):
+                continue
+            if any(
+                sel.matches({"kubernetes.io/metadata.name": name}) for name in SYSTEM_NAMESPACES
+            ):
+                # Every cluster has these; selecting them by name is never a typo.
                 continue
             yield Hit(
                 f"namespaceSelector {sel.text()} in {_rule_text(rule)} of NetworkPolicy "
