@@ -435,7 +435,7 @@ class Connectivity:
                         base = self._ns_class_bits[j] if j is not None else 0
                     else:
                         base = self._ns_selector_classes(peer.namespace_selector)
-                    if peer.pod_selector is not None and peer.namespace_selector is None:
+                    if peer.pod_selector is not None:
                         base &= self._pod_index.select(peer.pod_selector)
                     f = self._ctrl_facts
                     if peer.matches_pod(pol.namespace, f.namespace, f.labels, f.namespace_labels):

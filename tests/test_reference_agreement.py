@@ -271,7 +271,7 @@ def check_agreement(objs: list[dict[str, Any]], ipblock_pods: bool) -> None:
                 assert listed.get((s, d)) == cs, (s, d)
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters())
 def test_engine_agrees_with_reference(cluster: tuple[list[dict[str, Any]], bool]) -> None:
     objs, ipblock_pods = cluster
