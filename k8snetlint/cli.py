@@ -226,6 +226,13 @@ def check(
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable).")
     ] = None,
+    no_kustomize: Annotated[
+        bool,
+        typer.Option(
+            "--no-kustomize",
+            help="Read directories holding kustomization.yaml as plain manifests.",
+        ),
+    ] = False,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import resolve_version, run
@@ -246,7 +253,9 @@ def check(
         version = resolve_version(cfg)
     except ValueError as exc:
         fail(f"--kubernetes-version: {exc}")
-    loaded = load_paths(paths, cfg.exclude, _progress_printer())
+    if no_kustomize:
+        cfg = replace(cfg, kustomize=False)
+    loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     try:

@@ -42,7 +42,7 @@ def resolve_version(config: Config) -> str:
 def lint(paths: Sequence[str], config: Config) -> Report:
     """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
     version = resolve_version(config)
-    loaded = load_paths(paths, config.exclude)
+    loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)

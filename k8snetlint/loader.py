@@ -714,24 +714,40 @@ def _excluded(display: str, exclude: Sequence[str]) -> bool:
     )
 
 
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _kustomization_dir(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
+
+
 def expand_paths(
-    paths: Sequence[str], exclude: Sequence[str] = ()
+    paths: Sequence[str], exclude: Sequence[str] = (), kustomize: bool = False
 ) -> tuple[list[tuple[str, Path | None]], list[str]]:
     """Expand command-line paths into (display name, path) pairs, sorted.
 
     ``-`` stands for standard input (path ``None``). Directories are walked
     recursively (following symlinks, never twice into the same folder); hidden and
-    vendored folders are skipped. Returns the files and the usage errors.
+    vendored folders are skipped. With ``kustomize``, a directory holding a
+    kustomization file is one entry (the directory itself, to be rendered) instead of
+    its files; bases that another found kustomization uses are not rendered on their
+    own. Returns the entries and the usage errors.
     """
     files: dict[str, Path | None] = {}
     errors: list[str] = []
+    walked_kdirs: dict[str, Path] = {}
     for raw in paths:
         if raw == "-":
             files["-"] = None
             continue
         p = Path(raw)
+        if kustomize and p.is_file() and p.name in KUSTOMIZATION_NAMES:
+            p = p.parent if str(p.parent) else Path(".")
         if p.is_dir():
-            for f in _walk(p):
+            if kustomize and _kustomization_dir(p):
+                files.setdefault(display_name(p), p)
+                continue
+            for f in _walk(p, walked_kdirs if kustomize else None):
                 d = display_name(f)
                 if not _excluded(d, exclude):
                     files.setdefault(d, f)
@@ -741,10 +757,19 @@ def expand_paths(
                 files.setdefault(d, p)
         else:
             errors.append(f"{raw}: no such file or directory")
+    if walked_kdirs:
+        from k8snetlint.kustomize import referenced_directories
+
+        used: set[Path] = set()
+        for kdir in walked_kdirs.values():
+            used.update(r.resolve() for r in referenced_directories(kdir))
+        for d, kdir in walked_kdirs.items():
+            if kdir.resolve() not in used and not _excluded(d, exclude):
+                files.setdefault(d, kdir)
     return sorted(files.items(), key=lambda kv: kv[0]), errors
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, kdirs: dict[str, Path] | None = None) -> Iterator[Path]:
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -758,6 +783,10 @@ def _walk(root: Path) -> Iterator[Path]:
             dirnames[:] = []
             continue
         seen.add(ident)
+        if kdirs is not None and any(n in filenames for n in KUSTOMIZATION_NAMES):
+            kdirs[display_name(Path(dirpath))] = Path(dirpath)
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for fn in filenames:
             if fn.endswith(MANIFEST_SUFFIXES) and not _skipped(fn):
@@ -817,12 +846,26 @@ def load_files(
     files: Sequence[tuple[str, Path | None]],
     progress: Callable[[int, int], None] | None = None,
 ) -> LoadResult:
-    """Read and parse the given files, in order."""
+    """Read and parse the given files, in order.
+
+    Entries that are directories are kustomizations: they are rendered first, and a
+    plain file that a render already used (``resources: [../shared/np.yaml]``) is not
+    read a second time.
+    """
     result = LoadResult()
+    used: set[str] = set()
     with relaxed_gc():
-        for i, (display, path) in enumerate(files):
+        for display, path in files:
+            if path is not None and path.is_dir():
+                from k8snetlint.kustomize import load_kustomization
+
+                rendered = load_kustomization(path, display)
+                used.update(rendered.files)
+                result.extend(rendered)
+        plain = [(d, p) for d, p in files if not (p is not None and p.is_dir()) and d not in used]
+        for i, (display, path) in enumerate(plain):
             if progress is not None:
-                progress(i, len(files))
+                progress(i, len(plain))
             result.extend(read_path(display, path))
     return result
 
@@ -831,9 +874,14 @@ def load_paths(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    kustomize: bool = False,
 ) -> LoadResult:
-    """Expand ``paths`` and load every file; usage errors are in ``result.errors``."""
-    files, errors = expand_paths(paths, exclude)
+    """Expand ``paths`` and load every file; usage errors are in ``result.errors``.
+
+    With ``kustomize``, directories holding a kustomization file are rendered (see
+    :mod:`k8snetlint.kustomize`) instead of read file by file.
+    """
+    files, errors = expand_paths(paths, exclude, kustomize)
     result = load_files(files, progress)
     result.errors.extend(errors)
     return result

@@ -42,7 +42,7 @@ def load(paths: Sequence[str], cfg: Config) -> LoadResult:
     from k8snetlint.loader import load_paths
 
     _check_paths(paths)
-    loaded = load_paths(list(paths), cfg.exclude)
+    loaded = load_paths(list(paths), cfg.exclude, kustomize=cfg.kustomize)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     return loaded

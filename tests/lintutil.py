@@ -27,7 +27,7 @@ def lint_paths(
     cfg = config or Config()
     if select:
         cfg = replace(cfg, select=tuple(select))
-    loaded: LoadResult = load_paths([str(p) for p in paths], cfg.exclude)
+    loaded: LoadResult = load_paths([str(p) for p in paths], cfg.exclude, kustomize=cfg.kustomize)
     assert not loaded.errors, loaded.errors
     return run(loaded, cfg, resolve_version(cfg))
 

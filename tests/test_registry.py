@@ -12,6 +12,7 @@ from lintutil import lint_paths, lint_text
 from conftest import FIXTURES, ROOT
 from goldens import check_golden
 from k8snetlint.checks import CHECKS, CUSTOM_RULE_CHECKS, load_all
+from k8snetlint.findings import Report
 from k8snetlint.registry import (
     SECTIONS,
     RuleError,
@@ -51,17 +52,27 @@ def test_rule_has_the_four_sections(rule: object) -> None:
     assert yaml_block(secs["Fix"]) is not None
 
 
+def _lint_block(text: str, name: str, rule: str, tmp_path: Path) -> Report:
+    """Lint a documentation block: a kustomization is rendered from a folder."""
+    if "kind: Kustomization" in text:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "kustomization.yaml").write_text(text)
+        return lint_paths([folder], select=[rule])
+    return lint_text(text, f"{name}.yaml", select=[rule])
+
+
 @pytest.mark.parametrize("rule", RULES, ids=NAMES)
-def test_example_fires_and_fix_does_not(rule: object) -> None:
+def test_example_fires_and_fix_does_not(rule: object, tmp_path: Path) -> None:
     name = rule.name  # type: ignore[attr-defined]
     secs = sections(rule.doc)  # type: ignore[attr-defined]
     example = yaml_block(secs["Example"])
     fix = yaml_block(secs["Fix"])
     assert example is not None and fix is not None
-    fired = lint_text(example, f"{name}-example.yaml", select=[name])
+    fired = _lint_block(example, f"{name}-example", name, tmp_path)
     assert [f.rule for f in fired.findings], f"Example of {name} does not fire it"
     assert {f.rule for f in fired.findings} == {name}
-    clean = lint_text(fix, f"{name}-fix.yaml", select=[name])
+    clean = _lint_block(fix, f"{name}-fix", name, tmp_path)
     assert clean.findings == (), f"Fix of {name} still fires: {clean.findings}"
 
 
@@ -87,12 +98,22 @@ def test_rule_fixture_folder(rule: str, update_goldens: bool) -> None:
     by_file: dict[str, int] = {}
     for f in report.findings:
         assert f.rule == rule
-        by_file[Path(f.file).name] = by_file.get(Path(f.file).name, 0) + 1
+        # the fixture entry (a file, or a folder such as a kustomization) it points into
+        entry = Path(f.file).resolve().relative_to(folder.resolve()).parts[0]
+        by_file[entry] = by_file.get(entry, 0) + 1
     for p in fails:
         assert by_file.get(p.name), f"{p.name} yields no {rule} finding"
     for p in passes:
         assert not by_file.get(p.name), f"{p.name} yields {by_file[p.name]} findings"
-    findings = [{**f.to_json(), "file": Path(f.file).name} for f in report.findings]
+    findings = [
+        {
+            **f.to_json(),
+            "file": Path(f.file).resolve().relative_to(folder.resolve()).as_posix(),
+            # tool output may name the absolute folder, which differs per checkout
+            "message": f.message.replace(str(folder.resolve()), "<fixture>"),
+        }
+        for f in report.findings
+    ]
     check_golden(folder / "expected.json", json.dumps(findings, indent=2) + "\n", update_goldens)
 
 

@@ -1,0 +1,479 @@
+"""Rendering Kustomize directories, and mapping rendered objects back to their sources.
+
+A directory holding a kustomization file (``kustomization.yaml``, ``kustomization.yml``
+or ``Kustomization``) is rendered with ``kubectl kustomize DIR`` when ``kubectl`` is on
+``PATH``, else with ``kustomize build DIR``; the rendered objects are then checked
+instead of the files of the directory. The user's files are never modified.
+
+Findings point back to the source file when the render can tell where an object came
+from: k8snetlint builds a throw-away kustomization in a temporary folder that has the
+user's directory as its only resource and asks for ``buildMetadata:
+[originAnnotations]``, so every rendered object carries a ``config.kubernetes.io/origin``
+annotation naming its file. The object is then found in that file (by kind and name,
+allowing for ``namePrefix``/``nameSuffix``) and every field of the rendered object takes
+the position of the same field in the source; a field the render added (a common label,
+the namespace) takes the position of its nearest ancestor that the source has. A value
+that a patch or transformer changed keeps the position of the field it overrides. The
+annotation itself is removed again, so the objects are exactly what the directory
+renders to. Objects without a local origin (remote bases, or when the wrapper cannot be
+built) point at line 1 of the kustomization file; generated ConfigMaps and Secrets
+point at their generator entry. Either way the finding names the object.
+
+API (all functions return; none raises on bad input or a failing tool):
+
+* :func:`kustomization_file` -- the kustomization file of a directory, or ``None``.
+* :func:`find_renderer` -- the command prefix (``["kubectl", "kustomize"]`` or
+  ``["kustomize", "build"]``), or ``None`` when neither tool is on ``PATH``.
+* :func:`render` -- run the renderer on one directory: :class:`RenderResult` with the
+  rendered YAML text, or an error message (60 s timeout).
+* :func:`origin_of` -- the source path named by an object's origin annotation.
+* :func:`load_kustomization` -- render and load one directory into a
+  :class:`~k8snetlint.loader.LoadResult`, exactly like the loader's result for plain
+  files; a failure (no renderer, broken kustomization, timeout) becomes one
+  ``kustomize-render-error`` issue at line 1 of the kustomization file.
+* :func:`referenced_directories` -- local directories a kustomization uses as
+  resources, bases or components (for a directory walk that renders only the
+  top-level kustomizations).
+
+The loader calls :func:`load_kustomization` lazily (``from k8snetlint.kustomize
+import load_kustomization`` inside the function), because this module imports the
+loader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from k8snetlint.document import Manifest, Pos, YMap, YSeq
+from k8snetlint.loader import (
+    LoadIssue,
+    LoadResult,
+    display_name,
+    load_text,
+    parse_yaml,
+    read_path,
+)
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+RULE = "kustomize-render-error"
+TIMEOUT = 60.0
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+_LINE_1: Pos = (1, 1, 0, 0)
+_KLOG_ERR = re.compile(r'\berr="((?:[^"\\]|\\.)*)"')
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)")
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """The outcome of one render: ``text`` on success, else ``error``.
+
+    ``origin_root`` is the folder that the paths in origin annotations are relative
+    to (``None`` when the objects carry no annotations that k8snetlint asked for).
+    """
+
+    command: tuple[str, ...]
+    text: str | None = None
+    error: str | None = None
+    origin_root: Path | None = None
+    origins_added: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    """The kustomization file directly inside ``directory``, or ``None``."""
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_renderer() -> list[str] | None:
+    """``kubectl kustomize`` when kubectl is on PATH, else ``kustomize build``, else None."""
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return [kubectl, "kustomize"]
+    kustomize = shutil.which("kustomize")
+    if kustomize:
+        return [kustomize, "build"]
+    return None
+
+
+def how_to_render(display: str) -> str:
+    """The advice given when no renderer is available."""
+    return (
+        f"cannot render Kustomize directory {display!r}: neither `kubectl` nor `kustomize` "
+        "is on PATH; install one of them, or render it yourself and pipe the result in "
+        f"(`kubectl kustomize {display} | k8snetlint check -`), or pass --no-kustomize to "
+        "check its files as plain manifests"
+    )
+
+
+def render(
+    directory: Path,
+    *,
+    origins: bool = True,
+    renderer: Sequence[str] | None = None,
+    timeout: float = TIMEOUT,
+) -> RenderResult:
+    """Render the kustomization in ``directory``; never raises.
+
+    With ``origins`` the directory is rendered through a temporary wrapper
+    kustomization that adds origin annotations (falling back to a plain render when the
+    wrapper fails); the error of a failed render is always that of the plain render,
+    so it names the user's files only.
+    """
+    command = list(renderer) if renderer is not None else find_renderer()
+    if command is None:
+        return RenderResult((), error=how_to_render(display_name(directory)))
+    if origins:
+        wrapped = _render_wrapped(directory, command, timeout)
+        if wrapped is not None and wrapped.ok:
+            return wrapped
+    plain = _run([*command, str(directory)], timeout)
+    if plain.ok:
+        return replace(plain, origin_root=directory.resolve())
+    return plain
+
+
+def _render_wrapped(directory: Path, command: list[str], timeout: float) -> RenderResult | None:
+    target = directory.resolve()
+    try:
+        with tempfile.TemporaryDirectory(prefix="k8snetlint-kustomize-") as tmp:
+            wrapper = Path(tmp).resolve()
+            relative = Path(os.path.relpath(target, wrapper)).as_posix()
+            (wrapper / "kustomization.yaml").write_text(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                "kind: Kustomization\n"
+                f"resources:\n- {json.dumps(relative)}\n"
+                "buildMetadata: [originAnnotations]\n",
+                encoding="utf-8",
+            )
+            result = _run([*command, str(wrapper)], timeout)
+    except (OSError, ValueError):
+        return None
+    return replace(result, origin_root=wrapper, origins_added=True)
+
+
+def _run(argv: list[str], timeout: float) -> RenderResult:
+    command = tuple(argv)
+    try:
+        proc = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return RenderResult(command, error=f"`{_shown(argv)}` timed out after {timeout:g} s")
+    except OSError as exc:
+        return RenderResult(command, error=f"cannot run `{_shown(argv)}`: {exc.strerror or exc}")
+    stdout = proc.stdout.decode("utf-8", "replace")
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        reason = _error_line(stderr) or f"exit code {proc.returncode}"
+        return RenderResult(command, error=f"`{_shown(argv)}` failed: {reason}")
+    return RenderResult(command, text=stdout)
+
+
+def _shown(argv: Sequence[str]) -> str:
+    """The command as the user would type it (tool name, not its full path)."""
+    return " ".join([Path(argv[0]).name, *argv[1:]])
+
+
+def _error_line(stderr: str) -> str:
+    """The message of a failed render: kubectl's klog ``err="..."``, kustomize's ``Error:``."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        m = _KLOG_ERR.search(line)
+        if m:
+            try:
+                return str(json.loads(f'"{m.group(1)}"'))
+            except ValueError:
+                return m.group(1)
+    for line in lines:
+        if line.startswith("Error:"):
+            return line[len("Error:") :].strip()
+    for line in lines:
+        if not line.startswith("# Warning"):
+            return line
+    return ""
+
+
+def origin_of(manifest_data: Mapping[str, Any]) -> str | None:
+    """The local source path in an object's ``config.kubernetes.io/origin`` annotation.
+
+    ``path`` for an object read from a file, ``configuredIn`` (a kustomization file) for
+    a generated one; ``None`` without the annotation or for a remote origin (``repo``).
+    The path is relative to the root of the kustomization that was built.
+    """
+    meta = manifest_data.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    text = annotations.get(ORIGIN_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if not isinstance(text, str):
+        return None
+    docs, issues = parse_yaml(text, ORIGIN_ANNOTATION)
+    if issues or len(docs) != 1 or not isinstance(docs[0], Mapping):
+        return None
+    origin = docs[0]
+    if origin.get("repo"):
+        return None
+    for key in ("path", "configuredIn"):
+        value = origin.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def referenced_directories(directory: Path) -> list[Path]:
+    """Local directories that ``directory``'s kustomization lists as resources, bases or
+    components (resolved, existing ones only; remote and file entries are left out)."""
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return []
+    try:
+        text = kfile.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    docs, _ = parse_yaml(text, str(kfile))
+    if not docs or not isinstance(docs[0], Mapping):
+        return []
+    out: list[Path] = []
+    for key in ("resources", "bases", "components"):
+        entries = docs[0].get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, str) or _REMOTE.match(entry) or "?ref=" in entry:
+                continue
+            candidate = (directory / entry).resolve()
+            if candidate.is_dir() and candidate not in out:
+                out.append(candidate)
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_kustomization(directory: Path, display: str) -> LoadResult:
+    """Render ``directory`` and load the objects, positioned in their source files.
+
+    ``display`` is the directory's display name (as the loader shows paths). The
+    result names the kustomization file and every source file it used in ``files``,
+    carries the ``# k8snetlint: ignore[...]`` comments of those source files, and on
+    failure holds one ``kustomize-render-error`` issue instead of objects.
+    """
+    kfile = kustomization_file(directory)
+    kname = _join(display, kfile.name if kfile is not None else KUSTOMIZATION_FILES[0])
+    if kfile is None:
+        return _failure(kname, f"{display!r} holds no kustomization file")
+    if find_renderer() is None:
+        return _failure(kname, how_to_render(display))
+    rendered = render(directory)
+    if rendered.text is None:
+        return _failure(kname, rendered.error or "render failed")
+    loaded = load_text(rendered.text, kname)
+    result = LoadResult(files=[kname])
+    for issue in loaded.issues:
+        result.issues.append(
+            LoadIssue(issue.rule, kname, 1, 1, f"rendered output: {issue.message}")
+        )
+    sources = _Sources()
+    for manifest in loaded.manifests:
+        result.manifests.append(_relocate(manifest, rendered, kname, sources))
+    for name, comments in sources.comments.items():
+        result.comments[name] = comments
+    result.files.extend(name for name in sources.used if name != kname)
+    return result
+
+
+def _join(display: str, name: str) -> str:
+    if display in ("", "."):
+        return name
+    return f"{display.rstrip('/')}/{name}"
+
+
+def _failure(kname: str, message: str) -> LoadResult:
+    return LoadResult(files=[kname], issues=[LoadIssue(RULE, kname, 1, 1, message)])
+
+
+class _Sources:
+    """Source files read for mapping, each once."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[Path, LoadResult] = {}
+        self.used: list[str] = []
+        self.comments: dict[str, dict[int, frozenset[str]]] = {}
+
+    def get(self, path: Path) -> LoadResult | None:
+        if path not in self.loaded:
+            if not path.is_file():
+                return None
+            self.loaded[path] = read_path(display_name(path), path)
+        return self.loaded[path]
+
+    def use(self, result: LoadResult) -> None:
+        for name in result.files:
+            if name not in self.used:
+                self.used.append(name)
+        self.comments.update(result.comments)
+
+
+def _relocate(
+    manifest: Manifest, rendered: RenderResult, kname: str, sources: _Sources
+) -> Manifest:
+    origin = origin_of(manifest.data)
+    if rendered.origins_added:
+        _strip_origin(manifest.data)
+    extra = {**manifest.extra, "kustomization": kname}
+    if origin is not None and rendered.origin_root is not None:
+        path = Path(os.path.normpath(rendered.origin_root / origin))
+        source = sources.get(path)
+        if source is not None:
+            if path.name in KUSTOMIZATION_FILES:
+                # a generated object (configMapGenerator, secretGenerator, ...)
+                pos = _generator_pos(path, manifest)
+                _flatten(manifest.data, pos)
+                sources.use(LoadResult(files=[display_name(path)]))
+                return replace(manifest, file=display_name(path), line_base=0, extra=extra)
+            match = _match(manifest, source.manifests)
+            if match is not None:
+                _graft(manifest.data, match.data, match.data.pos)
+                sources.use(source)
+                return replace(manifest, file=match.file, line_base=match.line_base, extra=extra)
+    _flatten(manifest.data, _LINE_1)
+    return replace(manifest, file=kname, line_base=0, extra=extra)
+
+
+def _strip_origin(data: YMap) -> None:
+    meta = data.get("metadata")
+    if not isinstance(meta, YMap):
+        return
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, YMap) or ORIGIN_ANNOTATION not in annotations:
+        return
+    del annotations[ORIGIN_ANNOTATION]
+    annotations.kpos.pop(ORIGIN_ANNOTATION, None)
+    annotations.vpos.pop(ORIGIN_ANNOTATION, None)
+    if not annotations:
+        del meta["annotations"]
+        meta.kpos.pop("annotations", None)
+        meta.vpos.pop("annotations", None)
+
+
+def _match(rendered: Manifest, candidates: Sequence[Manifest]) -> Manifest | None:
+    """The source object that ``rendered`` was made from (same kind; the name equal or
+    grown by a prefix/suffix; the only object of its kind in the file otherwise)."""
+    same_kind = [c for c in candidates if c.kind == rendered.kind]
+    for c in same_kind:
+        if c.name == rendered.name:
+            return c
+    grown = [c for c in same_kind if c.name and c.name in rendered.name]
+    if grown:
+        return max(grown, key=lambda c: len(c.name))
+    return same_kind[0] if len(same_kind) == 1 else None
+
+
+def _generator_pos(path: Path, rendered: Manifest) -> Pos:
+    """Position of the generator entry (``- name: x``) that produced ``rendered``."""
+    try:
+        docs, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError):
+        return _LINE_1
+    if not docs or not isinstance(docs[0], YMap):
+        return _LINE_1
+    root = docs[0]
+    key = "secretGenerator" if rendered.kind == "Secret" else "configMapGenerator"
+    entries = root.get(key)
+    if not isinstance(entries, YSeq):
+        return _LINE_1
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, YMap):
+            continue
+        name = entry.get("name")
+        if isinstance(name, str) and name and name in rendered.name:
+            found: Pos = entry.kpos.get("name", entries.ipos[i])
+            return found
+    return root.kpos.get(key, _LINE_1)
+
+
+def _flatten(node: Any, pos: Pos) -> None:
+    """Give every key, value and item of ``node`` the position ``pos``."""
+    if isinstance(node, YMap):
+        node.pos = pos
+        for key, value in node.items():
+            node.kpos[key] = pos
+            node.vpos[key] = pos
+            _flatten(value, pos)
+    elif isinstance(node, YSeq):
+        node.pos = pos
+        node.ipos = [pos] * len(node)
+        for item in node:
+            _flatten(item, pos)
+
+
+def _graft(dst: Any, src: Any, fallback: Pos) -> None:
+    """Copy positions from the source tree ``src`` onto the rendered tree ``dst``.
+
+    What the source lacks gets ``fallback``: the position of the nearest ancestor it
+    has.
+    """
+    if isinstance(dst, YMap):
+        if not isinstance(src, YMap):
+            _flatten(dst, fallback)
+            return
+        dst.pos = src.pos
+        for key, value in dst.items():
+            if key in src:
+                kpos = src.kpos.get(key, fallback)
+                dst.kpos[key] = kpos
+                dst.vpos[key] = src.vpos.get(key, kpos)
+                _graft(value, src[key], kpos)
+            else:
+                dst.kpos[key] = fallback
+                dst.vpos[key] = fallback
+                _flatten(value, fallback)
+    elif isinstance(dst, YSeq):
+        if not isinstance(src, YSeq):
+            _flatten(dst, fallback)
+            return
+        dst.pos = src.pos
+        ipos: list[Pos] = []
+        for index, item in enumerate(dst):
+            j = _item_match(item, src, index)
+            if j is None:
+                ipos.append(fallback)
+                _flatten(item, fallback)
+            else:
+                item_pos = src.ipos[j] if j < len(src.ipos) else fallback
+                ipos.append(item_pos)
+                _graft(item, src[j], item_pos)
+        dst.ipos = ipos
+
+
+def _item_match(item: Any, src: YSeq, index: int) -> int | None:
+    """Index in ``src`` of the item that became ``item``: by ``name`` for named
+    mappings (containers, ports, env), else by position."""
+    name = item.get("name") if isinstance(item, YMap) else None
+    if isinstance(name, str):
+        for j, candidate in enumerate(src):
+            if isinstance(candidate, YMap) and candidate.get("name") == name:
+                return j
+        return None
+    if index < len(src) and type(src[index]) is type(item):
+        return index
+    return None
