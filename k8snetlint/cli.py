@@ -233,6 +233,14 @@ def check(
             help="Read directories holding kustomization.yaml as plain manifests.",
         ),
     ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", help="Hide the findings recorded in this baseline file."),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option("--write-baseline", help="Record the current findings as a baseline."),
+    ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import resolve_version, run
@@ -262,6 +270,19 @@ def check(
         report = run(loaded, cfg, version)
     except RuleError as exc:
         fail(str(exc))
+    if write_baseline:
+        from k8snetlint import baseline as baseline_mod
+
+        write_output(baseline_mod.render(report.findings), write_baseline)
+    if baseline:
+        from k8snetlint import baseline as baseline_mod
+
+        try:
+            known = baseline_mod.load(baseline)
+        except baseline_mod.BaselineError as exc:
+            fail(str(exc))
+        kept, hidden = baseline_mod.apply(report.findings, known)
+        report = replace(report, findings=tuple(kept), baselined=hidden)
     colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     write_output(render_report(report, fmt, colour=colour), output)
     for extra_fmt, path in (

@@ -141,6 +141,7 @@ class Report:
     rules: tuple[RuleInfo, ...]
     suppressed: int = 0
     fail_on: str = "error"
+    baselined: int = 0
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {s: 0 for s in SEVERITIES}

@@ -271,7 +271,7 @@ class LabelIndex:
                 m = 0
                 for v in r.values:
                     m |= self._by_kv.get((r.key, v), 0)
-                bits &= ~m & self._by_key.get(r.key, 0)
+                bits &= ~m
             elif r.operator == "Exists":
                 bits &= self._by_key.get(r.key, 0)
             elif r.operator == "DoesNotExist":

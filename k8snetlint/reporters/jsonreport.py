@@ -19,6 +19,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "summary": {
             **counts,
             "suppressed": report.suppressed,
+            "baselined": report.baselined,
             "files": len(report.files),
             "objects": len(report.objects),
             "failed": report.failed(),

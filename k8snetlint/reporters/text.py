@@ -22,6 +22,8 @@ def summary_line(report: Report) -> str:
     )
     if report.suppressed:
         line += f"; {report.suppressed} suppressed"
+    if report.baselined:
+        line += f"; {report.baselined} in baseline"
     return line
 
 
