@@ -590,7 +590,9 @@ def load_text(text: str, name: str) -> LoadResult:
     comments = _comments(text)
     if comments:
         result.comments[name] = comments
-    sources = _sources(text)
+    # Helm's `# Source:` comments name the template only for piped input: a rendered
+    # file saved on disk is itself the file to point at.
+    sources = _sources(text) if name == "-" else {}
     try:
         parsed = _parse_stream(text, name)
     except Exception:

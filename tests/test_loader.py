@@ -212,6 +212,9 @@ def test_helm_source_comments_name_the_template() -> None:
     svc, cm = load_text(text, "-").manifests
     assert (svc.file, svc.span_at(("metadata", "name")).line) == ("shop/templates/svc.yaml", 4)
     assert (cm.file, cm.span_at(("kind",)).line) == ("shop/templates/cm.yaml", 2)
+    # a rendered file saved on disk is itself the place to point at
+    svc, _ = load_text(text, "rendered.yaml").manifests
+    assert (svc.file, svc.span_at(("metadata", "name")).line) == ("rendered.yaml", 6)
 
 
 def test_ignore_comments_are_collected() -> None:

@@ -1,0 +1,696 @@
+"""Benchmark k8snetlint on generated corpora against a PyYAML baseline measured alongside.
+
+For each size, a corpus is generated (``bench/corpus.py``), then measured in rounds;
+each round times, in this order:
+
+* ``baseline``   PyYAML's C loader (``yaml.load_all(f, Loader=yaml.CSafeLoader)``)
+                 merely parsing every file: no positions, no checks;
+* ``check``      ``k8snetlint check`` end to end, through ``k8snetlint.engine.lint``
+                 (``--mode api``, default) or a subprocess ``k8snetlint check --format
+                 json DIR`` (``--mode cli``, interpreter start-up and imports included);
+* ``loader``     ``k8snetlint.loader.load_paths``;
+* ``validate``   ``k8snetlint.validate.validate_all`` over the loaded manifests;
+* ``model``      ``k8snetlint.model.build_inventory``;
+* ``graph``      ``k8snetlint.graph.analyze`` on that inventory;
+* ``connections`` (only with ``--stages ...,connections``) ``Connectivity.connections``,
+                 the pair-level listing ``k8snetlint graph`` prints.
+
+Stages whose module or function does not exist (yet) print ``n/a``. Every figure is
+the median over ``--repeat`` rounds, with objects per second and the ratio to the
+baseline median of the same run. Timings are never asserted: the machines are shared
+and noisy, so compare ratios, not seconds. The exit status is 1 when an object count
+disagrees with the generated count (or a stage raised), else 0.
+
+    python bench/run.py [--sizes 1000,10000,50000] [--repeat 3] [--jobs N]
+                        [--mode api|cli] [--json FILE] [--stages ...] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import importlib
+import inspect
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).resolve().parent
+if str(_HERE) not in sys.path:  # imported from elsewhere than `python bench/run.py`
+    sys.path.insert(0, str(_HERE))
+
+from corpus import generate, iter_files  # noqa: E402
+
+STAGES: tuple[str, ...] = (
+    "baseline",
+    "check",
+    "loader",
+    "validate",
+    "model",
+    "graph",
+    "connections",
+)
+DEFAULT_STAGES: tuple[str, ...] = STAGES[:-1]
+
+LABELS: dict[str, str] = {
+    "baseline": "baseline: PyYAML CSafeLoader parse",
+    "check": "check",
+    "loader": "loader.load_paths",
+    "validate": "validate.validate_all",
+    "model": "model.build_inventory",
+    "graph": "graph.analyze",
+    "connections": "Connectivity.connections",
+}
+
+
+class StageUnavailable(Exception):
+    """A stage cannot run here: its module or function does not exist (yet)."""
+
+
+@dataclass
+class Stage:
+    """The measurements of one stage at one corpus size."""
+
+    name: str
+    label: str
+    samples: list[float] = field(default_factory=list)
+    note: str = ""
+    status: str = "ok"  # ok | n/a | error | skipped
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def minimum(self) -> float | None:
+        return min(self.samples) if self.samples else None
+
+
+@dataclass
+class SizeResult:
+    """Everything measured for one corpus size."""
+
+    objects: int
+    files: int
+    generate_seconds: float
+    counts_by_kind: dict[str, int]
+    stages: dict[str, Stage]
+    checks: dict[str, str] = field(default_factory=dict)  # what -> "ok" or a complaint
+    findings: dict[str, int] | None = None
+
+    def ratio(self, name: str) -> float | None:
+        base = self.stages.get("baseline")
+        stage = self.stages.get(name)
+        if base is None or stage is None or base.median is None or stage.median is None:
+            return None
+        return stage.median / base.median if base.median > 0 else None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lookup(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported lazily, or :class:`StageUnavailable`."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise StageUnavailable(f"{module} not importable: {exc}") from exc
+    except Exception as exc:  # a module being written may not import cleanly
+        raise StageUnavailable(f"{module} failed to import: {type(exc).__name__}: {exc}") from exc
+    fn = getattr(mod, name, None)
+    if not callable(fn):
+        raise StageUnavailable(f"{module}.{name} does not exist")
+    return fn  # type: ignore[no-any-return]
+
+
+def _config(
+    paths: list[str], jobs: int | None, kubernetes_version: str | None
+) -> tuple[Any, list[str]]:
+    """The ``Config`` the command line would use for ``paths`` (the corpus ships a
+    ``.k8snetlint.yaml``), with ``jobs`` set when Config has such a field."""
+    notes: list[str] = []
+    config_cls = _lookup("k8snetlint.config", "Config")
+    config = config_cls()
+    try:
+        found = _lookup("k8snetlint.config", "discover")(paths)
+        if found:
+            config = _lookup("k8snetlint.config", "load_config")(found)
+    except StageUnavailable:
+        notes.append("k8snetlint.config has no discover/load_config: default Config used")
+    changes: dict[str, Any] = {}
+    names = (
+        {f.name for f in dataclasses.fields(config)} if dataclasses.is_dataclass(config) else set()
+    )
+    if kubernetes_version:
+        changes["kubernetes_version"] = kubernetes_version
+    if jobs is not None:
+        if "jobs" in names:
+            changes["jobs"] = jobs
+        else:
+            notes.append(f"--jobs {jobs} not applied in-process: Config has no 'jobs' field")
+    if changes:
+        config = dataclasses.replace(config, **changes)
+    return config, notes
+
+
+def _manifests_of(loaded: Any) -> Sequence[Any]:
+    """The manifests out of whatever the loader returns."""
+    if hasattr(loaded, "manifests"):
+        return list(loaded.manifests)
+    if isinstance(loaded, tuple) and len(loaded) == 2:
+        return list(loaded[0])
+    return list(loaded)
+
+
+def _call_loader(fn: Callable[..., Any], paths: list[str], config: Any) -> Any:
+    params = list(inspect.signature(fn).parameters)
+    second = params[1] if len(params) > 1 else ""
+    if second == "config":
+        return fn(paths, config)
+    if second == "exclude":
+        return fn(paths, tuple(getattr(config, "exclude", ())))
+    return fn(paths)
+
+
+def _kubernetes_version(config: Any) -> str:
+    try:
+        return str(_lookup("k8snetlint.engine", "resolve_version")(config))
+    except StageUnavailable:
+        pass
+    try:
+        return str(_lookup("k8snetlint.validate", "resolve_version")(config.kubernetes_version))
+    except StageUnavailable:
+        pass
+    try:
+        return str(_lookup("k8snetlint.validate", "default_version")())
+    except StageUnavailable:
+        return str(config.kubernetes_version or "")
+
+
+def _cli_command() -> list[str]:
+    script = Path(sys.executable).parent / "k8snetlint"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("k8snetlint")
+    return [found] if found else [sys.executable, "-m", "k8snetlint"]
+
+
+def _cli_supports(cmd: list[str], option: str) -> bool:
+    try:
+        out = subprocess.run(
+            [*cmd, "check", "--help"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in out.stdout
+
+
+def _report_objects(data: Any) -> int | None:
+    """The number of checked objects stated by a JSON report."""
+    if not isinstance(data, dict):
+        return None
+    summary = data.get("summary")
+    if isinstance(summary, dict) and isinstance(summary.get("objects"), int):
+        return int(summary["objects"])
+    objects = data.get("objects")
+    if isinstance(objects, int):
+        return objects
+    if isinstance(objects, list):
+        return len(objects)
+    return None
+
+
+def _report_findings(data: Any) -> dict[str, int] | None:
+    if isinstance(data, dict) and isinstance(data.get("summary"), dict):
+        s = data["summary"]
+        return {k: int(s[k]) for k in ("error", "warning", "info") if isinstance(s.get(k), int)}
+    return None
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def _baseline(files: list[Path]) -> Callable[[], int]:
+    try:
+        import yaml
+    except ImportError as exc:
+        raise StageUnavailable("PyYAML is not installed") from exc
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        raise StageUnavailable("PyYAML has no C loader (libyaml missing): no fair baseline")
+
+    def run() -> int:
+        docs = 0
+        for path in files:
+            with path.open("rb") as fh:
+                for doc in yaml.load_all(fh, Loader=loader):
+                    if doc is not None:
+                        docs += 1
+        return docs
+
+    return run
+
+
+@dataclass
+class Bench:
+    """One benchmark run: options plus the resolved entry points."""
+
+    mode: str
+    repeat: int
+    jobs: int | None
+    stages: tuple[str, ...]
+    kubernetes_version: str | None
+    seed: int
+    notes: list[str] = field(default_factory=list)
+    cli_jobs: bool = False
+
+    def measure(self, size: int, root: Path) -> SizeResult:
+        corpus = root / f"corpus-{size}"
+        if corpus.exists():
+            shutil.rmtree(corpus)
+        gen_s, counts = _timed(lambda: generate(corpus, size, self.seed))
+        files = list(iter_files(corpus))
+        paths = [str(corpus)]
+        stages = {n: Stage(n, LABELS[n]) for n in STAGES if n in self.stages}
+        if "check" in stages:
+            stages["check"].label = f"check ({self.mode})"
+        result = SizeResult(size, len(files), gen_s, counts, stages)
+        generated = sum(counts.values())
+
+        runners: dict[str, Callable[[], Any]] = {}
+        config: Any = None
+        try:
+            config, notes = _config(paths, self.jobs, self.kubernetes_version)
+            for note in notes:
+                if note not in self.notes:
+                    self.notes.append(note)
+        except StageUnavailable as exc:
+            for name in ("check", "loader", "validate", "model", "graph", "connections"):
+                if name in stages:
+                    stages[name].status, stages[name].note = "n/a", str(exc)
+
+        def prepare(name: str, make: Callable[[], Callable[[], Any]]) -> None:
+            if name not in stages or stages[name].status != "ok":
+                return
+            try:
+                runners[name] = make()
+            except StageUnavailable as exc:
+                stages[name].status, stages[name].note = "n/a", str(exc)
+
+        prepare("baseline", lambda: _baseline(files))
+        if config is not None:
+            prepare("check", lambda: self._check(paths, config, result))
+            prepare("loader", lambda: self._loader(paths, config))
+            prepare("validate", lambda: self._stage_fn("k8snetlint.validate", "validate_all"))
+            prepare("model", lambda: self._stage_fn("k8snetlint.model", "build_inventory"))
+            prepare("graph", lambda: self._stage_fn("k8snetlint.graph", "analyze"))
+            prepare("connections", lambda: self._stage_fn("k8snetlint.graph", "analyze"))
+        version = _kubernetes_version(config) if "validate" in runners else ""
+
+        for _ in range(self.repeat):
+            state: dict[str, Any] = {}
+            for name, stage in stages.items():
+                if stage.status != "ok" or name not in runners:
+                    continue
+                call = self._bind(name, runners[name], state, config, version)
+                if call is None:
+                    stage.status = "n/a"
+                    stage.note = stage.note or "needs the output of an unavailable stage"
+                    continue
+                try:
+                    seconds, value = _timed(call)
+                except Exception as exc:
+                    stage.status, stage.note = "error", _short(exc)
+                    continue
+                stage.samples.append(seconds)
+                state[name] = value
+            self._verify(result, state, generated)
+            state.clear()
+            gc.collect()
+        return result
+
+    # Each stage factory returns a callable; _bind feeds it the previous stages' output.
+
+    def _stage_fn(self, module: str, name: str) -> Callable[..., Any]:
+        return _lookup(module, name)
+
+    def _loader(self, paths: list[str], config: Any) -> Callable[[], Any]:
+        fn = _lookup("k8snetlint.loader", "load_paths")
+        return lambda: _manifests_of(_call_loader(fn, paths, config))
+
+    def _bind(
+        self,
+        name: str,
+        runner: Callable[..., Any],
+        state: dict[str, Any],
+        config: Any,
+        version: str,
+    ) -> Callable[[], Any] | None:
+        if name in ("baseline", "check", "loader"):
+            return runner
+        manifests = state.get("loader")
+        if manifests is None:
+            return None
+        if name == "validate":
+            return lambda: list(runner(manifests, version))
+        if name == "model":
+            return lambda: runner(manifests, config)
+        inventory = state.get("model")
+        if inventory is None:
+            return None
+        if name == "graph":
+            return lambda: runner(inventory, config)
+        if name == "connections":
+            conn = state.get("graph")
+            if conn is None or not hasattr(conn, "connections"):
+                return None
+            # A fresh analysis each time so the cached property is really computed.
+            fresh = runner(inventory, config)
+            return lambda: len(fresh.connections)
+        return None
+
+    def _check(self, paths: list[str], config: Any, result: SizeResult) -> Callable[[], Any]:
+        if self.mode == "api":
+            lint = _lookup("k8snetlint.engine", "lint")
+
+            def run_api() -> int | None:
+                report = lint(paths, config)
+                counts = getattr(report, "counts", None)
+                if callable(counts):
+                    result.findings = dict(counts())
+                objects = getattr(report, "objects", None)
+                return len(objects) if objects is not None else None
+
+            return run_api
+        cmd = [*_cli_command(), "check", "--format", "json"]
+        if self.kubernetes_version:
+            cmd += ["--kubernetes-version", self.kubernetes_version]
+        if self.jobs is not None and self.cli_jobs:
+            cmd += ["--jobs", str(self.jobs)]
+        cmd += paths
+
+        def run_cli() -> int | None:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode not in (0, 1):
+                tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+                raise RuntimeError(f"exit {proc.returncode}: {' | '.join(tail)}")
+            try:
+                data = json.loads(proc.stdout)
+            except json.JSONDecodeError as exc:
+                raise RuntimeError(f"output is not JSON: {exc}") from exc
+            result.findings = _report_findings(data)
+            return _report_objects(data)
+
+        return run_cli
+
+    def _verify(self, result: SizeResult, state: dict[str, Any], generated: int) -> None:
+        def compare(what: str, got: int | None) -> None:
+            if got is None:
+                result.checks.setdefault(what, "unknown (no count in the output)")
+            elif got == generated:
+                result.checks.setdefault(what, "ok")
+            else:
+                result.checks[what] = f"MISMATCH: {got} != {generated} generated"
+
+        if "baseline" in state:
+            compare("baseline documents", state["baseline"])
+        if "check" in state:
+            compare("report objects", state["check"])
+        if "loader" in state:
+            compare("loader manifests", len(state["loader"]))
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _fmt_s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _fmt_rate(objects: int, seconds: float | None) -> str:
+    return "-" if not seconds else f"{objects / seconds:,.0f}"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def render_table(results: list[SizeResult]) -> str:
+    header = ("objects", "stage", "median s", "min s", "objects/s", "x baseline", "note")
+    rows: list[tuple[str, ...]] = []
+    for res in results:
+        for name, st in res.stages.items():
+            if st.status == "ok" and st.samples:
+                note = st.note
+            elif st.status == "error":
+                note = f"error: {st.note}"
+            else:
+                note = f"n/a: {st.note}" if st.note else "n/a"
+            rows.append(
+                (
+                    f"{res.objects:,}",
+                    st.label,
+                    _fmt_s(st.median) if st.samples else "n/a",
+                    _fmt_s(st.minimum) if st.samples else "",
+                    _fmt_rate(res.objects, st.median) if st.samples else "",
+                    _fmt_ratio(res.ratio(name)) if st.samples else "",
+                    note,
+                )
+            )
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    right = {0, 2, 3, 4, 5}
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = [
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ]
+        return "  ".join(out).rstrip()
+
+    sep = "  ".join("-" * w for w in widths[:-1]) + "  " + "-" * max(4, widths[-1])
+    body: list[str] = [line(header), sep]
+    previous = None
+    for row in rows:
+        if previous is not None and row[0] != previous:
+            body.append("")
+        body.append(line(row))
+        previous = row[0]
+    return "\n".join(body)
+
+
+def render_summary(res: SizeResult) -> str:
+    parts = [
+        f"{res.objects:,} objects in {res.files:,} files (generated in {res.generate_seconds:.2f} s)"
+    ]
+    for what, verdict in res.checks.items():
+        parts.append(f"  {what}: {verdict}")
+    if res.findings is not None:
+        parts.append("  findings: " + ", ".join(f"{v} {k}" for k, v in res.findings.items()))
+    return "\n".join(parts)
+
+
+def environment(bench: Bench) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "mode": bench.mode,
+        "repeat": bench.repeat,
+        "jobs": bench.jobs,
+        "seed": bench.seed,
+    }
+    try:
+        import yaml
+
+        env["pyyaml"] = yaml.__version__
+        env["libyaml"] = bool(getattr(yaml, "__with_libyaml__", False))
+    except ImportError:
+        env["pyyaml"] = None
+    try:
+        env["k8snetlint"] = str(importlib.import_module("k8snetlint").__version__)
+    except Exception:
+        env["k8snetlint"] = None
+    if hasattr(os, "getloadavg"):
+        env["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]
+    return env
+
+
+def to_json(bench: Bench, env: dict[str, Any], results: list[SizeResult]) -> dict[str, Any]:
+    sizes: list[dict[str, Any]] = []
+    for res in results:
+        stages: dict[str, Any] = {}
+        for name, st in res.stages.items():
+            med = st.median
+            stages[name] = {
+                "label": st.label,
+                "status": st.status if st.samples or st.status != "ok" else "n/a",
+                "note": st.note,
+                "samples_s": [round(s, 6) for s in st.samples],
+                "median_s": None if med is None else round(med, 6),
+                "min_s": None if st.minimum is None else round(st.minimum, 6),
+                "objects_per_s": None if not med else round(res.objects / med, 1),
+                "ratio_to_baseline": None
+                if res.ratio(name) is None
+                else round(res.ratio(name) or 0.0, 4),
+            }
+        sizes.append(
+            {
+                "objects": res.objects,
+                "files": res.files,
+                "generate_s": round(res.generate_seconds, 4),
+                "counts_by_kind": res.counts_by_kind,
+                "checks": res.checks,
+                "findings": res.findings,
+                "stages": stages,
+            }
+        )
+    return {"environment": env, "notes": bench.notes, "sizes": sizes}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from exc
+    if not sizes or any(s <= 0 for s in sizes):
+        raise argparse.ArgumentTypeError("sizes must be positive integers")
+    return sizes
+
+
+def _stage_list(text: str) -> tuple[str, ...]:
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}"
+        )
+    return names
+
+
+def _default_root() -> str | None:
+    """Generate into RAM when possible: disk writes on shared machines are very noisy."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return str(shm)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark k8snetlint against a PyYAML C-loader baseline.",
+        epilog="Ratios to the baseline are what to compare; absolute seconds vary with load.",
+    )
+    parser.add_argument(
+        "--sizes", type=_sizes, default=[1000, 10000, 50000], help="corpus sizes (objects)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size (median)")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes, if k8snetlint supports it"
+    )
+    parser.add_argument("--mode", choices=("api", "cli"), default="api", help="how to run check")
+    parser.add_argument("--json", type=Path, default=None, help="also write results to FILE")
+    parser.add_argument(
+        "--stages",
+        type=_stage_list,
+        default=DEFAULT_STAGES,
+        help=f"comma-separated subset of {','.join(STAGES)} (default: all but connections)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    parser.add_argument("--kubernetes-version", default=None, help="schemas to validate against")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="generate corpora here and keep them (default: a temporary directory, "
+        "in /dev/shm when available, removed at the end)",
+    )
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be >= 1")
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be >= 1")
+
+    bench = Bench(
+        mode=args.mode,
+        repeat=args.repeat,
+        jobs=args.jobs,
+        stages=args.stages,
+        kubernetes_version=args.kubernetes_version,
+        seed=args.seed,
+    )
+    if args.mode == "cli" and args.jobs is not None and "check" in args.stages:
+        bench.cli_jobs = _cli_supports(_cli_command(), "--jobs")
+        if not bench.cli_jobs:
+            bench.notes.append(f"--jobs {args.jobs} ignored in cli mode: check has no --jobs")
+    env = environment(bench)
+    print(
+        f"k8snetlint {env.get('k8snetlint')} | Python {env['python']} | {env['cpus']} CPUs | "
+        f"PyYAML {env.get('pyyaml')} (libyaml: {env.get('libyaml')}) | mode {bench.mode} | "
+        f"repeat {bench.repeat} | jobs {bench.jobs or 'default'}",
+        flush=True,
+    )
+
+    results: list[SizeResult] = []
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        root_ctx: Any = None
+        root = args.workdir
+    else:
+        root_ctx = tempfile.TemporaryDirectory(prefix="k8snetlint-bench-", dir=_default_root())
+        root = Path(root_ctx.name)
+    try:
+        for size in args.sizes:
+            res = bench.measure(size, root)
+            results.append(res)
+            print("\n" + render_summary(res), flush=True)
+    finally:
+        if root_ctx is not None:
+            root_ctx.cleanup()
+
+    if hasattr(os, "getloadavg"):
+        env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    print()
+    print(render_table(results))
+    for note in bench.notes:
+        print(f"note: {note}")
+    print(
+        f"Medians of {bench.repeat} round(s); 'x baseline' = median / baseline median of "
+        "the same size and run. Compare ratios, not seconds."
+    )
+    if args.json is not None:
+        args.json.write_text(json.dumps(to_json(bench, env, results), indent=2) + "\n")
+        print(f"wrote {args.json}")
+
+    bad = any(v.startswith("MISMATCH") for r in results for v in r.checks.values())
+    errors = any(st.status == "error" for r in results for st in r.stages.values())
+    return 1 if bad or errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
