@@ -234,18 +234,32 @@ def _mark(m: Any) -> tuple[int, int]:
 
 
 def _parse_stream(text: str, name: str) -> _Parsed:
-    """Parse every document of ``text``; raise on the first syntax error."""
-    import _ruamel_yaml
+    """Parse every document of ``text``; raise on the first syntax error.
 
-    parser = _ruamel_yaml.CParser(text)
+    A hot loop: one iteration per libyaml event. Event classes are compared by
+    identity and marks read inline, since that is where the time goes.
+    """
+    import _ruamel_yaml
+    from ruamel.yaml import events as ev
+
+    scalar_event = ev.ScalarEvent
+    mapping_start = ev.MappingStartEvent
+    sequence_start = ev.SequenceStartEvent
+    mapping_end = ev.MappingEndEvent
+    sequence_end = ev.SequenceEndEvent
+    alias_event = ev.AliasEvent
+    document_start = ev.DocumentStartEvent
+    document_end = ev.DocumentEndEvent
+    stream_end = ev.StreamEndEvent
+
+    get_event = _ruamel_yaml.CParser(text).get_event
     docs: list[_Doc] = []
     issues: list[LoadIssue] = []
     braces: list[tuple[tuple[int, int], tuple[int, int], str]] = []
 
-    # Each frame: [container, pending_key, key_pos, weight, merges]
+    # Each frame: [container, pending_key, key_pos, weight, merges, anchor]
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int]] = {}
-    anchor_of: list[str | None] = []
     root: Any = None
     nodes = 0
     doc_start = 1
@@ -266,7 +280,7 @@ def _parse_stream(text: str, name: str) -> _Parsed:
         frame = stack[-1]
         container = frame[0]
         frame[3] += weight
-        if isinstance(container, YSeq):
+        if frame[2] is False:  # a sequence
             container.append(value)
             container.ipos.append(pos)
             return
@@ -282,7 +296,7 @@ def _parse_stream(text: str, name: str) -> _Parsed:
         if key == "<<" and isinstance(value, (dict, list)):
             frame[4].append(value)
             return
-        k = _key_text(key)
+        k = key if type(key) is str else _key_text(key)
         if k in container:
             first = container.kpos[k]
             issues.append(
@@ -303,11 +317,12 @@ def _parse_stream(text: str, name: str) -> _Parsed:
         container.vpos[k] = pos
 
     while True:
-        event = parser.get_event()
-        cls = type(event).__name__
-        if cls == "ScalarEvent":
-            sl, sc = _mark(event.start_mark)
-            el, ec = _mark(event.end_mark)
+        event = get_event()
+        cls = type(event)
+        if cls is scalar_event:
+            sm = event.start_mark
+            em = event.end_mark
+            pos = (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
             value = event.value
             style = event.style
             tag = event.tag
@@ -318,27 +333,26 @@ def _parse_stream(text: str, name: str) -> _Parsed:
             else:
                 resolved = resolve_plain(value)
             if "{{" in value:
-                braces.append(((sl, sc), (el, ec), style or ""))
-            pos = (sl, sc, el, ec)
+                braces.append(((pos[0], pos[1]), (pos[2], pos[3]), style or ""))
             if event.anchor:
                 anchors[event.anchor] = (resolved, 1)
             attach(resolved, pos, 1)
-        elif cls == "MappingStartEvent" or cls == "SequenceStartEvent":
+        elif cls is mapping_start or cls is sequence_start:
+            sm = event.start_mark
             if len(stack) >= MAX_DEPTH:
-                sl, sc = _mark(event.start_mark)
-                raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", sl, sc)
-            container: Any = YMap() if cls == "MappingStartEvent" else YSeq()
-            sl, sc = _mark(event.start_mark)
-            container.pos = (sl, sc, 0, 0)
-            stack.append([container, None, None, 1, []])
-            anchor_of.append(event.anchor)
-        elif cls == "MappingEndEvent" or cls == "SequenceEndEvent":
+                raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", sm.line + 1, sm.column + 1)
+            if cls is mapping_start:
+                container: Any = YMap()
+                stack.append([container, None, None, 1, [], event.anchor])
+            else:
+                container = YSeq()
+                stack.append([container, None, False, 1, [], event.anchor])
+            container.pos = (sm.line + 1, sm.column + 1, 0, 0)
+        elif cls is mapping_end or cls is sequence_end:
             frame = stack.pop()
-            anchor = anchor_of.pop()
             container = frame[0]
-            el, ec = _mark(event.end_mark)
-            sl, sc = container.pos[0], container.pos[1]
-            container.pos = (sl, sc, el, ec)
+            em = event.end_mark
+            container.pos = (container.pos[0], container.pos[1], em.line + 1, em.column + 1)
             for merged in frame[4]:
                 sources = merged if isinstance(merged, list) else [merged]
                 for src in sources:
@@ -348,25 +362,25 @@ def _parse_stream(text: str, name: str) -> _Parsed:
                                 container[k] = v
                                 container.kpos[k] = src.kpos.get(k, container.pos)
                                 container.vpos[k] = src.vpos.get(k, container.pos)
-            if anchor:
-                anchors[anchor] = (container, frame[3])
+            if frame[5]:
+                anchors[frame[5]] = (container, frame[3])
             attach(container, container.pos, frame[3])
-        elif cls == "AliasEvent":
-            sl, sc = _mark(event.start_mark)
-            el, ec = _mark(event.end_mark)
+        elif cls is alias_event:
+            sm = event.start_mark
+            em = event.end_mark
             target = anchors.get(event.anchor)
             if target is None:  # pragma: no cover - libyaml rejects unknown aliases
-                raise _Abort(f'unknown alias "*{event.anchor}"', sl, sc)
-            attach(target[0], (sl, sc, el, ec), target[1])
-        elif cls == "DocumentStartEvent":
+                raise _Abort(f'unknown alias "*{event.anchor}"', sm.line + 1, sm.column + 1)
+            attach(target[0], (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1), target[1])
+        elif cls is document_start:
             root = None
             nodes = 0
             anchors = {}
-            doc_start = _mark(event.start_mark)[0]
-        elif cls == "DocumentEndEvent":
-            docs.append(_Doc(root, doc_start, _mark(event.end_mark)[0]))
+            doc_start = event.start_mark.line + 1
+        elif cls is document_end:
+            docs.append(_Doc(root, doc_start, event.end_mark.line + 1))
             root = None
-        elif cls == "StreamEndEvent":
+        elif cls is stream_end:
             break
     return _Parsed(docs, issues, braces)
 
@@ -830,18 +844,18 @@ def read_path(display: str, path: Path | None) -> LoadResult:
 
 @contextlib.contextmanager
 def relaxed_gc() -> Iterator[None]:
-    """Loading allocates millions of long-lived containers: keep the GC out of it."""
+    """Loading allocates millions of long-lived, acyclic containers: keep the cyclic
+    garbage collector out of it, then move what was loaded to the permanent generation
+    so that later collections (model, graph) do not traverse it again. Acyclic values
+    are still freed by reference counting when dropped."""
     enabled = gc.isenabled()
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-        if not enabled:
-            gc.disable()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def load_files(

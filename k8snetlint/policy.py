@@ -125,7 +125,7 @@ def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]
             problems.append((epath, f"except {ex} must lie strictly inside cidr {cidr_raw}"))
             continue
         excepts.append(ex)
-        pass
+        cuts.append((int(enet.network_address), int(enet.broadcast_address)))
     if problems:
         return None, problems
     lo, hi = int(net.network_address), int(net.broadcast_address)

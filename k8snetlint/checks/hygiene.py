@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
-from k8snetlint.connectivity import ConnSet, Endpoint
+from k8snetlint.connectivity import ConnSet
 from k8snetlint.context import Context
 from k8snetlint.document import Path
 from k8snetlint.model import Workload
@@ -191,15 +191,11 @@ def _may_allow_dns(rule: Rule) -> bool:
 
 @check("egress-blocks-dns")
 def egress_blocks_dns(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    # An egress-isolated pod reaches only what its policies' egress rules allow, so
+    # judging those rules is enough: no pairwise listing of connections is needed.
     conn = ctx.connectivity
-    dns_out: set[Endpoint] = set()
-    for c in conn.connections:
-        if c.conns.contains("UDP", 53) or c.conns.contains("TCP", 53):
-            dns_out.add(c.src)
     for w in ctx.inventory.workloads:
         if not conn.is_egress_isolated(w):
-            continue
-        if conn.endpoint_for(w) in dns_out:
             continue
         pols = conn.policies_selecting(w, "egress")
         if any(_may_allow_dns(r) for p in pols for r in p.egress):
