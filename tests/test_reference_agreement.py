@@ -144,62 +144,104 @@ port_entry = st.one_of(
 )
 
 
-def rules(direction: str) -> st.SearchStrategy[Any]:
+ipblock_peer = st.builds(lambda b: {"ipBlock": b}, st.sampled_from(CIDRS))
+selector_peer = weighted(
+    (3, st.builds(lambda s: {"podSelector": s}, pod_sel)),
+    (3, st.builds(lambda s: {"namespaceSelector": s}, ns_sel)),
+    (3, st.builds(lambda n, p: {"namespaceSelector": n, "podSelector": p}, ns_sel, pod_sel)),
+)
+open_peer = weighted(
+    (1, st.just({"podSelector": {}})),
+    (1, st.just({"namespaceSelector": {}})),
+    (1, st.just({"namespaceSelector": {}, "podSelector": {}})),
+)
+
+# Each mode stresses one part of the semantics; "mixed" combines everything.
+PEERS = {
+    "mixed": peer,
+    "selectors": selector_peer,
+    "ports": open_peer,
+    "ipblocks": weighted((6, ipblock_peer), (1, open_peer)),
+}
+PORTS = {
+    "mixed": port_entry,
+    "selectors": st.builds(lambda n: {"port": n}, st.sampled_from([80, 81])),
+    "ports": weighted(
+        (3, port_entry),
+        (
+            2,
+            st.builds(
+                lambda n, p: {"port": n, "protocol": p},
+                st.sampled_from(["http", "dns"]),
+                st.sampled_from(("TCP", "TCP", "UDP")),
+            ),
+        ),
+    ),
+    "ipblocks": weighted(
+        (3, st.builds(lambda n: {"port": n}, st.sampled_from([80, 81]))), (1, port_entry)
+    ),
+}
+
+
+def rules(direction: str, mode: str) -> st.SearchStrategy[Any]:
     key = "from" if direction == "ingress" else "to"
+    peers = weighted((1, st.just([])), (6, st.lists(PEERS[mode], min_size=1, max_size=2)))
+    if mode == "ports":
+        peers = weighted((2, st.just([])), (1, st.lists(PEERS[mode], min_size=1, max_size=1)))
     rule = st.fixed_dictionaries(
         {},
         optional={
-            key: st.one_of(st.just([]), st.lists(peer, min_size=1, max_size=2)),
-            "ports": st.one_of(st.just([]), st.lists(port_entry, min_size=1, max_size=2)),
+            key: peers,
+            "ports": weighted((1, st.just([])), (3, st.lists(PORTS[mode], min_size=1, max_size=2))),
         },
     )
-    return st.one_of(st.just([]), st.lists(rule, min_size=1, max_size=2))
+    return weighted((1, st.just([])), (5, st.lists(rule, min_size=1, max_size=2)))
 
 
 @st.composite
-def policy_specs(draw: st.DrawFn) -> dict[str, Any]:
+def policy_specs(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     spec: dict[str, Any] = {}
-    if draw(st.booleans()):
+    if draw(st.integers(0, 3)):
         spec["podSelector"] = draw(pod_sel)
-    types = draw(st.sampled_from([None, [], ["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
+    types = draw(st.sampled_from([None, None, [], ["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
     if types is not None:
         spec["policyTypes"] = types
-    if draw(st.booleans()):
-        spec["ingress"] = draw(rules("ingress"))
-    if draw(st.booleans()):
-        spec["egress"] = draw(rules("egress"))
+    if draw(st.integers(0, 3)):
+        spec["ingress"] = draw(rules("ingress", mode))
+    if draw(st.integers(0, 2)) == 0:
+        spec["egress"] = draw(rules("egress", mode))
     return spec
 
 
 workload_ports = st.lists(
     st.tuples(
-        st.sampled_from([None, "http", "dns", "metrics"]),
+        st.sampled_from([None, "http", "http", "dns", "metrics"]),
         st.sampled_from([53, 80, 81, 8080]),
-        st.sampled_from(PROTOS),
+        st.sampled_from(("TCP", "TCP", "UDP", "SCTP")),
     ),
     max_size=3,
 )
 
 
 @st.composite
-def clusters(draw: st.DrawFn) -> tuple[list[dict[str, Any]], bool]:
+def clusters(draw: st.DrawFn, mode: str = "mixed") -> tuple[list[dict[str, Any]], bool]:
     objs: list[dict[str, Any]] = []
     for ns in NAMESPACES:
         if draw(st.booleans()):
             objs.append(netutil.namespace(ns, draw(ns_label_sets)))
-    n_wl = draw(st.integers(1, 6))
+    n_wl = draw(st.integers(2, 6))
     for i in range(n_wl):
         ns = draw(st.sampled_from(NAMESPACES))
         labels = draw(pod_labels)
         ports = draw(workload_ports)
-        if draw(st.booleans()):
+        if mode == "ipblocks" or draw(st.booleans()):
             ips = draw(st.lists(st.sampled_from(POD_IPS), max_size=2, unique=True))
             objs.append(netutil.pod(ns, f"w{i}", labels, ports, ips))
         else:
             objs.append(netutil.deployment(ns, f"w{i}", labels, ports))
-    for i in range(draw(st.integers(0, 4))):
+    for i in range(draw(st.integers(1, 4))):
         objs.append(
-            netutil.netpol(draw(st.sampled_from(NAMESPACES)), f"p{i}", draw(policy_specs()))
+            netutil.netpol(draw(st.sampled_from(NAMESPACES)), f"p{i}", draw(policy_specs(mode)))
         )
     return objs, draw(st.booleans())
 
@@ -274,6 +316,31 @@ def check_agreement(objs: list[dict[str, Any]], ipblock_pods: bool) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters())
 def test_engine_agrees_with_reference(cluster: tuple[list[dict[str, Any]], bool]) -> None:
+    objs, ipblock_pods = cluster
+    check_agreement(objs, ipblock_pods)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters("selectors"))
+def test_engine_agrees_with_reference_on_selectors(
+    cluster: tuple[list[dict[str, Any]], bool],
+) -> None:
+    objs, ipblock_pods = cluster
+    check_agreement(objs, ipblock_pods)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters("ports"))
+def test_engine_agrees_with_reference_on_ports(cluster: tuple[list[dict[str, Any]], bool]) -> None:
+    objs, ipblock_pods = cluster
+    check_agreement(objs, ipblock_pods)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters("ipblocks"))
+def test_engine_agrees_with_reference_on_ipblocks(
+    cluster: tuple[list[dict[str, Any]], bool],
+) -> None:
     objs, ipblock_pods = cluster
     check_agreement(objs, ipblock_pods)
 
