@@ -88,20 +88,54 @@ def test_html_self_contained(tmp_path: Path) -> None:
     assert any("nodePort 30080" in r for r in doc["routes"]["shop/frontend[Deployment]"])
 
 
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
 @pytest.mark.skipif(
     not (shutil.which("chromium") or shutil.which("chromium-browser")),
-    reason="chromium is not installed",
+    reason="chromium is not installed (.ci/run installs Debian's chromium)",
 )
 def test_html_in_headless_chromium(tmp_path: Path) -> None:
     data, reasons = shop_data()
     page = tmp_path / "map.html"
     page.write_text(graphfmt.render_html(data, reasons))
     exe = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
-    res = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+        profile = tmp_path / f"profile-{len(args)}"
+        return subprocess.run(
+            [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    res = chromium("--dump-dom")
     assert 'class="node' in res.stdout  # the script drew the nodes
+    for node in ("shop/frontend[Deployment]", "shop/backend[Deployment]", "shop/db[StatefulSet]"):
+        assert node in res.stdout, node
+    console_errors = [
+        line
+        for line in res.stderr.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or ":ERROR:" in line)
+    ]
+    assert console_errors == [], console_errors
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "connectivity-map.png"
+    shot.unlink(missing_ok=True)
+    chromium("--window-size=1280,900", f"--screenshot={shot}")
+    assert shot.exists() and shot.stat().st_size > 10_000
