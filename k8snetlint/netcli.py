@@ -80,12 +80,32 @@ def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
 # -- graph ----------------------------------------------------------------------------
 
 
-def render_graph(conn: Connectivity, fmt: str, focus: Endpoint | None = None) -> str:
+def graph_findings(
+    loaded: LoadResult, cfg: Config, conn: Connectivity
+) -> tuple[graphfmt.FindingsByKey, graphfmt.FindingsByKey]:
+    """Run the checks once over ``loaded`` and map the findings onto the map's nodes."""
+    from k8snetlint.engine import resolve_version, run
+
+    try:
+        version = resolve_version(cfg)
+    except ValueError as exc:
+        fail(f"--kubernetes-version: {exc}")
+    return graphfmt.map_findings(conn, run(loaded, cfg, version))
+
+
+def render_graph(
+    conn: Connectivity,
+    fmt: str,
+    focus: Endpoint | None = None,
+    findings: tuple[graphfmt.FindingsByKey, graphfmt.FindingsByKey] | None = None,
+) -> str:
+    """The map in ``fmt``; ``findings`` (per node, per namespace) for json and html."""
     if fmt == "graphml":
         return graphfmt.render_graphml(conn, focus)
     data = graphfmt.graph_data(conn, focus)
+    by_node, by_ns = findings if findings is not None else (None, None)
     if fmt == "json":
-        return graphfmt.render_json(data)
+        return graphfmt.render_json(data, by_node, by_ns)
     if fmt == "csv":
         return graphfmt.render_csv(data)
     if fmt == "dot":
@@ -93,7 +113,9 @@ def render_graph(conn: Connectivity, fmt: str, focus: Endpoint | None = None) ->
     if fmt == "mermaid":
         return graphfmt.render_mermaid(data)
     if fmt == "html":
-        return graphfmt.render_html(data, graphfmt.pair_reasons(conn))
+        return graphfmt.render_html(
+            data, graphfmt.pair_reasons(conn), findings=by_node, namespace_findings=by_ns
+        )
     return graphfmt.render_txt(data)
 
 
@@ -123,11 +145,13 @@ def graph_cmd(
         fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    conn = analyze_loaded(load(paths, cfg), cfg)
+    loaded = load(paths, cfg)
+    conn = analyze_loaded(loaded, cfg)
     focus_ep = None
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
-    write_output(render_graph(conn, format, focus_ep), output)
+    findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
+    write_output(render_graph(conn, format, focus_ep, findings), output)
 
 
 # -- reach ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,6 +150,59 @@ def test_graph_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     code, out, _ = run(["graph", str(SHOP), "--output", str(target)], capsys)
     assert code == 0 and out == ""
     assert target.read_text().count(" => ") == len(EXPECTED_TXT.splitlines())
+
+
+def _html_payload(page: str) -> dict[str, Any]:
+    start = '<script id="data" type="application/json">'
+    doc: dict[str, Any] = json.loads(page.split(start, 1)[1].split("</script>", 1)[0])
+    return doc
+
+
+def test_graph_html_findings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "map.html"
+    code, out, err = run(
+        ["graph", str(SHOP_OPEN), "--format", "html", "--output", str(target)], capsys
+    )
+    assert code == 0, err
+    assert out == ""
+    page = target.read_text()
+    doc = _html_payload(page)
+    db = next(n for n in doc["nodes"] if n["id"] == "shop/db[StatefulSet]")
+    assert db["findings"] >= 2 and db["worst"] == "error"
+    rules = [f["rule"] for f in doc["findings"]["shop/db[StatefulSet]"]]
+    assert rules[0] == "database-reachable-cluster-wide"
+    assert "statefulset-service-missing" in rules
+    assert doc["findings"]["shop/db[StatefulSet]"][0]["location"].endswith("workloads.yaml:62:15")
+    # a Service finding is shown on the workload behind the Service
+    front = {f["rule"] for f in doc["findings"]["shop/frontend[Deployment]"]}
+    assert "node-port-service" in front
+    assert [f["rule"] for f in doc["namespaceFindings"]["shop"]] == [
+        "namespace-missing-default-deny"
+    ]
+    assert "has-findings sev-" in page
+    # the same map, restricted by --focus, keeps only the findings of drawn nodes
+    code, out, err = run(
+        ["graph", str(SHOP_OPEN), "-f", "html", "--focus", "shop/frontend"], capsys
+    )
+    assert code == 0, err
+    drawn = {n["id"] for n in _html_payload(out)["nodes"]}
+    assert set(_html_payload(out)["findings"]) <= drawn
+
+
+def test_graph_json_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["graph", str(SHOP_OPEN), "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    db = doc["findings"]["nodes"]["shop/db[StatefulSet]"]
+    assert db[0] == {
+        "severity": "error",
+        "rule": "database-reachable-cluster-wide",
+        "message": db[0]["message"],
+        "location": db[0]["location"],
+        "object": "StatefulSet shop/db",
+    }
+    assert "from any pod in any namespace" in db[0]["message"]
+    assert doc["findings"]["namespaces"]["shop"][0]["rule"] == "namespace-missing-default-deny"
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
 
 if TYPE_CHECKING:
+    from k8snetlint.findings import Finding, Report
     from k8snetlint.graph import Connectivity
+    from k8snetlint.model import Workload
 
 GRAPH_FORMATS = ("txt", "json", "csv", "dot", "mermaid", "graphml", "html")
 
@@ -25,6 +27,11 @@ INGRESS_CONTROLLER_NAME = "{ingress-controller}"
 ANYONE = "anyone (every pod and every address)"
 ANY_POD = "any pod (all namespaces)"
 INTERNET = "any address outside the cluster"
+
+SEVERITY_ORDER = ("error", "warning", "info")
+
+# findings per node id (or per namespace): dicts with severity, rule, message, location
+NodeFindings = Mapping[str, Sequence[Mapping[str, str]]]
 
 
 def endpoint_name(ep: Endpoint) -> str:
@@ -104,8 +111,31 @@ def route_json(r: Route) -> dict[str, Any]:
     }
 
 
-def render_json(data: GraphData) -> str:
-    doc = {
+def worst_severity(items: Sequence[Mapping[str, str]]) -> str:
+    """The most severe ``severity`` of ``items`` ("" when there are none)."""
+    present = {f.get("severity", "") for f in items}
+    return next((s for s in SEVERITY_ORDER if s in present), "info" if items else "")
+
+
+def _shown_findings(
+    data: GraphData, node_ids: set[str] | None, findings: NodeFindings | None
+) -> dict[str, list[dict[str, str]]]:
+    """Findings of the nodes that are drawn, as plain lists of plain dicts."""
+    if not findings:
+        return {}
+    if node_ids is None:
+        node_ids = {endpoint_name(e) for e in data.endpoints}
+    return {k: [dict(f) for f in v] for k, v in sorted(findings.items()) if v and k in node_ids}
+
+
+def render_json(
+    data: GraphData,
+    findings: NodeFindings | None = None,
+    namespace_findings: NodeFindings | None = None,
+) -> str:
+    """The connections and routes; with ``findings``, also the findings per node and per
+    namespace (those tied to no drawn workload)."""
+    doc: dict[str, Any] = {
         "focus": endpoint_name(data.focus) if data.focus is not None else None,
         "connections": [
             {
@@ -121,6 +151,13 @@ def render_json(data: GraphData) -> str:
         "routes": [route_json(r) for r in data.routes],
         "notes": list(data.notes),
     }
+    if findings is not None or namespace_findings is not None:
+        doc["findings"] = {
+            "nodes": _shown_findings(data, None, findings),
+            "namespaces": {
+                k: [dict(f) for f in v] for k, v in sorted((namespace_findings or {}).items()) if v
+            },
+        }
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -385,6 +422,102 @@ def render_graphml(conn: Connectivity, focus: Endpoint | None = None) -> str:
     return "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
 
 
+# -- findings on the map ----------------------------------------------------------
+
+FindingsByKey = dict[str, list[dict[str, str]]]
+
+
+def finding_json(f: Finding) -> dict[str, str]:
+    """A finding as the graph formats show it."""
+    return {
+        "severity": f.severity,
+        "rule": f.rule,
+        "message": f.message,
+        "location": f"{f.file}:{f.line}:{f.column}",
+        "object": f.object.display() if f.object is not None else "",
+    }
+
+
+def _workload_index(conn: Connectivity) -> dict[tuple[str, str, str], set[Endpoint]]:
+    """(kind, namespace, name) of every object a workload stands for -> its endpoints."""
+    index: dict[tuple[str, str, str], set[Endpoint]] = {}
+    for w in conn.inventory.workloads:
+        ep = conn.endpoint_for(w)
+        keys = {(w.kind, w.namespace, w.name), (w.manifest.kind, w.namespace, w.manifest.name)}
+        keys |= {(p.kind, w.namespace, p.name) for p in w.pods}
+        if w.owner is not None:
+            keys.add((w.owner[0], w.namespace, w.owner[1]))
+        for key in keys:
+            index.setdefault(key, set()).add(ep)
+    return index
+
+
+def _concerned_workloads(conn: Connectivity, kind: str, ns: str, name: str) -> list[Workload]:
+    """The workloads a Service, Ingress or NetworkPolicy concerns (empty when unknown)."""
+    inv = conn.inventory
+    if kind == "Service":
+        svc = inv.service(ns, name)
+        return list(svc.target_workloads) if svc is not None else []
+    if kind == "NetworkPolicy":
+        pol = inv.policy(ns, name)
+        return list(conn.selected_workloads(pol)) if pol is not None else []
+    if kind == "Ingress":
+        out: list[Workload] = []
+        for ing in inv.ingresses_in(ns):
+            if ing.name != name:
+                continue
+            for b in ing.backends:
+                svc = inv.service(ns, b.service) if b.service else None
+                if svc is not None:
+                    out.extend(svc.target_workloads)
+        return out
+    return []
+
+
+def map_findings(conn: Connectivity, report: Report) -> tuple[FindingsByKey, FindingsByKey]:
+    """Findings per node id, and per namespace for those tied to no workload.
+
+    A finding on a workload (or one of its pods) goes to that workload's node; one on a
+    Service, Ingress or NetworkPolicy to the workloads it selects or routes to; any other
+    to its namespace ("" for cluster-scoped objects and findings on no object).
+    """
+    from k8snetlint.findings import SEVERITY_RANK
+
+    index = _workload_index(conn)
+    nodes: dict[str, list[Finding]] = {}
+    namespaces: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.suppressed:
+            continue
+        o = f.object
+        if o is None:
+            namespaces.setdefault("", []).append(f)
+            continue
+        eps = set(index.get((o.kind, o.namespace, o.name), ()))
+        if not eps:
+            eps = {
+                conn.endpoint_for(w)
+                for w in _concerned_workloads(conn, o.kind, o.namespace, o.name)
+            }
+        if eps:
+            for ep in eps:
+                nodes.setdefault(node_id(ep), []).append(f)
+        else:
+            ns = o.name if o.kind == "Namespace" and not o.namespace else o.namespace
+            namespaces.setdefault(ns, []).append(f)
+
+    def out(groups: dict[str, list[Finding]]) -> FindingsByKey:
+        return {
+            k: [
+                finding_json(f)
+                for f in sorted(v, key=lambda f: (-SEVERITY_RANK[f.severity], f.sort_key()))
+            ]
+            for k, v in sorted(groups.items())
+        }
+
+    return out(nodes), out(namespaces)
+
+
 # -- html ---------------------------------------------------------------------------
 
 _HTML = """<!DOCTYPE html>
@@ -401,30 +534,52 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0;display:flex;height:100vh}
 .node{cursor:pointer}.node.sel rect{fill:#dfe}
 .edge{stroke:#789;fill:none;marker-end:url(#arr)}.edge.hl{stroke:#d60;stroke-width:2.5}
 .edge.assumed{stroke-dasharray:5 4}.el{font-size:10px;fill:#345}
+.badge circle{stroke:#fff;stroke-width:1.5}.badge text{fill:#fff;font-size:11px;font-weight:bold;text-anchor:middle}
+.gbadge{cursor:pointer}
+.sev-error .badge circle,.sev-error.badge circle{fill:#d00}
+.sev-warning .badge circle,.sev-warning.badge circle{fill:#e69a00}
+.sev-info .badge circle,.sev-info.badge circle{fill:#2a6fd6}
+.finding{border-left:4px solid #2a6fd6;padding-left:6px;list-style:none}
+.finding.sev-error{border-color:#d00}.finding.sev-warning{border-color:#e69a00}
+.sevl{font-weight:bold;text-transform:uppercase;font-size:11px}
+ul.findings{padding-left:4px}
 li{margin:4px 0}code{font-size:12px}
 </style></head><body>
 <div id="map"><svg id="svg" xmlns="http://www.w3.org/2000/svg"></svg></div>
-<div id="side"><h3>Connectivity map</h3><p>Click a workload to list who can reach it and why.
-Red borders: entry points from outside the cluster.</p><div id="info"></div></div>
+<div id="side"><h3>Connectivity map</h3><p>Click a workload to list its findings and who can reach it and why.
+Red borders: entry points from outside the cluster. Badges: findings (red error, amber warning, blue info).</p><div id="info"></div></div>
 <script id="data" type="application/json">__DATA__</script>
 <script>
 (function(){
 "use strict";
 var D=JSON.parse(document.getElementById("data").textContent);
-var NS="http://www.w3.org/2000/svg",svg=document.getElementById("svg");
+var NS="http://www.w3.org/2000/svg",svg=document.getElementById("svg"),info=document.getElementById("info");
+var F=D.findings||{},NF=D.namespaceFindings||{};
+var RANK={error:3,warning:2,info:1};
+function worst(list){var w="";list.forEach(function(f){if(!w||(RANK[f.severity]||0)>(RANK[w]||0))w=f.severity;});return w;}
 function el(t,a,p){var e=document.createElementNS(NS,t);for(var k in a)e.setAttribute(k,a[k]);(p||svg).appendChild(e);return e;}
+function h(t,txt,p,cls){var e=document.createElement(t);if(txt!==undefined&&txt!==null)e.textContent=String(txt);if(cls)e.className=cls;if(p)p.appendChild(e);return e;}
+function badge(list,cx,cy,p,extra){var g=el("g",{class:"badge"+(extra?" "+extra:"")},p);
+ el("circle",{cx:cx,cy:cy,r:10},g);var t=el("text",{x:cx,y:cy+4},g);t.textContent=String(list.length);
+ var ti=el("title",{},g);ti.textContent=list.length+" finding"+(list.length===1?"":"s")+", worst: "+worst(list);return g;}
 var defs=el("defs",{});var m=el("marker",{id:"arr",viewBox:"0 0 10 10",refX:"10",refY:"5",markerWidth:"7",markerHeight:"7",orient:"auto"},defs);
 el("path",{d:"M0,0L10,5L0,10z",fill:"#789"},m);
 var groups={},order=[];D.nodes.forEach(function(n){var g=n.group||"(outside the cluster)";if(!groups[g]){groups[g]=[];order.push(g);}groups[g].push(n);});
 var W=220,H=44,GX=60,pos={},x=20,maxY=0;
-order.forEach(function(g){var ns=groups[g],h=ns.length*(H+16)+40;
- el("rect",{x:x-10,y:10,width:W+20,height:h,class:"grp",rx:10});var t=el("text",{x:x,y:30,class:"gl"});t.textContent=g;
+order.forEach(function(g){var ns=groups[g],h2=ns.length*(H+16)+40,gname=ns[0].group;
+ el("rect",{x:x-10,y:10,width:W+20,height:h2,class:"grp",rx:10});var t=el("text",{x:x,y:30,class:"gl"});t.textContent=g;
+ var gf=gname?(NF[gname]||[]):[];
+ if(gf.length){var gb=badge(gf,x+W-4,25,svg,"gbadge sev-"+worst(gf));gb.setAttribute("data-ns",gname);
+  gb.addEventListener("click",function(){showNamespace(gname);});}
  ns.forEach(function(n,i){var y=44+i*(H+16);pos[n.id]={x:x,y:y};
-  var cls="node"+(n.entry?" entry":"")+(n.type!=="workload"?" pseudo":"");var gr=el("g",{class:cls,"data-id":n.id});
+  var nf=F[n.id]||[];
+  var cls="node"+(n.entry?" entry":"")+(n.type!=="workload"?" pseudo":"")+(nf.length?" has-findings sev-"+worst(nf):"");
+  var gr=el("g",{class:cls,"data-id":n.id});
   el("rect",{x:x,y:y,width:W,height:H},gr);
   n.label.split("\\n").forEach(function(s,j){var tt=el("text",{x:x+8,y:y+17+j*15},gr);tt.textContent=s;});
+  if(nf.length)badge(nf,x+W-4,y+4,gr);
   gr.addEventListener("click",function(){select(n.id);});});
- maxY=Math.max(maxY,h+20);x+=W+GX;});
+ maxY=Math.max(maxY,h2+20);x+=W+GX;});
 svg.setAttribute("width",x);svg.setAttribute("height",maxY+20);
 var edgeEls=[];
 D.edges.forEach(function(e){var a=pos[e.src],b=pos[e.dst];if(!a||!b)return;
@@ -433,21 +588,53 @@ D.edges.forEach(function(e){var a=pos[e.src],b=pos[e.dst];if(!a||!b)return;
  var cx=a.x===b.x?x1+60:(x1+x2)/2;
  var p=el("path",{d:"M"+x1+","+y1+" C"+cx+","+y1+" "+cx+","+y2+" "+x2+","+y2,class:"edge"+(e.assumed?" assumed":"")});
  var tl=el("text",{x:cx,y:(y1+y2)/2-3,class:"el"});tl.textContent=e.label;edgeEls.push({e:e,p:p});});
-function esc(s){return String(s).replace(/[&<>"]/g,function(c){return{"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];});}
+function findingList(list,p){var ul=h("ul",null,p,"findings");
+ list.forEach(function(f){var li=h("li",null,ul,"finding sev-"+f.severity);
+  h("span",f.severity,li,"sevl");li.appendChild(document.createTextNode(" "));h("code",f.rule,li);
+  li.appendChild(document.createTextNode(": "+f.message));
+  if(f.object){h("br",null,li);h("small",f.object,li);}
+  h("br",null,li);h("small",f.location,li,"loc");});}
+function clear(){while(info.firstChild)info.removeChild(info.firstChild);}
+function summary(){clear();var nsl=Object.keys(NF).sort(),total=0;
+ Object.keys(F).forEach(function(k){total+=F[k].length;});nsl.forEach(function(k){total+=NF[k].length;});
+ if(!total)return;h("b","Findings ("+total+")",info);
+ h("p","Workloads with findings carry a badge; click one to list them.",info);
+ nsl.forEach(function(k){h("h4",k?"namespace "+k:"not tied to a namespace",info);findingList(NF[k],info);});}
+function showNamespace(ns){clear();
+ document.querySelectorAll(".node").forEach(function(g){g.classList.remove("sel");});
+ h("h4","namespace "+ns,info);var nf=NF[ns]||[];h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
 function select(id){
  document.querySelectorAll(".node").forEach(function(g){g.classList.toggle("sel",g.getAttribute("data-id")===id);});
  edgeEls.forEach(function(x){x.p.classList.toggle("hl",x.e.dst===id||x.e.src===id);});
- var inc=D.incoming[id]||[],rts=D.routes[id]||[],h="<h4>"+esc(id)+"</h4><b>Who can reach it ("+inc.length+")</b><ul>";
- inc.forEach(function(c){h+="<li><code>"+esc(c.src)+"</code>: "+esc(c.conn)+(c.assumed?" (assumed)":"")+(c.why?"<br><small>"+esc(c.why)+"</small>":"")+"</li>";});
- h+="</ul>";if(rts.length){h+="<b>Ways in</b><ul>";rts.forEach(function(r){h+="<li>"+esc(r)+"</li>";});h+="</ul>";}
- document.getElementById("info").innerHTML=h;}
+ clear();var inc=D.incoming[id]||[],rts=D.routes[id]||[],nf=F[id]||[];
+ h("h4",id,info);
+ if(nf.length){h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
+ h("b","Who can reach it ("+inc.length+")",info);var ul=h("ul",null,info);
+ inc.forEach(function(c){var li=h("li",null,ul);h("code",c.src,li);
+  li.appendChild(document.createTextNode(": "+c.conn+(c.assumed?" (assumed)":"")));
+  if(c.why){h("br",null,li);h("small",c.why,li);}});
+ if(rts.length){h("b","Ways in",info);var ur=h("ul",null,info);rts.forEach(function(r){h("li",r,ur);});}}
+summary();
 })();
 </script></body></html>
 """
 
 
-def render_html(data: GraphData, reasons: dict[tuple[str, str], str] | None = None) -> str:
-    """One self-contained page (inline SVG and script, no network access)."""
+def render_html(
+    data: GraphData,
+    reasons: dict[tuple[str, str], str] | None = None,
+    findings: NodeFindings | None = None,
+    namespace_findings: NodeFindings | None = None,
+) -> str:
+    """One self-contained page (inline SVG and script, no network access).
+
+    ``findings`` maps a node id (connlist name) to the findings that concern it, each a
+    dict with ``severity``, ``rule``, ``message`` and ``location`` (``file:line:col``);
+    such nodes get a badge (count, coloured by the worst severity) and the classes
+    ``has-findings sev-<worst>``. ``namespace_findings`` holds the findings tied to no
+    drawn workload, by namespace ("" for none), shown on the namespace header and in
+    the side panel.
+    """
     pic = picture(data)
     reasons = reasons or {}
     incoming: dict[str, list[dict[str, Any]]] = {}
@@ -462,9 +649,18 @@ def render_html(data: GraphData, reasons: dict[tuple[str, str], str] | None = No
         routes.setdefault(endpoint_name(r.dst), []).append(
             f"{r.kind} {r.via}: {r.protocol} {r.port} -> {r.target_port}{state} ({r.file}:{r.line})"
         )
+    node_findings = _shown_findings(data, {n.id for n in pic.nodes}, findings)
     payload = {
         "nodes": [
-            {"id": n.id, "label": n.label, "group": n.group, "type": n.type, "entry": n.entry}
+            {
+                "id": n.id,
+                "label": n.label,
+                "group": n.group,
+                "type": n.type,
+                "entry": n.entry,
+                "findings": len(node_findings.get(n.id, ())),
+                "worst": worst_severity(node_findings.get(n.id, ())),
+            }
             for n in pic.nodes
         ],
         "edges": [
@@ -472,9 +668,13 @@ def render_html(data: GraphData, reasons: dict[tuple[str, str], str] | None = No
         ],
         "incoming": incoming,
         "routes": routes,
+        "findings": node_findings,
+        "namespaceFindings": {
+            k: [dict(f) for f in v] for k, v in sorted((namespace_findings or {}).items()) if v
+        },
     }
     text = json.dumps(payload, sort_keys=True)
-    # never let data close the script element
+    # never let data close the script element (nor open a comment or CDATA)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _HTML.replace("__DATA__", text)
 
