@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
 import venv
@@ -28,11 +29,20 @@ def test_wheel_installs_and_checks(tmp_path: Path) -> None:
     assert "k8snetlint/_schemas/report.schema.json" in names
     assert any(n.startswith("k8snetlint/_schemas/kubernetes/v1.") for n in names)
 
-    # A fresh environment; the dependencies come from the test environment so the
-    # test needs no network, the package itself only from the wheel.
+    # A fresh environment. The dependencies come from the test environment (a .pth
+    # file appends its site-packages after the new environment's own), so the test
+    # needs no network; the package itself comes only from the wheel.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
+    own = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    Path(own, "_k8snetlint_test_deps.pth").write_text("\n".join(deps) + "\n")
     subprocess.run(
         [str(py), "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", str(wheel)],
         check=True,
