@@ -202,7 +202,9 @@ def rules(direction: str, mode: str) -> st.SearchStrategy[Any]:
 def policy_specs(draw: st.DrawFn, mode: str) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if draw(st.integers(0, 3)):
-        spec["podSelector"] = draw(pod_sel)
+        spec["podSelector"] = draw(
+            pod_sel if mode != "ports" else weighted((1, pod_sel), (2, st.just({})))
+        )
     types = draw(st.sampled_from([None, None, [], ["Ingress"], ["Egress"], ["Ingress", "Egress"]]))
     if types is not None:
         spec["policyTypes"] = types
@@ -231,7 +233,7 @@ def clusters(draw: st.DrawFn, mode: str = "mixed") -> tuple[list[dict[str, Any]]
             objs.append(netutil.namespace(ns, draw(ns_label_sets)))
     n_wl = draw(st.integers(2, 6))
     for i in range(n_wl):
-        ns = draw(st.sampled_from(NAMESPACES))
+        ns = draw(st.sampled_from(NAMESPACES[:1] if mode == "ports" else NAMESPACES))
         labels = draw(pod_labels)
         ports = draw(workload_ports)
         if mode == "ipblocks" or draw(st.booleans()):
@@ -241,7 +243,11 @@ def clusters(draw: st.DrawFn, mode: str = "mixed") -> tuple[list[dict[str, Any]]
             objs.append(netutil.deployment(ns, f"w{i}", labels, ports))
     for i in range(draw(st.integers(1, 4))):
         objs.append(
-            netutil.netpol(draw(st.sampled_from(NAMESPACES)), f"p{i}", draw(policy_specs(mode)))
+            netutil.netpol(
+                draw(st.sampled_from(NAMESPACES[:1] if mode == "ports" else NAMESPACES)),
+                f"p{i}",
+                draw(policy_specs(mode)),
+            )
         )
     return objs, draw(st.booleans())
 
