@@ -675,37 +675,27 @@ def load_bytes(data: bytes, name: str) -> LoadResult:
             pass
     head = data[:8192]
     if b"\x00" in head:
-        return LoadResult(
-            files=[name],
-            issues=[
-                LoadIssue(
-                    "yaml-syntax-error",
-                    name,
-                    1,
-                    1,
-                    "binary content (NUL bytes); not a YAML or JSON text file",
-                )
-            ],
-        )
+        return unreadable(name, "binary content (NUL bytes); not a YAML or JSON text file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
-        return LoadResult(
-            files=[name],
-            issues=[
-                LoadIssue(
-                    "yaml-syntax-error",
-                    name,
-                    line,
-                    col,
-                    f"invalid UTF-8 byte 0x{data[exc.start]:02x}; manifests must be UTF-8 text",
-                )
-            ],
+        return unreadable(
+            name,
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}; manifests must be UTF-8 text",
+            line,
+            col,
         )
     return load_text(text, name)
+
+
+def unreadable(name: str, message: str, line: int = 1, column: int = 1) -> LoadResult:
+    """The result for a file that cannot be read as text: one syntax-error issue."""
+    return LoadResult(
+        files=[name], issues=[LoadIssue("yaml-syntax-error", name, line, column, message)]
+    )
 
 
 # --------------------------------------------------------------------------- paths
@@ -818,27 +808,14 @@ def read_path(display: str, path: Path | None) -> LoadResult:
         else:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                return LoadResult(
-                    files=[display],
-                    issues=[
-                        LoadIssue(
-                            "yaml-syntax-error",
-                            display,
-                            1,
-                            1,
-                            f"file is {size:,} bytes, larger than the "
-                            f"{MAX_FILE_BYTES:,}-byte limit; not read",
-                        )
-                    ],
+                return unreadable(
+                    display,
+                    f"file is {size:,} bytes, larger than the {MAX_FILE_BYTES:,}-byte limit; "
+                    "not read",
                 )
             data = path.read_bytes()
     except OSError as exc:
-        return LoadResult(
-            files=[display],
-            issues=[
-                LoadIssue("yaml-syntax-error", display, 1, 1, f"cannot read file: {exc.strerror}")
-            ],
-        )
+        return unreadable(display, f"cannot read file: {exc.strerror}")
     return load_bytes(data, display)
 
 

@@ -57,6 +57,11 @@ def parse_rule(text: str, where: str) -> RuleInfo:
         data = YAML(typ="safe", pure=True).load(m.group(1))
     except Exception as exc:
         raise RuleError(f"{where}: front matter is not valid YAML: {exc}") from exc
+    return _rule_info(data, where, m.group(2).strip() + "\n", custom=False)
+
+
+def _rule_info(data: Any, where: str, doc: str, *, custom: bool) -> RuleInfo:
+    """A validated front matter (built-in or custom rule) as a RuleInfo."""
     problems = validate_front_matter(data, where)
     if problems:
         raise RuleError("; ".join(problems))
@@ -69,7 +74,8 @@ def parse_rule(text: str, where: str) -> RuleInfo:
         params=dict(data.get("params") or {}),
         confidence=data["confidence"],
         since=str(data["since"]),
-        doc=m.group(2).strip() + "\n",
+        doc=doc,
+        custom=custom,
     )
 
 
@@ -111,25 +117,8 @@ def custom_rules(config: Config) -> list[RuleInfo]:
     out = []
     for i, data in enumerate(config.custom_rules):
         where = f"{config.config_file or 'config'}: custom-rules[{i}]"
-        problems = validate_front_matter(
-            {k: v for k, v in data.items() if k not in ("doc",)}, where
-        )
-        if problems:
-            raise RuleError("; ".join(problems))
-        out.append(
-            RuleInfo(
-                name=data["name"],
-                summary=data["summary"],
-                severity=cast(Severity, data["severity"]),
-                enabled=bool(data["enabled"]),
-                check=data["check"],
-                params=dict(data.get("params") or {}),
-                confidence=data["confidence"],
-                since=str(data["since"]),
-                doc=str(data.get("doc", "")),
-                custom=True,
-            )
-        )
+        front = {k: v for k, v in data.items() if k != "doc"}
+        out.append(_rule_info(front, where, str(data.get("doc", "")), custom=True))
     return out
 
 
