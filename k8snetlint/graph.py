@@ -38,7 +38,7 @@ from k8snetlint.connectivity import (
     Route,
     Verdict,
 )
-from k8snetlint.model import NAMESPACE_NAME_LABEL, Inventory, Service, Workload
+from k8snetlint.model import NAMESPACE_NAME_LABEL, Inventory, Service, Workload, paused_gc
 from k8snetlint.policy import (
     DIRECTIONS,
     V4_MAX,
@@ -78,6 +78,17 @@ NOTE_IPBLOCK_ON = "ipBlocks match pods whose status states their IP (assume.ipbl
 
 def _tester(bits: int) -> bytes:
     return bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+
+
+def _bits_of(indices: Iterable[int]) -> int:
+    """The bitset with the given bits set (built in one go, not bit by bit)."""
+    idx = list(indices)
+    if not idx:
+        return 0
+    buf = bytearray(max(idx) // 8 + 1)
+    for i in idx:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
 
 
 def _has(tester: bytes, i: int) -> bool:
@@ -208,16 +219,16 @@ class _Profile:
 
     policies: tuple[NetworkPolicy, ...]
     rules: tuple[_CRule, ...]
-    members: int = 0
-    src_any: int = 0
-    ext_any: int = 0
+    members: list[int]
     uses_ns_labels: bool = False
-    _test: bytes | None = None
 
-    def may_admit(self, i: int) -> bool:
-        if self._test is None:
-            self._test = _tester(self.src_any)
-        return _has(self._test, i)
+    def peers_any(self) -> tuple[int, int]:
+        """(classes, external atoms) some rule matches (computed on demand: large)."""
+        cls = ext = 0
+        for r in self.rules:
+            cls |= r.cls
+            ext |= r.ext
+        return cls, ext
 
 
 @dataclass(frozen=True)
@@ -242,9 +253,12 @@ class Connectivity:
         self.inventory = inventory
         self.config = config
         self._ipblock_pods = config.assume.ipblock_matches_pods
-        self._build_classes()
-        self._build_atoms()
-        self._compile_policies()
+        self._node_eps_cache: dict[tuple[str, int], list[tuple[Endpoint, Workload | None]]] = {}
+        with paused_gc():
+            self._build_classes()
+            self._build_flags()
+            self._build_atoms()
+            self._compile_policies()
 
     # -- construction -------------------------------------------------------------
 
@@ -327,6 +341,24 @@ class Connectivity:
         self.ingress_controller = Endpoint(
             "ingress-controller", ctrl_ns or "", "ingress-controller", "IngressController"
         )
+
+    def _build_flags(self) -> None:
+        """Per class: does any result involving it rest on an assumption (points 13, 22, 27)?"""
+        inv = self.inventory
+        ctrl_unknown = not self.config.assume.ingress_controller.known
+        self._class_assumed: list[bool] = []
+        self._class_ns_assumed: list[bool] = []
+        for c in self._classes:
+            if c.index == self._ctrl:
+                self._class_assumed.append(ctrl_unknown)
+                ns_obj = inv.namespace(c.namespace) if c.namespace is not None else None
+                self._class_ns_assumed.append(ns_obj is None or ns_obj.assumed)
+                continue
+            self._class_assumed.append(
+                any(w.host_network for w in c.workloads) or (self._ipblock_pods and bool(c.ips))
+            )
+            ns_obj = inv.namespace(c.namespace) if c.namespace is not None else None
+            self._class_ns_assumed.append(ns_obj is None or ns_obj.assumed)
 
     def _build_atoms(self) -> None:
         blocks: dict[tuple[int, tuple[tuple[int, int], ...]], IPBlock] = {}
@@ -474,12 +506,23 @@ class Connectivity:
         compiled: dict[int, dict[Direction, tuple[_CRule, ...]]] = {}
         self._policy_bits: dict[int, int] = {}
         named_ok_cache: dict[int, int] = {}
+        # equal bitsets share one int object (they are large: one bit per class)
+        interned: dict[int, int] = {}
+        select_cache: dict[tuple[Any, ...], tuple[int, int]] = {}
         for pi, pol in enumerate(inv.policies):
-            j = self._ns_pos.get(pol.namespace)
-            ns_bits = self._ns_class_bits[j] if j is not None else 0
-            selected = self._pod_index.select(pol.pod_selector) & ns_bits
-            if policy_selects_pod(pol, self._ctrl_facts):
-                selected |= 1 << self._ctrl
+            skey = (pol.namespace, pol.pod_selector.key())
+            hit = select_cache.get(skey)
+            if hit is None:
+                j = self._ns_pos.get(pol.namespace)
+                ns_bits = self._ns_class_bits[j] if j is not None else 0
+                sel = self._pod_index.select(pol.pod_selector) & ns_bits
+                if policy_selects_pod(pol, self._ctrl_facts):
+                    sel |= 1 << self._ctrl
+                # classes are sorted by namespace: shift to the namespace's first class
+                offset = (ns_bits & -ns_bits).bit_length() - 1 if ns_bits else 0
+                hit = (interned.setdefault(sel, sel), max(offset, 0))
+                select_cache[skey] = hit
+            selected, offset = hit
             self._policy_bits[id(pol)] = selected
             per_dir: dict[Direction, tuple[_CRule, ...]] = {}
             for direction in DIRECTIONS:
@@ -495,53 +538,56 @@ class Connectivity:
                         cls, ext = self._all, self._all_ext
                     else:
                         pc, pe, uses = self._peer_bits(pol, rule)
-                        cls = ext = 0
-                        for b in pc:
-                            cls |= b
-                        for b in pe:
-                            ext |= b
+                        if len(pc) == 1:
+                            cls, ext = pc[0], pe[0]
+                        else:
+                            cls = ext = 0
+                            for b in pc:
+                                cls |= b
+                            for b in pe:
+                                ext |= b
+                            cls = interned.setdefault(cls, cls)
                     rid = id(rule)
                     if rid not in named_ok_cache:
                         named_ok_cache[rid] = self._named_ok(rule)
                     crules.append(_CRule(pol, rule, pc, pe, cls, ext, named_ok_cache[rid], uses))
                 per_dir[direction] = tuple(crules)
                 if selected:
-                    for ci in iter_bits(selected):
-                        sel_lists[direction][ci].append(pi)
+                    lists = sel_lists[direction]
+                    for ci in iter_bits(selected >> offset):
+                        lists[ci + offset].append(pi)
             compiled[pi] = per_dir
         self._compiled = compiled
         self._policy_pos = {id(p): i for i, p in enumerate(inv.policies)}
         policies = inv.policies
         self._profiles: dict[Direction, list[_Profile | None]] = {}
         self._profile_set: dict[Direction, list[_Profile]] = {}
+        isolated: dict[Direction, list[int]] = {"ingress": [], "egress": []}
         for direction in DIRECTIONS:
-            interned: dict[tuple[int, ...], _Profile] = {}
+            profiles: dict[tuple[int, ...], _Profile] = {}
             per_class: list[_Profile | None] = []
             for ci in range(n + 1):
                 pis = tuple(sel_lists[direction][ci])
                 if not pis:
                     per_class.append(None)
                     continue
-                prof = interned.get(pis)
+                isolated[direction].append(ci)
+                prof = profiles.get(pis)
                 if prof is None:
                     rules = tuple(r for p in pis for r in compiled[p][direction])
-                    prof = _Profile(tuple(policies[p] for p in pis), rules)
-                    for r in rules:
-                        prof.src_any |= r.cls
-                        prof.ext_any |= r.ext
-                        prof.uses_ns_labels = prof.uses_ns_labels or r.uses_ns_labels
-                    interned[pis] = prof
-                prof.members |= 1 << ci
+                    prof = _Profile(
+                        tuple(policies[p] for p in pis),
+                        rules,
+                        [],
+                        any(r.uses_ns_labels for r in rules),
+                    )
+                    profiles[pis] = prof
+                prof.members.append(ci)
                 per_class.append(prof)
             self._profiles[direction] = per_class
-            self._profile_set[direction] = list(interned.values())
-        self._in_iso = 0
-        self._eg_iso = 0
-        for ci in range(n + 1):
-            if self._profiles["ingress"][ci] is not None:
-                self._in_iso |= 1 << ci
-            if self._profiles["egress"][ci] is not None:
-                self._eg_iso |= 1 << ci
+            self._profile_set[direction] = list(profiles.values())
+        self._in_iso = _bits_of(isolated["ingress"])
+        self._eg_iso = _bits_of(isolated["egress"])
 
     # -- core evaluation ----------------------------------------------------------
 
@@ -594,9 +640,13 @@ class Connectivity:
         if s[0] == "x" and d[0] == "x":
             return _EMPTY
         eg = self._egress(s[1], d) if s[0] == "c" else _ALL
-        if eg.is_empty():
+        if not eg.ranges:
             return _EMPTY
         ing = self._ingress(d[1], s) if d[0] == "c" else _ALL
+        if eg is _ALL:
+            return ing
+        if ing is _ALL:
+            return eg
         return _intersect(eg, ing)
 
     # -- public queries -----------------------------------------------------------
@@ -671,6 +721,64 @@ class Connectivity:
             bits = pc[0] & self._all_real
             return tuple(w for ci in iter_bits(bits) for w in self._classes[ci].workloads)
         return ()
+
+    def admits_any_pod(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether the workload's ingress admits *any* pod of *any* namespace on the port.
+
+        True when ingress is not isolated or some rule admits a pod of unknown namespace
+        and labels (no peers, or ``namespaceSelector: {}`` with an empty or absent
+        podSelector) on ``protocol``/``port``; the shape of "open to the whole cluster".
+        """
+        ci = self._class_of[id(workload)]
+        prof = self._profiles["ingress"][ci]
+        if prof is None:
+            return True
+        named = self._classes[ci].named
+        for r in prof.rules:
+            if not r.conns(named).contains(protocol, port):
+                continue
+            if r.rule.peers is None or any(
+                p.matches_pod(r.policy.namespace, None, None, None) for p in r.rule.peers
+            ):
+                return True
+        return False
+
+    def external_sources(self, workload: Workload, protocol: str, port: int) -> tuple[str, ...]:
+        """External ranges whose traffic the workload's ingress admits on the port."""
+        return tuple(self._external_sources(self._class_of[id(workload)], protocol, port, None))
+
+    def egress_allows(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether the workload's egress lets ``protocol``/``port`` out to some destination.
+
+        Egress side only (the destination's ingress is not consulted); named ports count
+        when some matched destination declares them.
+        """
+        ci = self._class_of[id(workload)]
+        prof = self._profiles["egress"][ci]
+        if prof is None:
+            return True
+        for r in prof.rules:
+            if r.ext and r.ext_conns.contains(protocol, port):
+                return True
+            targets = r.cls & r.named_ok & self._all_real
+            if not targets:
+                continue
+            if r.static is not None:
+                if r.static.contains(protocol, port):
+                    return True
+                continue
+            for d in iter_bits(targets):
+                if r.conns(self._classes[d].named).contains(protocol, port):
+                    return True
+        return False
+
+    def workloads_with_ip_in(self, block: IPBlock) -> tuple[Workload, ...]:
+        """Workloads with a known pod address inside ``block`` (point 13 warning)."""
+        return tuple(
+            w
+            for w in self.inventory.workloads
+            if any(block.contains(ip) for pod in w.pod_ips for ip in pod)
+        )
 
     def _compiled_rules(self, policy: NetworkPolicy, direction: Direction) -> tuple[_CRule, ...]:
         pi = self._policy_pos.get(id(policy))
@@ -771,7 +879,7 @@ class Connectivity:
         """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
         protocol = protocol.upper()
         s, d = self._node(src), self._node(dst)
-        notes = list(self._pair_notes(s, d))
+        notes = self._pair_notes(s, d)
         if protocol not in PROTOCOLS:
             notes.append(NOTE_PROTOCOLS)
             return Verdict(src, dst, protocol, port, False, (), (), True, tuple(notes))
@@ -793,97 +901,141 @@ class Connectivity:
         )
 
     def _ns_assumed(self, ci: int) -> bool:
-        c = self._classes[ci]
-        if c.namespace is None:
-            return True
-        ns = self.inventory.namespace(c.namespace)
-        return ns is None or ns.assumed
+        return self._class_ns_assumed[ci]
 
-    def _pair_assumed(self, s: tuple[str, int], d: tuple[str, int]) -> bool:
-        for node in (s, d):
-            if node[0] == "c":
-                if node[1] == self._ctrl and not self.config.assume.ingress_controller.known:
-                    return True
-                if any(w.host_network for w in self._classes[node[1]].workloads):
-                    return True
+    def _ns_dependent(self, s: tuple[str, int], d: tuple[str, int]) -> list[int]:
+        """Classes whose assumed namespace labels the pair's result depends on."""
+        out: list[int] = []
         if s[0] == "c" and d[0] == "c":
             pin = self._profiles["ingress"][d[1]]
             if pin is not None and pin.uses_ns_labels and self._ns_assumed(s[1]):
-                return True
+                out.append(s[1])
             peg = self._profiles["egress"][s[1]]
             if peg is not None and peg.uses_ns_labels and self._ns_assumed(d[1]):
-                return True
-        if self._ipblock_pods:
-            for node in (s, d):
-                if node[0] == "c" and self._classes[node[1]].ips:
-                    return True
-        return False
+                out.append(d[1])
+        return out
 
-    def _pair_notes(self, s: tuple[str, int], d: tuple[str, int]) -> Iterable[str]:
+    def _pair_assumed(self, s: tuple[str, int], d: tuple[str, int]) -> bool:
+        flags = self._class_assumed
+        if (s[0] == "c" and flags[s[1]]) or (d[0] == "c" and flags[d[1]]):
+            return True
+        return bool(self._ns_dependent(s, d))
+
+    def _pair_notes(self, s: tuple[str, int], d: tuple[str, int]) -> list[str]:
+        out: list[str] = []
         for node in (s, d):
             if node[0] != "c":
                 continue
             if node[1] == self._ctrl and not self.config.assume.ingress_controller.known:
-                yield "the ingress controller's namespace and labels are unknown (point 27): only rules admitting every pod of every namespace admit it"
+                out.append(
+                    "the ingress controller's namespace and labels are unknown (point 27): "
+                    "only rules admitting every pod of every namespace admit it"
+                )
             for w in self._classes[node[1]].workloads:
                 if w.host_network:
-                    yield f"{w.display()} uses hostNetwork: whether policies apply depends on the network plugin (point 22)"
-            if node[1] != self._ctrl and self._ns_assumed(node[1]):
-                ns = self._classes[node[1]].namespace
-                yield f"namespace {ns} has no Namespace object in the input: its labels are assumed"
+                    out.append(
+                        f"{w.display()} uses hostNetwork: whether policies apply depends on "
+                        "the network plugin (point 22)"
+                    )
+            if self._ipblock_pods and self._classes[node[1]].ips:
+                out.append(
+                    "ipBlocks match pods by their status.podIP (assume.ipblock-matches-pods, "
+                    "point 13): the effect depends on the network plugin"
+                )
+        for ci in self._ns_dependent(s, d):
+            ns = self._classes[ci].namespace or "(unknown)"
+            out.append(
+                f"namespace {ns} has no Namespace object in the input: the namespaceSelectors "
+                "evaluated against it assume its labels"
+            )
+        return list(dict.fromkeys(out))
 
     # -- listings -----------------------------------------------------------------
 
     def _class_pairs(self) -> Iterable[tuple[tuple[str, int], tuple[str, int], ConnSet]]:
+        """Every (source, destination, allowed) with a non-empty result, by class.
+
+        The candidates of a source are the destinations its egress may reach that have
+        some ingress rule admitting it. The latter is computed by transposing the
+        ingress profiles (distinct admitted-source sets -> their destinations) block by
+        block of sources, so that no pair is visited unless it is a candidate.
+        """
         n = self._n
         all_real = self._all_real
-        in_profiles = self._profile_set["ingress"]
         not_in_iso = all_real & ~self._in_iso
-        for s in range(n):
-            peg = self._profiles["egress"][s]
-            if peg is None:
-                eg_cand = all_real
-                eg_ext = self._all_ext
-            else:
-                eg_cand = 0
-                eg_ext = 0
-                for r in peg.rules:
-                    eg_cand |= r.cls & r.named_ok
-                    if not r.ext_conns.is_empty():
-                        eg_ext |= r.ext
-                eg_cand &= all_real
-            if eg_cand:
-                admit = not_in_iso
-                for prof in in_profiles:
-                    if prof.may_admit(s):
-                        admit |= prof.members
-                cand = eg_cand & admit
+        group_lists: dict[int, list[int]] = {}
+        ext_lists: dict[int, list[int]] = {}
+        for prof in self._profile_set["ingress"]:
+            dsts = [ci for ci in prof.members if ci < n]
+            src_any, ext_any = prof.peers_any()
+            key = src_any & all_real
+            if key:
+                group_lists.setdefault(key, []).extend(dsts)
+            if ext_any:
+                ext_lists.setdefault(ext_any, []).extend(dsts)
+        groups = {k: _bits_of(v) for k, v in group_lists.items()}
+        ext_groups = {k: _bits_of(v) for k, v in ext_lists.items()}
+        del group_lists, ext_lists
+        eg_cache: dict[int, tuple[int, int]] = {}
+        block = 512
+        mask = (1 << block) - 1
+        for base in range(0, n, block):
+            admit = [not_in_iso] * min(block, n - base)
+            for srcs, members in groups.items():
+                for i in iter_bits((srcs >> base) & mask):
+                    admit[i] |= members
+            for i, row in enumerate(admit):
+                s = base + i
+                peg = self._profiles["egress"][s]
+                if peg is None:
+                    eg_cand, eg_ext = all_real, self._all_ext
+                else:
+                    hit = eg_cache.get(id(peg))
+                    if hit is None:
+                        eg_cand = eg_ext = 0
+                        for r in peg.rules:
+                            eg_cand |= r.cls & r.named_ok
+                            if not r.ext_conns.is_empty():
+                                eg_ext |= r.ext
+                        hit = (eg_cand & all_real, eg_ext)
+                        eg_cache[id(peg)] = hit
+                    eg_cand, eg_ext = hit
                 src = ("c", s)
-                for d in iter_bits(cand):
+                for d in iter_bits(eg_cand & row):
                     cs = self._pair(src, ("c", d))
                     if not cs.is_empty():
                         yield src, ("c", d), cs
-            for a in iter_bits(eg_ext):
-                cs = self._pair(("c", s), ("x", a))
-                if not cs.is_empty():
-                    yield ("c", s), ("x", a), cs
+                for a in iter_bits(eg_ext):
+                    cs = self._pair(src, ("x", a))
+                    if not cs.is_empty():
+                        yield src, ("x", a), cs
         for a in range(len(self._atoms)):
-            admit = not_in_iso
-            for prof in in_profiles:
-                if (prof.ext_any >> a) & 1:
-                    admit |= prof.members
-            admit &= all_real
-            for d in iter_bits(admit):
+            row = not_in_iso
+            for exts, members in ext_groups.items():
+                if (exts >> a) & 1:
+                    row |= members
+            for d in iter_bits(row):
                 cs = self._pair(("x", a), ("c", d))
                 if not cs.is_empty():
                     yield ("x", a), ("c", d), cs
 
+    @cached_property
+    def _pair_list(self) -> list[tuple[tuple[str, int], tuple[str, int], ConnSet]]:
+        with paused_gc():
+            return list(self._class_pairs())
+
     def _node_endpoints(self, node: tuple[str, int]) -> list[tuple[Endpoint, Workload | None]]:
+        hit = self._node_eps_cache.get(node)
+        if hit is not None:
+            return hit
         if node[0] == "x":
-            return [(self._atom_eps[node[1]], None)]
-        if node[1] == self._ctrl:
-            return [(self.ingress_controller, None)]
-        return [(self._ep_of[id(w)], w) for w in self._classes[node[1]].workloads]
+            hit = [(self._atom_eps[node[1]], None)]
+        elif node[1] == self._ctrl:
+            hit = [(self.ingress_controller, None)]
+        else:
+            hit = [(self._ep_of[id(w)], w) for w in self._classes[node[1]].workloads]
+        self._node_eps_cache[node] = hit
+        return hit
 
     @cached_property
     def connections(self) -> tuple[Connection, ...]:
@@ -892,14 +1044,30 @@ class Connectivity:
         Workloads and external ranges in both directions; the ingress controller only
         towards the ports its Ingress routes use (as netpol-analyzer lists it).
         """
-        out: list[Connection] = []
-        for s, d, cs in self._class_pairs():
+        with paused_gc():
+            return self._connections()
+
+    def _connections(self) -> tuple[Connection, ...]:
+        rank = {e: i for i, e in enumerate(self.endpoints)}
+        rank.setdefault(self.ingress_controller, len(rank))
+        ranked: dict[tuple[str, int], list[tuple[int, Endpoint, Workload | None]]] = {}
+
+        def members(node: tuple[str, int]) -> list[tuple[int, Endpoint, Workload | None]]:
+            hit = ranked.get(node)
+            if hit is None:
+                hit = [(rank[e], e, w) for e, w in self._node_endpoints(node)]
+                ranked[node] = hit
+            return hit
+
+        out: list[tuple[int, int, Connection]] = []
+        for s, d, cs in self._pair_list:
             assumed = self._pair_assumed(s, d)
-            for sep, sw in self._node_endpoints(s):
-                for dep, dw in self._node_endpoints(d):
+            dsts = members(d)
+            for rs, sep, sw in members(s):
+                for rd, dep, dw in dsts:
                     if sw is not None and sw is dw:
                         continue
-                    out.append(Connection(sep, dep, cs, assumed))
+                    out.append((rs, rd, Connection(sep, dep, cs, assumed)))
         if self.inventory.ingresses:
             ctrl_assumed = not self.config.assume.ingress_controller.known
             per_dst: dict[Endpoint, list[ConnSet]] = {}
@@ -912,9 +1080,10 @@ class Connectivity:
             for dst, sets in per_dst.items():
                 cs = _intersect(_union(tuple(sets)), self.allowed(self.ingress_controller, dst))
                 if not cs.is_empty():
-                    out.append(Connection(self.ingress_controller, dst, cs, ctrl_assumed))
-        out.sort(key=lambda c: (c.src, c.dst))
-        return tuple(out)
+                    conn = Connection(self.ingress_controller, dst, cs, ctrl_assumed)
+                    out.append((rank[self.ingress_controller], rank[dst], conn))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return tuple(t[2] for t in out)
 
     # -- routes -------------------------------------------------------------------
 
@@ -1117,6 +1286,10 @@ class Connectivity:
         ``kind`` (``connection``/``route``/``ingress``), ``conns`` text, ``assumed``,
         ``reasons`` (policies, ``;``-separated), ports and ``blocked`` for routes.
         """
+        with paused_gc():
+            return self._build_nx()
+
+    def _build_nx(self) -> nx.MultiDiGraph:
         import networkx as nx
 
         g = nx.MultiDiGraph()
@@ -1129,7 +1302,7 @@ class Connectivity:
                 workload_kind=ep.workload_kind,
             )
         reason_cache: dict[tuple[tuple[str, int], tuple[str, int]], str] = {}
-        for s, d, cs in self._class_pairs():
+        for s, d, cs in self._pair_list:
             txt = reason_cache.get((s, d))
             if txt is None:
                 txt = self._pair_reason_text(s, d)
@@ -1234,8 +1407,19 @@ def _connlist_name(ep: Endpoint) -> str:
 
 def connlist_text(conn: Connectivity) -> str:
     """netpol-analyzer's connlist: ``SRC => DST : CONN`` per allowed pair, sorted."""
-    lines = sorted(
-        f"{_connlist_name(c.src)} => {_connlist_name(c.dst)} : {c.conns.text()}"
-        for c in conn.connections
-    )
+    names: dict[Endpoint, str] = {}
+    texts: dict[int, str] = {}
+    lines: list[str] = []
+    for c in conn.connections:
+        src = names.get(c.src)
+        if src is None:
+            src = names[c.src] = _connlist_name(c.src)
+        dst = names.get(c.dst)
+        if dst is None:
+            dst = names[c.dst] = _connlist_name(c.dst)
+        text = texts.get(id(c.conns))
+        if text is None:
+            text = texts[id(c.conns)] = c.conns.text()
+        lines.append(f"{src} => {dst} : {text}")
+    lines.sort()
     return "\n".join(lines) + ("\n" if lines else "")

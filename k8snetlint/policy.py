@@ -89,7 +89,7 @@ class IPBlock:
 
 def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]:
     """Parse an ``ipBlock``; ``None`` with problems when the API server would reject it."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return None, [(path, "ipBlock must be a mapping")]
     cidr_raw = raw.get("cidr")
     if not isinstance(cidr_raw, str):
@@ -102,9 +102,7 @@ def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]
     cuts: list[tuple[int, int]] = []
     excepts: list[str] = []
     raw_except = raw.get("except")
-    if raw_except is not None and not (
-        isinstance(raw_except, Sequence) and not isinstance(raw_except, str)
-    ):
+    if raw_except is not None and not (isinstance(raw_except, list)):
         return None, [((*path, "except"), "ipBlock.except must be a list")]
     for i, ex in enumerate(raw_except or ()):
         epath = (*path, "except", i)
@@ -231,7 +229,7 @@ class PortSpec:
 def parse_port(raw: Any, index: int, path: Path) -> tuple[PortSpec, list[Problem]]:
     if raw is None:
         raw = {}
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return PortSpec(index, path, "TCP", None, None, False), [
             (path, "ports entry must be a mapping")
         ]
@@ -373,7 +371,7 @@ class Peer:
 
 
 def parse_peer(raw: Any, index: int, path: Path) -> tuple[Peer, list[Problem]]:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Peer(index, path, valid=False), [(path, "peer must be a mapping")]
     pod_raw = raw.get("podSelector")
     ns_raw = raw.get("namespaceSelector")
@@ -428,7 +426,7 @@ def parse_rule(
 ) -> tuple[Rule, list[Problem]]:
     if raw is None:
         raw = {}
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Rule(direction, index, path, (), ()), [(path, "rule must be a mapping")]
     problems: list[Problem] = []
     key = PEERS_KEY[direction]
@@ -523,7 +521,7 @@ def parse_network_policy(manifest: Manifest, namespace: str) -> NetworkPolicy:
     spec = manifest.get("spec")
     if spec is None:
         spec = {}
-    if not isinstance(spec, Mapping):
+    if not isinstance(spec, dict):
         problems.append((("spec",), "spec must be a mapping"))
         spec = {}
     sel_path: Path = ("spec", "podSelector")

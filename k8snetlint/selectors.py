@@ -42,7 +42,7 @@ def label_text(value: Any) -> str:
 
 def labels_of(raw: Any) -> dict[str, str]:
     """A plain ``str -> str`` label map from a raw ``metadata.labels`` value."""
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return {}
     return {str(k): label_text(v) for k, v in raw.items()}
 
@@ -149,12 +149,12 @@ def parse_selector(raw: Any, path: Path = ()) -> Selector:
     if raw is None:
         return Selector(path=path)
     problems: list[Problem] = []
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Selector(path=path, problems=((path, "label selector must be a mapping"),))
     labels: list[tuple[str, str]] = []
     ml = raw.get("matchLabels")
     if ml is not None:
-        if isinstance(ml, Mapping):
+        if isinstance(ml, dict):
             for k, v in ml.items():
                 labels.append((str(k), label_text(v)))
         else:
@@ -162,7 +162,7 @@ def parse_selector(raw: Any, path: Path = ()) -> Selector:
     exprs: list[Requirement] = []
     me = raw.get("matchExpressions")
     if me is not None:
-        if isinstance(me, Sequence) and not isinstance(me, str):
+        if isinstance(me, list):
             for i, item in enumerate(me):
                 req, probs = _parse_requirement(item, (*path, "matchExpressions", i))
                 problems.extend(probs)
@@ -174,7 +174,7 @@ def parse_selector(raw: Any, path: Path = ()) -> Selector:
 
 
 def _parse_requirement(item: Any, path: Path) -> tuple[Requirement | None, list[Problem]]:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, dict):
         return None, [(path, "a matchExpressions entry must be a mapping")]
     problems: list[Problem] = []
     key = item.get("key")
@@ -192,7 +192,7 @@ def _parse_requirement(item: Any, path: Path) -> tuple[Requirement | None, list[
         )
     values: list[str] = []
     if raw_values is not None:
-        if isinstance(raw_values, Sequence) and not isinstance(raw_values, str):
+        if isinstance(raw_values, list):
             values = [label_text(v) for v in raw_values]
         else:
             problems.append(((*path, "values"), "values must be a list"))
@@ -207,7 +207,7 @@ def selector_from_map(raw: Any, path: Path = ()) -> Selector:
     """A selector from a plain label map (Service ``spec.selector``, RC ``spec.selector``)."""
     if raw is None:
         return Selector(path=path)
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return Selector(path=path, problems=((path, "selector must be a mapping of labels"),))
     return Selector(tuple((str(k), label_text(v)) for k, v in raw.items()), path=path)
 

@@ -39,16 +39,20 @@ def wrap(value: Any) -> Any:
 
 
 def manifest_of(obj: Mapping[str, Any], file: str = "gen.yaml", index: int = 0) -> Manifest:
+    """A Manifest like the loader makes (name and namespace only when they are strings)."""
     data = wrap(obj)
-    meta = obj.get("metadata") or {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    name = meta.get("name")
+    ns = meta.get("namespace")
     return Manifest(
         file=file,
         doc_index=index,
         data=data,
         api_version=str(obj.get("apiVersion", "v1")),
         kind=str(obj.get("kind", "")),
-        name=str(meta.get("name", "")),
-        namespace=meta.get("namespace") or None,
+        name=name if isinstance(name, str) else "",
+        namespace=ns if isinstance(ns, str) and ns else None,
     )
 
 
@@ -219,3 +223,123 @@ def service(
         "metadata": {"name": name, "namespace": ns},
         "spec": s,
     }
+
+
+def generate_cluster(
+    namespaces: int, workloads_per_ns: int, policies_per_ns: int, seed: int = 0
+) -> list[dict[str, Any]]:
+    """A synthetic cluster of realistic shape (for scale tests and benchmarks).
+
+    Every namespace has labelled workloads with named ports, a default-deny policy and
+    allow policies between tiers, from a monitoring namespace, to DNS, and some ipBlocks.
+    """
+    import random
+
+    rnd = random.Random(seed)
+    objs: list[dict[str, Any]] = [
+        namespace("kube-system"),
+        namespace("monitoring", {"purpose": "monitoring"}),
+    ]
+    tiers = ("web", "api", "db", "cache", "worker")
+    for i in range(namespaces):
+        ns = f"ns{i}"
+        objs.append(namespace(ns, {"team": f"t{i % 17}", "env": rnd.choice(["prod", "dev"])}))
+        for j in range(workloads_per_ns):
+            tier = tiers[j % len(tiers)]
+            labels = {"app": f"app{j}", "tier": tier, "team": f"t{i % 17}"}
+            ports = [("http", 8000 + j % 7, "TCP"), ("metrics", 9090, "TCP")]
+            objs.append(deployment(ns, f"app{j}", labels, ports))
+        objs.append(
+            netpol(ns, "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+        )
+        objs.append(
+            netpol(
+                ns,
+                "allow-dns",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "kube-system"
+                                        }
+                                    }
+                                }
+                            ],
+                            "ports": [
+                                {"port": 53, "protocol": "UDP"},
+                                {"port": 53, "protocol": "TCP"},
+                            ],
+                        }
+                    ],
+                },
+            )
+        )
+        for k in range(max(0, policies_per_ns - 2)):
+            j = rnd.randrange(workloads_per_ns)
+            src_tier = rnd.choice(tiers)
+            kind = k % 4
+            if kind == 0:
+                spec = {
+                    "podSelector": {"matchLabels": {"app": f"app{j}"}},
+                    "ingress": [
+                        {
+                            "from": [{"podSelector": {"matchLabels": {"tier": src_tier}}}],
+                            "ports": [{"port": "http"}],
+                        }
+                    ],
+                }
+            elif kind == 1:
+                spec = {
+                    "podSelector": {
+                        "matchExpressions": [
+                            {"key": "tier", "operator": "In", "values": [src_tier, "web"]}
+                        ]
+                    },
+                    "ingress": [
+                        {
+                            "from": [
+                                {"namespaceSelector": {"matchLabels": {"purpose": "monitoring"}}}
+                            ],
+                            "ports": [{"port": "metrics"}],
+                        }
+                    ],
+                }
+            elif kind == 2:
+                spec = {
+                    "podSelector": {"matchLabels": {"app": f"app{j}"}},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {"team": f"t{rnd.randrange(17)}"}
+                                    },
+                                    "podSelector": {"matchLabels": {"tier": "api"}},
+                                },
+                                {
+                                    "ipBlock": {
+                                        "cidr": f"10.{i % 256}.0.0/16",
+                                        "except": [f"10.{i % 256}.{k % 256}.0/24"],
+                                    }
+                                },
+                            ],
+                            "ports": [{"port": 8000, "endPort": 8010}],
+                        }
+                    ],
+                }
+            else:
+                spec = {
+                    "podSelector": {"matchLabels": {"tier": src_tier}},
+                    "ingress": [
+                        {"from": [{"podSelector": {"matchLabels": {"tier": rnd.choice(tiers)}}}]}
+                    ],
+                    "egress": [{"to": [{"podSelector": {}}]}],
+                }
+            objs.append(netpol(ns, f"p{k}", spec))
+    return objs

@@ -1,0 +1,552 @@
+"""Typed views and the inventory built from manifests."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import netutil
+from k8snetlint.model import NAMESPACE_NAME_LABEL, build_inventory
+from netutil import config, deployment, inventory, namespace, pod, service
+
+WORKLOADS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec:
+      initContainers:
+      - name: sidecar
+        image: envoy
+        restartPolicy: Always
+        ports: [{name: admin, containerPort: 9901}]
+      - name: init
+        image: busybox
+        ports: [{containerPort: 1}]
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - name: http
+          containerPort: 8080
+        - containerPort: 53
+          protocol: UDP
+          hostPort: 5353
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: shop}
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: backup}}
+        spec:
+          containers: [{name: b, image: restic}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      hostNetwork: true
+      containers: [{name: a, image: agent, ports: [{containerPort: 9100}]}]
+---
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy}
+spec:
+  selector: {app: legacy}
+  template:
+    metadata: {labels: {app: legacy}}
+    spec: {containers: [{name: l, image: l}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: pg, image: "postgres:16", ports: [{name: pg, containerPort: 5432}]}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once, namespace: shop}
+spec:
+  parallelism: 4
+  template:
+    metadata: {labels: {app: once}}
+    spec: {containers: [{name: o, image: o}]}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: rs, namespace: shop}
+spec:
+  selector: {matchLabels: {app: rs}}
+  template:
+    metadata: {labels: {app: rs}}
+    spec: {containers: [{name: r, image: r}]}
+"""
+
+
+def test_workload_views() -> None:
+    inv = inventory(WORKLOADS)
+    keys = [w.key for w in inv.workloads]
+    assert keys == sorted(keys)
+    web = inv.workload("shop", "web", "Deployment")
+    assert web is not None
+    assert web.labels == {"app": "web", "tier": "front"}
+    assert web.template_path == ("spec", "template")
+    assert web.labels_path == ("spec", "template", "metadata", "labels")
+    assert web.replicas == 3 and web.host_network is False
+    assert web.selector is not None and web.selector.matches(web.labels)
+    assert web.images == ("envoy", "busybox", "nginx:1.25")
+    ports = {(p.container, p.number, p.name, p.protocol, p.host_port, p.sidecar) for p in web.ports}
+    assert ports == {
+        ("web", 8080, "http", "TCP", None, False),
+        ("web", 53, None, "UDP", 5353, False),
+        ("sidecar", 9901, "admin", "TCP", None, True),  # restartPolicy: Always
+    }
+    http = web.port_named("http")
+    assert http is not None and http.path == (
+        "spec",
+        "template",
+        "spec",
+        "containers",
+        0,
+        "ports",
+        0,
+    )
+    assert web.manifest.span_at(http.path).line == 23  # "- name: http"
+    assert web.port_named("http", "UDP") is None
+    assert web.named_ports == (("admin", "TCP", 9901), ("http", "TCP", 8080))
+    assert web.ports_numbered(53) and not web.ports_numbered(53, "TCP")
+    assert web.display() == "shop/web[Deployment]"
+
+    backup = inv.workload("shop", "backup", "CronJob")
+    assert backup is not None and backup.labels == {"app": "backup"}
+    assert (
+        backup.template_path == ("spec", "jobTemplate", "spec", "template") and backup.replicas == 1
+    )
+    agent = inv.workload("kube-system", "agent", "DaemonSet")
+    assert agent is not None and agent.host_network and agent.replicas is None
+    legacy = inv.workload("default", "legacy", "ReplicationController")
+    assert (
+        legacy is not None
+        and legacy.selector is not None
+        and legacy.selector.matches({"app": "legacy"})
+    )
+    assert legacy.replicas == 1
+    db = inv.workload("shop", "db", "StatefulSet")
+    assert db is not None and db.replicas == 1
+    once = inv.workload("shop", "once", "Job")
+    assert once is not None and once.replicas == 4
+    assert inv.workload("shop", "rs", "ReplicaSet") is not None
+    assert [w.name for w in inv.workloads_in("shop")] == ["backup", "db", "once", "rs", "web"]
+    assert inv.find_workloads("shop/web[Deployment]") == (web,)
+    assert inv.find_workloads("shop/web") == (web,)
+    assert inv.find_workloads("legacy") == (legacy,)
+    assert inv.find_workloads("shop/web[StatefulSet]") == ()
+
+
+def test_default_namespace_and_namespace_labels() -> None:
+    objs = [
+        namespace("shop", {"team": "a", NAMESPACE_NAME_LABEL: "wrong"}),
+        pod("", "p", {"a": "b"}),
+        pod("other", "q"),
+        service("elsewhere", "s", None, []),
+    ]
+    del objs[1]["metadata"]["namespace"]
+    cfg = config(
+        default_namespace="dev",
+        namespace_labels={"elsewhere": {"env": "prod"}, "outside": {"x": "y"}},
+    )
+    inv = inventory(objs, cfg)
+    assert inv.workloads_in("dev")[0].name == "p"
+    names = [ns.name for ns in inv.namespaces]
+    assert names == ["dev", "elsewhere", "other", "outside", "shop"]
+    shop = inv.namespace("shop")
+    assert shop is not None and shop.known and not shop.assumed and shop.labels_source == "manifest"
+    assert shop.labels == {"team": "a", NAMESPACE_NAME_LABEL: "shop"}  # the API server sets it
+    other = inv.namespace("other")
+    assert other is not None and other.assumed and other.labels == {NAMESPACE_NAME_LABEL: "other"}
+    assert other.labels_source == "default"
+    elsewhere = inv.namespace("elsewhere")
+    assert elsewhere is not None and elsewhere.labels_source == "config"
+    assert elsewhere.labels == {"env": "prod", NAMESPACE_NAME_LABEL: "elsewhere"}
+    assert inv.namespace_labels("nowhere") == {NAMESPACE_NAME_LABEL: "nowhere"}
+
+
+def _owned_pod(
+    name: str, labels: dict[str, str], ip: str, owners: list[dict[str, Any]]
+) -> dict[str, Any]:
+    p = pod("shop", name, labels, [("http", 8080, "TCP")], [ip])
+    p["metadata"]["ownerReferences"] = owners
+    return p
+
+
+def test_live_dump_pods_grouped_by_owner() -> None:
+    rs = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "name": "web-7d77fb55cc",
+        "controller": True,
+    }
+    other = {"apiVersion": "v1", "kind": "Node", "name": "n1"}
+    objs = [
+        _owned_pod("web-7d77fb55cc-b", {"app": "web"}, "10.0.0.2", [other, rs]),
+        _owned_pod("web-7d77fb55cc-a", {"app": "web"}, "10.0.0.1", [rs]),
+        _owned_pod(
+            "agent-x", {"app": "agent"}, "10.0.0.9", [{"kind": "DaemonSet", "name": "calico-node"}]
+        ),
+        _owned_pod("bare", {"app": "bare"}, "10.0.0.3", []),
+        # the owner itself in the dump: its pods stand for it
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": "web-7d77fb55cc",
+                "namespace": "shop",
+                "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": True}],
+            },
+            "spec": {"template": {"metadata": {"labels": {"app": "web"}}}},
+        },
+        deployment("shop", "web", {"app": "web"}),
+    ]
+    inv = inventory(objs)
+    assert [w.display() for w in inv.workloads] == [
+        "shop/bare[Pod]",
+        "shop/calico-node[DaemonSet]",
+        "shop/web-7d77fb55cc[ReplicaSet]",
+    ]
+    web = inv.workload("shop", "web-7d77fb55cc", "ReplicaSet")
+    assert web is not None
+    assert web.replicas == 2 and web.owner == ("ReplicaSet", "web-7d77fb55cc")
+    assert [p.name for p in web.pods] == ["web-7d77fb55cc-a", "web-7d77fb55cc-b"]
+    assert web.pod_ips == (("10.0.0.1",), ("10.0.0.2",))
+    assert web.manifest.name == "web-7d77fb55cc-a"
+    assert sorted(m.kind for m, _ in inv.superseded) == ["Deployment", "ReplicaSet"]
+    assert not inv.label_mismatches
+
+
+def test_live_dump_label_mismatch() -> None:
+    rs = {"kind": "ReplicaSet", "name": "api-1", "controller": True}
+    objs = [
+        _owned_pod("api-1-c", {"app": "api", "v": "2"}, "10.0.0.3", [rs]),
+        _owned_pod("api-1-a", {"app": "api"}, "10.0.0.1", [rs]),
+        _owned_pod("api-1-b", {"app": "api"}, "10.0.0.2", [rs]),
+    ]
+    inv = inventory(objs)
+    assert [w.name for w in inv.workloads] == ["api-1/api-1-a", "api-1/api-1-c"]
+    (mismatch,) = inv.label_mismatches
+    assert (mismatch.namespace, mismatch.owner_kind, mismatch.owner_name) == (
+        "shop",
+        "ReplicaSet",
+        "api-1",
+    )
+    assert [w.replicas for w in mismatch.workloads] == [2, 1]
+    conn = netutil.analyze_input(objs)
+    assert {e.display() for e in conn.endpoints if e.kind == "workload"} == {
+        "shop/api-1/api-1-a[ReplicaSet]",
+        "shop/api-1/api-1-c[ReplicaSet]",
+    }
+
+
+SERVICES = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+  - {name: dns, port: 53, protocol: UDP, targetPort: dns}
+  - {name: plain, port: 8443}
+  - {name: np, port: 81, targetPort: 8081, nodePort: 30081}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: lb, namespace: shop, annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: "1.2.3.0/24, 5.6.7.8/32"}}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  externalIPs: [192.0.2.1]
+  ports: [{port: 443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: headless, namespace: shop}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext, namespace: shop}
+spec: {type: ExternalName, externalName: db.example.com, selector: {app: web}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: manual, namespace: shop}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web, v: "1"}}
+    spec:
+      containers:
+      - name: w
+        image: w
+        ports: [{name: http, containerPort: 8080}, {name: dns, containerPort: 53, protocol: TCP}]
+"""
+
+
+def test_service_views() -> None:
+    inv = inventory(SERVICES)
+    web_wl = inv.workload("shop", "web", "Deployment")
+    assert web_wl is not None
+    svc = inv.service("shop", "web")
+    assert svc is not None and svc.type == "ClusterIP" and svc.selector == {"app": "web"}
+    assert svc.target_workloads == (web_wl,)
+    http, dns, plain, np = svc.ports
+    assert (http.port, http.target_port, http.protocol, http.path) == (
+        80,
+        "http",
+        "TCP",
+        ("spec", "ports", 0),
+    )
+    assert svc.target_port(http, web_wl) == 8080
+    assert (
+        svc.target_port(dns, web_wl) is None
+    )  # the dns container port is TCP, the Service port UDP
+    assert (plain.target_port, plain.target_port_explicit) == (8443, False)
+    assert (
+        np.node_port == 30081
+        and svc.port(81) is np
+        and svc.port("np") is np
+        and svc.port(9) is None
+    )
+    assert [(sp.name, t) for sp, _, t in svc.resolutions()] == [
+        ("http", 8080),
+        ("dns", None),
+        ("plain", 8443),
+        ("np", 8081),
+    ]
+    lb = inv.service("shop", "lb")
+    assert lb is not None and lb.load_balancer_source_ranges == ("1.2.3.0/24", "5.6.7.8/32")
+    assert lb.source_ranges_path[0] == "metadata" and lb.external_ips == ("192.0.2.1",)
+    headless = inv.service("shop", "headless")
+    assert headless is not None and headless.headless and headless.target_workloads == ()
+    ext = inv.service("shop", "ext")
+    assert ext is not None and ext.external_name == "db.example.com" and ext.target_workloads == ()
+    manual = inv.service("shop", "manual")
+    assert manual is not None and manual.selector is None and not manual.has_selector
+    assert inv.services_selecting(web_wl) == (lb, svc)
+    assert [s.name for s in inv.services_in("shop")] == ["ext", "headless", "lb", "manual", "web"]
+
+
+INGRESSES = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: app, namespace: shop}
+spec:
+  ingressClassName: nginx
+  defaultBackend:
+    service: {name: web, port: {number: 80}}
+  rules:
+  - host: shop.example
+    http:
+      paths:
+      - path: /api
+        pathType: Prefix
+        backend:
+          service: {name: api, port: {name: http}}
+      - path: /static
+        pathType: Prefix
+        backend:
+          resource: {apiGroup: k8s.example.com, kind: Bucket, name: static}
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata: {name: old, namespace: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /
+        backend: {serviceName: web, servicePort: "8080"}
+"""
+
+
+def test_ingress_views() -> None:
+    inv = inventory(INGRESSES)
+    app, old = inv.ingresses_in("shop")
+    assert app.ingress_class == "nginx"
+    default, api, static = app.backends
+    assert (
+        default.default
+        and default.service == "web"
+        and default.port == 80
+        and default.text() == "(default backend)"
+    )
+    assert (api.host, api.path, api.path_type, api.service, api.port) == (
+        "shop.example",
+        "/api",
+        "Prefix",
+        "api",
+        "http",
+    )
+    assert api.location == ("spec", "rules", 0, "http", "paths", 0, "backend")
+    assert app.manifest.span_at(api.location).line == 15  # "backend:"
+    assert api.text() == "shop.example/api"
+    assert static.resource and static.service is None
+    (legacy,) = old.backends
+    assert (legacy.service, legacy.port) == ("web", 8080)
+
+
+def test_policies_indexed_and_duplicates() -> None:
+    objs = [
+        netutil.netpol("b", "p2", {}),
+        netutil.netpol("a", "p1", {}),
+        netutil.netpol("a", "p0", {}),
+        pod("a", "x"),
+        pod("a", "x"),
+    ]
+    inv = inventory(objs)
+    assert [(p.namespace, p.name) for p in inv.policies] == [("a", "p0"), ("a", "p1"), ("b", "p2")]
+    assert [p.name for p in inv.policies_in("a")] == ["p0", "p1"]
+    assert inv.policy("b", "p2") is not None and inv.policy("b", "zz") is None
+    assert len(inv.workloads) == 1 and len(inv.duplicates) == 1
+
+
+def test_inventory_does_not_depend_on_order() -> None:
+    ms = netutil.load(WORKLOADS + "---\n" + SERVICES + "---\n" + INGRESSES)
+    a = build_inventory(ms, config())
+    for seed in range(5):
+        shuffled = list(ms)
+        random.Random(seed).shuffle(shuffled)
+        b = build_inventory(shuffled, config())
+        assert [w.key for w in a.workloads] == [w.key for w in b.workloads]
+        assert [s.key for s in a.services] == [s.key for s in b.services]
+        assert [[w.key for w in s.target_workloads] for s in a.services] == [
+            [w.key for w in s.target_workloads] for s in b.services
+        ]
+        assert [n.name for n in a.namespaces] == [n.name for n in b.namespaces]
+        assert [i.key for i in a.ingresses] == [i.key for i in b.ingresses]
+
+
+JUNK = [None, "x", 5, -1, True, [], {}, [1], ["a"], {"a": "b"}, [{}], [None], 70000, "10.0.0.0/8"]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replace(v, rest, new) if k == head else v) for k, v in value.items()}
+    return [(_replace(v, rest, new) if i == head else v) for i, v in enumerate(value)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_malformed_input_never_crashes(data: st.DataObject) -> None:
+    base: list[dict[str, Any]] = [
+        namespace("x", {"team": "a"}),
+        deployment("x", "web", {"app": "web"}, [("http", 8080, "TCP")]),
+        pod("x", "p", {"app": "p"}, [("dns", 53, "UDP")], ["10.0.0.1"]),
+        service(
+            "x",
+            "web",
+            {"app": "web"},
+            [{"name": "h", "port": 80, "targetPort": "http", "nodePort": 30000}],
+            type="LoadBalancer",
+            loadBalancerSourceRanges=["1.2.3.0/24"],
+            externalIPs=["192.0.2.1"],
+        ),
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "i", "namespace": "x"},
+            "spec": {
+                "rules": [
+                    {
+                        "host": "h",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "backend": {"service": {"name": "web", "port": {"name": "h"}}},
+                                }
+                            ]
+                        },
+                    }
+                ]
+            },
+        },
+        netutil.netpol(
+            "x",
+            "np",
+            {
+                "podSelector": {
+                    "matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]
+                },
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {"matchLabels": {"team": "a"}},
+                                "podSelector": {},
+                            },
+                            {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}},
+                        ],
+                        "ports": [{"port": "http"}, {"port": 80, "endPort": 90}],
+                    }
+                ],
+                "egress": [
+                    {
+                        "to": [{"podSelector": {"matchLabels": {"app": "p"}}}],
+                        "ports": [{"protocol": "UDP", "port": 53}],
+                    }
+                ],
+            },
+        ),
+    ]
+    objs = list(base)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(objs) - 1))
+        paths = [p for p in _paths(objs[i]) if p and p[0] not in ("kind", "apiVersion")]
+        path = data.draw(st.sampled_from(paths))
+        objs[i] = _replace(objs[i], path, data.draw(st.sampled_from(JUNK)))
+    ipb = data.draw(st.booleans())
+    c = netutil.analyze_input(objs, config(ipblock_pods=ipb))
+    assert isinstance(c.connections, tuple)
+    assert isinstance(c.routes, tuple)
+    assert c.notes
+    for e in c.endpoints:
+        c.verdict(e, c.endpoints[0], "TCP", 80)
