@@ -35,11 +35,18 @@ class Endpoint:
 
     def display(self) -> str:
         if self.kind == "workload":
-            return f"{self.namespace}/{self.name}[{self.workload_kind}]"
+            return workload_display(self.namespace, self.name, self.workload_kind)
         if self.kind == "ingress-controller":
             ns = self.namespace or "*"
             return f"{ns}/ingress-controller[IngressController]"
         return self.name
+
+
+def workload_display(namespace: str, name: str, kind: str) -> str:
+    """``namespace/name[Kind]``; pods of one owner with differing labels, whose name is
+    ``owner/pod``, read ``namespace/owner[Kind]/pod`` (semantics, "Units of analysis")."""
+    owner, sep, pod = name.partition("/")
+    return f"{namespace}/{owner}[{kind}]{sep}{pod}"
 
 
 @dataclass(frozen=True)

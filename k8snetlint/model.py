@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from k8snetlint.config import Config
+from k8snetlint.connectivity import workload_display
 from k8snetlint.document import Manifest, Path
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
@@ -147,7 +148,7 @@ class Workload:
         return (self.namespace, self.name, self.kind)
 
     def display(self) -> str:
-        return f"{self.namespace}/{self.name}[{self.kind}]"
+        return workload_display(self.namespace, self.name, self.kind)
 
     @property
     def labels_path(self) -> Path:

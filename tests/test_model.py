@@ -259,8 +259,8 @@ def test_live_dump_label_mismatch() -> None:
     assert [w.replicas for w in mismatch.workloads] == [2, 1]
     conn = netutil.analyze_input(objs)
     assert {e.display() for e in conn.endpoints if e.kind == "workload"} == {
-        "shop/api-1/api-1-a[ReplicaSet]",
-        "shop/api-1/api-1-c[ReplicaSet]",
+        "shop/api-1[ReplicaSet]/api-1-a",
+        "shop/api-1[ReplicaSet]/api-1-c",
     }
 
 
