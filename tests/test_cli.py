@@ -227,3 +227,21 @@ def test_installed_command_runs_as_a_subprocess() -> None:
         timeout=60,
     )
     assert proc.stdout.strip() == f"k8snetlint {__version__}"
+
+
+def test_step_summary_with_connectivity_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(ROOT))
+    shop = FIXTURES / "connectivity-cli" / "shop-open"
+    code, out, _ = run_cli(["check", str(shop)], capsys)
+    assert code == 1
+    assert out.startswith("::")
+    text = summary.read_text()
+    assert text.startswith("earlier step\n")  # appended, never overwritten
+    assert "database-reachable-cluster-wide" in text
+    assert "```mermaid" in text
