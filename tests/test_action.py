@@ -27,29 +27,13 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import BAD_SERVICE, GOOD_SERVICE, ROOT, slow
+
 ACTION = ROOT / "action.yml"
 BIN = Path(sys.executable).parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 INPUTS = ("paths", "config", "fail-on", "kubernetes-version", "sarif-file", "version")
 
-slow = pytest.mark.skipif(
-    os.environ.get("K8SNETLINT_SKIP_SLOW") == "1", reason="K8SNETLINT_SKIP_SLOW=1"
-)
-
-BAD_SERVICE = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: web
-  ports:
-  - port: 70000
-    targetPort: 8080
-"""
-GOOD_SERVICE = BAD_SERVICE.replace("port: 70000", "port: 80")
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment

@@ -20,25 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import BAD_SERVICE, GOOD_SERVICE, ROOT, slow
 
-slow = pytest.mark.skipif(
-    os.environ.get("K8SNETLINT_SKIP_SLOW") == "1", reason="K8SNETLINT_SKIP_SLOW=1"
-)
-
-BAD_SERVICE = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: web
-  ports:
-  - port: 70000
-    targetPort: 8080
-"""
-GOOD_SERVICE = BAD_SERVICE.replace("port: 70000", "port: 80")
 # Only the schema rule runs, so the tests do not depend on which other rules exist.
 CONFIG = "select: [schema-violation]\n"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import site
 import subprocess
 import sys
@@ -10,12 +9,10 @@ import venv
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, slow
 
 
-@pytest.mark.skipif(os.environ.get("K8SNETLINT_SKIP_SLOW") == "1", reason="slow test skipped")
+@slow
 def test_wheel_installs_and_checks(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
