@@ -303,7 +303,7 @@ class RouteRule:
         if self.name:
             label += f" {self.name!r}"
         if self.matches:
-            label += " " + ",".join(self.matches)
+            label += " (" + ", ".join(self.matches) + ")"
         return label
 
 
