@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from k8snetlint.gateway import (
@@ -412,3 +414,100 @@ spec:
 def test_listener_conflicts(listeners: str, conflicts: int) -> None:
     _, res = resolution(_gw(listeners))
     assert len(res.conflicts) == conflicts
+
+
+# ---------------------------------------------------------------------------------
+# Gateway API conformance manifests (tests/data/gateway-api, expectations from the
+# conformance test of the same name)
+
+CONFORMANCE = Path(__file__).parent / "data" / "gateway-api"
+
+
+def conformance(name: str):  # type: ignore[no-untyped-def]
+    docs = [(CONFORMANCE / "base-manifests.yaml").read_text(), (CONFORMANCE / name).read_text()]
+    return resolution(*docs)
+
+
+def _conflicted(res) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {(c.second.owner_name, c.second.name) for c in res.conflicts}
+
+
+def test_conformance_listenerset_protocol_conflict() -> None:
+    # The Gateway's listeners and the first HTTP listeners win by precedence; each
+    # ListenerSet's TCP listener on port 80 is Conflicted (ListenerSetProtocolConflict).
+    _, res = conformance("listenerset-protocol-conflict.yaml")
+    assert _conflicted(res) == {
+        (
+            "listenerset-with-protocol-conflict-with-gateway-1",
+            "protocol-conflict-with-gateway-listener",
+        ),
+        (
+            "listenerset-with-protocol-conflict-with-gateway-2",
+            "protocol-conflict-with-gateway-listener",
+        ),
+        (
+            "listenerset-with-protocol-conflict-with-listener-set-1",
+            "protocol-conflict-with-listener-set-listener",
+        ),
+        (
+            "listenerset-with-protocol-conflict-with-listener-set-2",
+            "protocol-conflict-with-listener-set-listener",
+        ),
+    }
+
+
+def test_conformance_listenerset_hostname_conflict() -> None:
+    _, res = conformance("listenerset-hostname-conflict.yaml")
+    assert _conflicted(res) == {
+        (
+            "listenerset-with-hostname-conflict-with-gateway-1",
+            "hostname-conflict-with-gateway-listener",
+        ),
+        (
+            "listenerset-with-hostname-conflict-with-gateway-2",
+            "hostname-conflict-with-gateway-listener",
+        ),
+        (
+            "listenerset-with-hostname-conflict-with-listener-set-1",
+            "hostname-conflict-with-listener-set-listener",
+        ),
+        (
+            "listenerset-with-hostname-conflict-with-listener-set-2",
+            "hostname-conflict-with-listener-set-listener",
+        ),
+    }
+
+
+def test_conformance_httproute_hostname_intersection() -> None:
+    # Every Route attaches except no-intersecting-hosts (HTTPRouteHostnameIntersection).
+    _, res = conformance("httproute-hostname-intersection.yaml")
+    mine = {
+        a.route.name: a.status
+        for a in res.attachments
+        if a.route is not None and a.ref.name.startswith("httproute-hostname-intersection")
+    }
+    assert mine == {
+        "specific-host-matches-listener-specific-host": "attached",
+        "specific-host-matches-listener-wildcard-host": "attached",
+        "wildcard-host-matches-listener-specific-host": "attached",
+        "wildcard-host-matches-listener-wildcard-host": "attached",
+        "no-intersecting-hosts": "not-allowed",
+        "httproute-hostname-intersection-all": "attached",
+    }
+
+
+def test_conformance_tlsroute_invalid_no_matching_listener() -> None:
+    _, res = conformance("tlsroute-invalid-no-matching-listener.yaml")
+    mine = {a.route.name: a.status for a in res.attachments if a.route is not None}
+    assert {k: v for k, v in mine.items() if k.startswith("tlsroute-")} == {
+        "tlsroute-not-allowed-protocol-http": "not-allowed",
+        "tlsroute-not-allowed-protocol-https": "not-allowed",
+        "tlsroute-no-matching-section-name": "listener-missing",
+    }
+
+
+def test_conformance_httproute_invalid_reference_grant() -> None:
+    # None of the six grants covers the reference (HTTPRouteInvalidReferenceGrant).
+    _, res = conformance("httproute-invalid-reference-grant.yaml")
+    (b,) = [b for b in res.backends if b.route.name == "reference-grant"]
+    assert b.status == "not-granted"

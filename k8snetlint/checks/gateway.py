@@ -199,8 +199,8 @@ def gateway_backend_service_missing(ctx: Context, params: Mapping[str, Any]) -> 
     for b in resolution(ctx).backends:
         if b.status != "service-missing":
             continue
-        if b.ref.namespace != b.route.namespace and not b.namespace_known:
-            continue  # the input says nothing about that namespace
+        if not b.namespace_known:
+            continue  # the input says nothing about that namespace: deployed elsewhere
         hint, related = _service_hint(inv, b)
         yield Hit(
             f"{_backend_head(b)}, which does not exist in namespace {b.ref.namespace}{hint}: "
@@ -285,11 +285,14 @@ def gateway_listener_conflict(ctx: Context, params: Mapping[str, Any]) -> Iterat
     """Two listeners of one Gateway that no connection can tell apart."""
     for c in resolution(ctx).conflicts:
         a, b = c.first, c.second
-        if b.manifest is c.gateway.manifest:
-            where, outcome = "", "both are Conflicted and neither is served"
+        where = "" if b.manifest is c.gateway.manifest else f" (from {b.owner_text()})"
+        if a.manifest is b.manifest:
+            outcome = "both are Conflicted and neither is served"
         else:  # a ListenerSet's listener yields to the Gateway's and earlier sets'
-            where = f" (from {b.owner_text()})"
-            outcome = f"listener {b.name} is Conflicted and not served"
+            outcome = (
+                f"listener {b.name} is Conflicted and not served ({a.owner_text()} takes "
+                "precedence)"
+            )
         yield Hit(
             f"listeners {a.name} and {b.name}{where} of {c.gateway.text()} are not distinct "
             f"({c.why}): {outcome}",
