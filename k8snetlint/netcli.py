@@ -21,9 +21,9 @@ from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdic
 from k8snetlint.reporters import graphfmt
 
 if TYPE_CHECKING:
-    from k8snetlint.graph import Connectivity
     from k8snetlint.loader import LoadResult
     from k8snetlint.model import Inventory, Service, Workload
+    from k8snetlint.net import Connectivity
 
 INTERNET_ADDRESS = "8.8.8.8"
 MERMAID_MAX_ENDPOINTS = 200
@@ -49,8 +49,8 @@ def load(paths: Sequence[str], cfg: Config) -> LoadResult:
 
 
 def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:
-    from k8snetlint.graph import analyze
     from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
 
     return analyze(build_inventory(loaded.manifests, cfg), cfg)
 
