@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import itertools
 import json
 import os
 import subprocess
@@ -10,7 +12,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,6 +20,7 @@ import typer
 from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.net.nodes import range_name
 from k8snetlint.reporters import graphfmt
 
 if TYPE_CHECKING:
@@ -468,10 +471,18 @@ def materialize(spec: str) -> Iterator[str]:
         yield os.path.join(tmp, path) if path != "." else tmp
 
 
+# (direction "from"/"to" the external range, the other endpoint's name, IP version)
+ExternalKey = tuple[str, str, int]
+
+
 @dataclass(frozen=True)
 class Side:
+    """One side of a diff: connections between named endpoints, connections with
+    external addresses per interval, and findings."""
+
     connections: dict[tuple[str, str], str]
     findings: dict[tuple[str, str, str], str]
+    external: dict[ExternalKey, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 def _side(path: str, cfg: Config) -> Side:
@@ -479,10 +490,19 @@ def _side(path: str, cfg: Config) -> Side:
 
     loaded = load([path], cfg)
     conn = analyze_loaded(loaded, cfg)
-    conns = {
-        (graphfmt.endpoint_name(c.src), graphfmt.endpoint_name(c.dst)): c.conns.text()
-        for c in conn.connections
-    }
+    conns: dict[tuple[str, str], str] = {}
+    external: dict[ExternalKey, list[tuple[int, int, str]]] = {}
+    for c in conn.connections:
+        text = c.conns.text()
+        if c.src.kind == "external" or c.dst.kind == "external":
+            outside, other, way = (
+                (c.src, c.dst, "from") if c.src.kind == "external" else (c.dst, c.src, "to")
+            )
+            ipv, lo, hi = conn.external_ranges(outside)
+            key = (way, graphfmt.endpoint_name(other), ipv)
+            external.setdefault(key, []).append((lo, hi, text))
+            continue
+        conns[(graphfmt.endpoint_name(c.src), graphfmt.endpoint_name(c.dst))] = text
     try:
         version = resolve_version(cfg)
     except ValueError as exc:
@@ -494,17 +514,75 @@ def _side(path: str, cfg: Config) -> Side:
             continue
         obj = f.object.display() if f.object is not None else ""
         findings[(f.rule, obj, f.message)] = f.severity
-    return Side(conns, findings)
+    return Side(conns, findings, external)
+
+
+def _interval_changes(
+    old: Sequence[tuple[int, int, str]], new: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, str | None, str | None]]:
+    """Where ``old`` and ``new`` (disjoint intervals with a value) differ: the intervals
+    split on the union of both sides' boundaries, adjacent ones with the same (before,
+    after) merged."""
+    cuts = sorted({lo for lo, _, _ in (*old, *new)} | {hi + 1 for _, hi, _ in (*old, *new)})
+
+    def index(side: Sequence[tuple[int, int, str]]) -> tuple[list[int], list[tuple[int, int, str]]]:
+        items = sorted(side)
+        return [lo for lo, _, _ in items], items
+
+    def value(ix: tuple[list[int], list[tuple[int, int, str]]], x: int) -> str | None:
+        starts, items = ix
+        i = bisect.bisect_right(starts, x) - 1
+        if i >= 0 and items[i][0] <= x <= items[i][1]:
+            return items[i][2]
+        return None
+
+    o_ix, n_ix = index(old), index(new)
+    out: list[tuple[int, int, str | None, str | None]] = []
+    for lo, nxt in itertools.pairwise(cuts):
+        hi = nxt - 1
+        before, after = value(o_ix, lo), value(n_ix, lo)
+        if before == after:
+            continue
+        if out and out[-1][1] + 1 == lo and out[-1][2:] == (before, after):
+            out[-1] = (out[-1][0], hi, before, after)
+        else:
+            out.append((lo, hi, before, after))
+    return out
+
+
+def _connection_changes(
+    old: Side, new: Side
+) -> tuple[
+    list[tuple[tuple[str, str], str]],
+    list[tuple[tuple[str, str], str]],
+    list[tuple[tuple[str, str], str, str]],
+]:
+    """(added, removed, changed): by endpoint names, external addresses per interval."""
+    added = [(k, v) for k, v in new.connections.items() if k not in old.connections]
+    removed = [(k, v) for k, v in old.connections.items() if k not in new.connections]
+    changed = [
+        (k, old.connections[k], v)
+        for k, v in new.connections.items()
+        if k in old.connections and old.connections[k] != v
+    ]
+    for key in sorted(set(old.external) | set(new.external)):
+        way, other, version = key
+        for lo, hi, before, after in _interval_changes(
+            old.external.get(key, []), new.external.get(key, [])
+        ):
+            name = range_name(version, lo, hi)
+            pair = (name, other) if way == "from" else (other, name)
+            if before is None and after is not None:
+                added.append((pair, after))
+            elif after is None and before is not None:
+                removed.append((pair, before))
+            elif before is not None and after is not None:
+                changed.append((pair, before, after))
+    return sorted(added), sorted(removed), sorted(changed)
 
 
 def diff_sides(old: Side, new: Side) -> dict[str, Any]:
-    added = sorted(k for k in new.connections if k not in old.connections)
-    removed = sorted(k for k in old.connections if k not in new.connections)
-    changed = sorted(
-        k
-        for k in new.connections
-        if k in old.connections and old.connections[k] != new.connections[k]
-    )
+    added, removed, changed = _connection_changes(old, new)
     new_f = sorted(k for k in new.findings if k not in old.findings)
     fixed = sorted(k for k in old.findings if k not in new.findings)
 
@@ -516,16 +594,11 @@ def diff_sides(old: Side, new: Side) -> dict[str, Any]:
 
     return {
         "connections": {
-            "added": [cj(k, new.connections[k]) for k in added],
-            "removed": [cj(k, old.connections[k]) for k in removed],
+            "added": [cj(k, v) for k, v in added],
+            "removed": [cj(k, v) for k, v in removed],
             "changed": [
-                {
-                    "src": k[0],
-                    "dst": k[1],
-                    "before": old.connections[k],
-                    "after": new.connections[k],
-                }
-                for k in changed
+                {"src": k[0], "dst": k[1], "before": before, "after": after}
+                for k, before, after in changed
             ],
         },
         "findings": {

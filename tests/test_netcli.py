@@ -411,3 +411,98 @@ def test_mermaid_for() -> None:
     loaded = load_paths([str(SHOP)], ())
     text = mermaid_for(loaded, Config())
     assert text is not None and text.startswith("flowchart LR")
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+"""
+
+
+def _ingress_from(*blocks: str) -> str:
+    peers = ", ".join(f"{{ipBlock: {b}}}" for b in blocks)
+    return (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: p, namespace: default}\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"
+        f"  ingress:\n  - from: [{peers}]\n    ports: [{{port: 80}}]\n"
+    )
+
+
+def _folder(root: Path, name: str, *docs: str) -> str:
+    d = root / name
+    d.mkdir()
+    (d / "all.yaml").write_text("---\n".join([WEB, *docs]))
+    return str(d)
+
+
+def test_diff_compares_external_addresses_per_interval(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = _folder(tmp_path, "old")
+    new = _folder(
+        tmp_path,
+        "new",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: half, namespace: default}\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"
+        "  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/1}}]\n",
+    )
+    code, out, _ = run(["diff", old, new], capsys)
+    assert code == 0
+    section = out.split("findings new")[0]
+    # egress never changed; ingress from the upper half of IPv4 (and from IPv6) is gone
+    assert section.splitlines() == [
+        "connections added (0):",
+        "connections removed (2):",
+        "- 128.0.0.0-255.255.255.255 => default/web[Deployment] : All Connections",
+        "- ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => default/web[Deployment] : All Connections",
+        "connections changed (0):",
+    ]
+    code, out, _ = run(["diff", old, new, "-f", "json"], capsys)
+    doc = json.loads(out)["connections"]
+    assert doc["added"] == [] and doc["changed"] == []
+    assert [x["src"] for x in doc["removed"]] == [
+        "128.0.0.0-255.255.255.255",
+        "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ]
+
+
+def test_diff_splits_on_both_sides_boundaries_and_merges(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the same addresses, cut differently: no change
+    old = _folder(tmp_path, "old", _ingress_from("{cidr: 10.0.0.0/8}", "{cidr: 11.0.0.0/8}"))
+    same = _folder(tmp_path, "same", _ingress_from("{cidr: 10.0.0.0/7}"))
+    code, out, _ = run(["diff", old, same, "-f", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["connections"] == {"added": [], "removed": [], "changed": []}
+    # a hole in the middle: one change for the hole, one for what lies beyond
+    holed = _folder(tmp_path, "holed", _ingress_from("{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}"))
+    code, out, _ = run(["diff", old, holed, "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)["connections"]
+    assert doc["added"] == [] and doc["changed"] == []
+    assert [(x["src"], x["conn"]) for x in doc["removed"]] == [
+        ("10.1.0.0-10.1.255.255", "TCP 80"),
+        ("11.0.0.0-11.255.255.255", "TCP 80"),
+    ]
+
+
+def test_interval_changes_merge_adjacent_equal_changes() -> None:
+    from k8snetlint.netcli import _interval_changes
+
+    old = [(0, 9, "A"), (10, 19, "A"), (20, 29, "B")]
+    new = [(0, 4, "A"), (5, 24, "C")]
+    assert _interval_changes(old, new) == [
+        (5, 19, "A", "C"),
+        (20, 24, "B", "C"),
+        (25, 29, "B", None),
+    ]
