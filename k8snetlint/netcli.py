@@ -260,10 +260,17 @@ class Check:
     port: int | None
     conns: ConnSet
     verdicts: tuple[Verdict, ...]
-    via: str = ""
+    vias: tuple[str, ...] = ()
+    unrouted: str = ""  # why a proxy source forwards nothing there (empty: not the case)
+
+    @property
+    def via(self) -> str:
+        return "; ".join(self.vias)
 
     @property
     def allowed(self) -> bool:
+        if self.unrouted:
+            return False
         if self.port is None:
             return not self.conns.is_empty()
         return all(v.allowed for v in self.verdicts)
@@ -316,12 +323,30 @@ def run_reach(
                 continue
             num, p, via = _dst_port(conn, dst, dst_t, port, proto)
             cs = conn.allowed(src, dst)
+            vias = [via] if via else []
+            unrouted = ""
+            if src.kind == "ingress-controller" and dst.kind == "workload":
+                # the controller forwards only what Ingress routes carry (as `graph` lists it)
+                paths = conn.entry_paths(src, dst)
+                routed: dict[str, list[tuple[int, int]]] = {}
+                for ep in paths:
+                    routed.setdefault(ep.protocol, []).append((ep.target_port, ep.target_port))
+                cs = cs.intersection(ConnSet.from_dict(routed))
+                used = [
+                    ep
+                    for ep in paths
+                    if num is None or (ep.protocol == p and ep.target_port == num)
+                ]
+                vias += [f"via {ep.via} ({ep.file}:{ep.line})" for ep in used]
+                if not used:
+                    on = f" on {p} {num}" if num is not None else ""
+                    unrouted = f"no Ingress routes to {dst.display()}{on}"
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
             else:
                 verdicts = (conn.verdict(src, dst, p, num),)
-            checks.append(Check(src, dst, p, num, cs, verdicts, via))
+            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted))
     return checks
 
 
@@ -333,8 +358,10 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
         out.append(
             f"{verdict}: {graphfmt.endpoint_name(c.src)} => {graphfmt.endpoint_name(c.dst)} : {what}"
         )
-        if c.via:
-            out.append(f"  {c.via}")
+        for via in c.vias:
+            out.append(f"  {via}")
+        if c.unrouted:
+            out.append(f"  {c.unrouted}")
         for direction in ("egress", "ingress"):
             side = "from " + c.src.display() if direction == "egress" else "to " + c.dst.display()
             out.append(f"  {direction} ({side}):")
@@ -369,6 +396,7 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
                 "port": c.port,
                 "conn": c.conns.text(),
                 "via": c.via,
+                "unrouted": c.unrouted,
                 "assumed": any(v.assumed for v in c.verdicts),
                 "egress": [_reason_json(r) for v in c.verdicts for r in v.egress],
                 "ingress": [_reason_json(r) for v in c.verdicts for r in v.ingress],

@@ -19,7 +19,7 @@ from k8snetlint.model import Inventory, Workload, paused_gc
 from k8snetlint.net import export
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
-from k8snetlint.net.routes import RouteContext, resolve_routes
+from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
 from k8snetlint.policy import Direction, IPBlock, NetworkPolicy, Rule
 from k8snetlint.selectors import iter_bits
 
@@ -170,6 +170,11 @@ class Connectivity:
     def routes(self) -> tuple[Route, ...]:
         """Service ports, external exposure, Ingress paths and host ports (points 23, 26-28)."""
         return resolve_routes(self.route_context)
+
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
+        """How proxy ``src`` (the ingress controller) forwards to ``dst``: Ingress object,
+        rule and path -> Service port -> targetPort. Empty when ``src`` is no proxy."""
+        return self.route_context.entry_paths(src, dst)
 
     @cached_property
     def route_context(self) -> RouteContext:

@@ -23,6 +23,7 @@ from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.nodes import ClassNode, parse_range
 
 __all__ = [
+    "EntryPath",
     "IngressTarget",
     "RouteContext",
     "RouteSource",
@@ -57,6 +58,30 @@ class IngressTarget:
     def via(self) -> str:
         """``namespace/name host/path`` (the Ingress object and path)."""
         return f"{self.ingress.namespace}/{self.ingress.name} {self.backend.text()}"
+
+
+@dataclass(frozen=True)
+class EntryPath:
+    """One way a proxy (the ingress controller; Gateways next) forwards traffic to a
+    workload: the object, rule and path, and the port it opens on the workload."""
+
+    via: str
+    dst: Endpoint
+    protocol: str
+    target_port: int
+    file: str = ""
+    line: int = 0
+
+
+def ingress_rule_text(it: IngressTarget) -> str:
+    """``Ingress ns/name rule 0 path host/path -> Service ns/svc port 80 -> targetPort 8080``."""
+    b, t = it.backend, it.target
+    loc = b.location
+    where = "default backend" if b.default else f"rule {loc[2]} path {b.text()}"
+    return (
+        f"Ingress {it.ingress.namespace}/{it.ingress.name} {where} -> Service "
+        f"{t.service.namespace}/{t.service.name} port {t.port.port} -> targetPort {t.target_port}"
+    )
 
 
 class RouteContext:
@@ -104,6 +129,28 @@ class RouteContext:
         c = self.compiled
         cs = self.evaluator.pair(ClassNode(c.ctrl), t.node)
         return cs.contains(t.port.protocol, t.target_port)
+
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
+        """The paths through which proxy ``src`` forwards to ``dst`` (empty when ``src``
+        is no proxy, or routes nothing there). Policies are not applied here."""
+        out: list[EntryPath] = []
+        if src.kind == "ingress-controller":
+            for ing in self.inventory.ingresses:
+                for it in self.ingress_targets(ing):
+                    if it.target.endpoint != dst:
+                        continue
+                    span = ing.manifest.span_at(it.backend.location)
+                    out.append(
+                        EntryPath(
+                            ingress_rule_text(it),
+                            dst,
+                            it.target.port.protocol,
+                            it.target.target_port,
+                            ing.manifest.file,
+                            span.line,
+                        )
+                    )
+        return tuple(sorted(set(out), key=lambda e: (e.via, e.protocol, e.target_port)))
 
 
 RouteSource = Callable[[RouteContext], Iterable[Route]]
