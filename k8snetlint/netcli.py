@@ -262,6 +262,7 @@ class Check:
     verdicts: tuple[Verdict, ...]
     vias: tuple[str, ...] = ()
     unrouted: str = ""  # why a proxy source forwards nothing there (empty: not the case)
+    notes: tuple[str, ...] = ()
 
     @property
     def via(self) -> str:
@@ -313,14 +314,29 @@ def _dst_port(
     return cp.number, proto, f"named port {port} = {cp.number}"
 
 
+def _replica_note(conn: Connectivity, ep: Endpoint) -> str:
+    w = conn.workload_for(ep)
+    text = (
+        f"between two pods of {ep.display()} (replicas of one workload): "
+        "its policies apply between them"
+    )
+    if w is not None and w.replicas is not None and w.replicas < 2 and not w.pods:
+        text += f" (it declares {w.replicas} replica: the answer is for when it scales)"
+    return text
+
+
 def run_reach(
     conn: Connectivity, src_t: Target, dst_t: Target, port: str | None, proto: str
 ) -> list[Check]:
     checks: list[Check] = []
     for src in src_t.endpoints:
         for dst in dst_t.endpoints:
+            notes: tuple[str, ...] = ()
             if src == dst:
-                continue
+                if src.kind != "workload":
+                    continue
+                # pod to pod within one workload: policies apply between replicas
+                notes = (_replica_note(conn, src),)
             num, p, via = _dst_port(conn, dst, dst_t, port, proto)
             cs = conn.allowed(src, dst)
             vias = [via] if via else []
@@ -346,7 +362,7 @@ def run_reach(
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
             else:
                 verdicts = (conn.verdict(src, dst, p, num),)
-            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted))
+            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted, notes))
     return checks
 
 
@@ -374,7 +390,7 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
                         out.append(f"    - {line}")
             if not seen:
                 out.append("    - (not evaluated)")
-        vnotes = sorted({n for v in c.verdicts for n in v.notes})
+        vnotes = [*c.notes, *sorted({n for v in c.verdicts for n in v.notes})]
         if any(v.assumed for v in c.verdicts):
             out.append("  assumed: the verdict depends on assumptions (see notes)")
         for n in vnotes:
@@ -400,7 +416,7 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
                 "assumed": any(v.assumed for v in c.verdicts),
                 "egress": [_reason_json(r) for v in c.verdicts for r in v.egress],
                 "ingress": [_reason_json(r) for v in c.verdicts for r in v.ingress],
-                "notes": sorted({n for v in c.verdicts for n in v.notes}),
+                "notes": [*c.notes, *sorted({n for v in c.verdicts for n in v.notes})],
             }
             for c in checks
         ],
@@ -442,7 +458,7 @@ def reach_cmd(
     dst_t = resolve_target(conn, dst, "--to")
     checks = run_reach(conn, src_t, dst_t, port_txt, proto)
     if not checks:
-        fail("--from and --to are the same workload (a workload is never paired with itself)")
+        fail("--from and --to are the same endpoint and not a workload: nothing to evaluate")
     notes = [*src_t.notes, *dst_t.notes]
     if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
         notes.append("several workloads: ALLOWED only when every pair is allowed")

@@ -564,3 +564,59 @@ def test_reach_through_the_ingress_controller_names_ingress_rule_and_path(
     code, out, _ = run([*base, "--to", "shop/frontend", "-f", "json"], capsys)
     (check,) = json.loads(out)["checks"]
     assert check["allowed"] is True and check["via"].startswith("via Ingress shop/shop rule 0")
+
+
+REPLICAS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: alertmanager-main, namespace: monitoring}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: am}}
+  template:
+    metadata: {labels: {app: am}}
+    spec:
+      containers:
+      - name: am
+        image: quay.io/prometheus/alertmanager
+        ports: [{containerPort: 9093, name: web}, {containerPort: 9094, protocol: UDP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: am, namespace: monitoring}
+spec:
+  podSelector: {matchLabels: {app: am}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: am}}}]
+    ports: [{port: 9094, protocol: UDP}]
+"""
+
+
+def test_reach_between_two_replicas_of_one_workload(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    f = tmp_path / "am.yaml"
+    f.write_text(REPLICAS)
+    am = "monitoring/alertmanager-main"
+    base = ["reach", str(f), "--from", am, "--to", am]
+    code, out, _ = run([*base, "--port", "9094/UDP"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        "ALLOWED: monitoring/alertmanager-main[StatefulSet] => "
+        "monitoring/alertmanager-main[StatefulSet] : UDP 9094"
+    )
+    assert any("monitoring/am ingress rule 0 allows" in line for line in lines)
+    assert any("between two pods of monitoring/alertmanager-main" in line for line in lines)
+    # the policy applies between replicas: the web port is not admitted
+    code, out, _ = run([*base, "--port", "9093"], capsys)
+    assert code == 1
+    assert out.startswith("DENIED: ")
+    code, out, _ = run([*base, "-f", "json"], capsys)
+    assert code == 0
+    (check,) = json.loads(out)["checks"]
+    assert check["conn"] == "UDP 9094"
