@@ -70,6 +70,10 @@ def _workload_candidates(inv: Inventory, text: str) -> list[str]:
 def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
     inv = conn.inventory
     found = inv.find_workloads(text)
+    if not found:
+        # the names graph prints, ``ns/owner[Kind]/pod`` included (pods of one owner
+        # whose labels differ)
+        found = tuple(w for w in inv.workloads if w.display() == text.strip())
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -431,7 +435,8 @@ def reach_cmd(
         str,
         typer.Option(
             "--from",
-            help="ns/name, ns/name[Kind], svc:ns/name[:port], an IP address or 'internet'.",
+            help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
+            "address, 'internet' or '{ingress-controller}'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],

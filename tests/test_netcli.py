@@ -620,3 +620,24 @@ def test_reach_between_two_replicas_of_one_workload(
     assert code == 0
     (check,) = json.loads(out)["checks"]
     assert check["conn"] == "UDP 9094"
+
+
+def test_reach_accepts_the_owner_kind_pod_names_graph_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    split = ROOT / "fixtures" / "rules" / "owner-pods-label-mismatch" / "fail-example.yaml"
+    code, out, _ = run(["graph", str(split)], capsys)
+    assert code == 0
+    names = sorted({line.split(" => ")[0] for line in out.splitlines() if line.startswith("shop/")})
+    assert names == [
+        "shop/api-7d9f[ReplicaSet]/api-7d9f-a",
+        "shop/api-7d9f[ReplicaSet]/api-7d9f-b",
+    ]
+    code, out, err = run(
+        ["reach", str(split), "--from", names[0], "--to", names[1], "-p", "80"], capsys
+    )
+    assert code == 0, err
+    assert out.startswith(f"ALLOWED: {names[0]} => {names[1]} : TCP 80\n")
+    code, out, err = run(["graph", str(split), "--focus", names[1]], capsys)
+    assert code == 0, err
+    assert all(names[1] in line for line in out.splitlines())
