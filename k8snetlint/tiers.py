@@ -547,7 +547,7 @@ def _rule(
     if ports_raw is not None:
         if not isinstance(ports_raw, list) or not ports_raw:
             problems.append(((*path, port_key), f"{port_key} must be a non-empty list"))
-            ports = ()
+            ports, valid = (), False
         else:
             parse = _port_v1alpha2 if kind == "ClusterNetworkPolicy" else _port_v1alpha1
             out: list[TierPort] = []
