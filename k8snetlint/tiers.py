@@ -48,7 +48,7 @@ from typing import Any, Literal
 
 from k8snetlint.connectivity import MAX_PORT, MIN_PORT, PROTOCOLS, ConnSet
 from k8snetlint.document import Manifest, Path
-from k8snetlint.policy import IPBlock, NamedPorts, parse_ip_block
+from k8snetlint.policy import V4_MAX, V6_MAX, IPBlock, NamedPorts, parse_ip_block
 from k8snetlint.selectors import LabelIndex, Problem, Selector, iter_bits, parse_selector
 
 __all__ = [
@@ -774,6 +774,24 @@ def cidr_blocks(policies: Iterable[AdminPolicy]) -> list[IPBlock]:
         for peer in rule.peers
         for block in peer.networks
     ]
+
+
+def address_ranges(blocks: Iterable[IPBlock]) -> list[tuple[int, int, int]]:
+    """The fewest (version, lo, hi) ranges covering both families that ``blocks`` treat alike."""
+    out: list[tuple[int, int, int]] = []
+    for version, top in ((4, V4_MAX), (6, V6_MAX)):
+        cuts = {0}
+        for b in blocks:
+            if b.version != version:
+                continue
+            for lo, hi in b.intervals:
+                cuts.add(lo)
+                if hi < top:
+                    cuts.add(hi + 1)
+        starts = sorted(cuts)
+        for i, lo in enumerate(starts):
+            out.append((version, lo, starts[i + 1] - 1 if i + 1 < len(starts) else top))
+    return out
 
 
 def _whole_family(block: IPBlock) -> bool:
