@@ -20,6 +20,7 @@ import typer
 from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.net import gatewayroutes
 from k8snetlint.net.nodes import range_name
 from k8snetlint.reporters import graphfmt
 
@@ -361,6 +362,8 @@ def run_reach(
                 if not used:
                     on = f" on {p} {num}" if num is not None else ""
                     unrouted = f"no Ingress routes to {dst.display()}{on}"
+            if src.kind == "external" and dst.kind == "workload":
+                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)

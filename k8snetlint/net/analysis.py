@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.model import Inventory, Workload, paused_gc
-from k8snetlint.net import export
+from k8snetlint.net import export, gatewayroutes
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
@@ -49,6 +49,8 @@ class Connectivity:
         eps.extend(c.atom_eps)
         if self.inventory.ingresses:
             eps.append(self.ingress_controller)
+        if self.inventory.gateway_api.gateways:
+            eps.extend(gatewayroutes.gateway_endpoints(self.route_context, self.routes))
         return tuple(sorted(set(eps)))
 
     @property
@@ -164,7 +166,11 @@ class Connectivity:
         towards the ports its Ingress routes use (as netpol-analyzer lists it).
         """
         with paused_gc():
-            return self.evaluator.connections(self.endpoints, self.routes)
+            conns = self.evaluator.connections(self.endpoints, self.routes)
+        if self.inventory.gateway_api.gateways:
+            extra = gatewayroutes.gateway_connections(self.route_context, self.routes)
+            conns = tuple(sorted((*conns, *extra), key=lambda c: (c.src, c.dst)))
+        return conns
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:
@@ -195,7 +201,10 @@ class Connectivity:
     @cached_property
     def notes(self) -> tuple[str, ...]:
         """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
-        return export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
+        out = export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
+        if self.inventory.gateway_api.gateways:
+            out += gatewayroutes.notes(self.route_context, self.routes)
+        return out
 
     @cached_property
     def nx_graph(self) -> nx.MultiDiGraph:

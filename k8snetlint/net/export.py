@@ -147,7 +147,7 @@ def _build_nx(
                     assumed=ev.pair_assumed(s, d),
                 )
     for conn in connections:
-        if conn.src.kind == "ingress-controller":
+        if conn.src.kind in ("ingress-controller", "gateway"):
             g.add_edge(
                 conn.src.display(),
                 conn.dst.display(),
@@ -192,7 +192,33 @@ def _build_nx(
                         missing=True,
                     )
                 g.add_edge(node, svc_id, kind="ingress", port=str(b.port))
+    _gateway_nx(g, routes)
     return g
+
+
+def _gateway_nx(g: nx.MultiDiGraph, routes: Sequence[Route]) -> None:
+    """Gateway entries: ``listener:ns/gw/name`` nodes, an edge from each listener to the
+    pods it forwards to, labelled with Gateway, listener, Route and rule (``via``)."""
+    for r in routes:
+        if r.kind != "gateway":
+            continue
+        gw, listener = r.via.split(" listener ", 1)
+        lname = listener.split(" ", 1)[0]
+        node = f"listener:{gw}/{lname}"
+        if node not in g:
+            ns, name = gw.split("/", 1)
+            g.add_node(node, type="gateway-listener", namespace=ns, name=name, listener=lname)
+        g.add_edge(
+            node,
+            r.dst.display(),
+            kind="gateway",
+            via=r.via,
+            sources=", ".join(r.sources),
+            protocol=r.protocol,
+            port=r.port,
+            target_port=r.target_port,
+            blocked=r.blocked,
+        )
 
 
 def connlist_name(ep: Endpoint) -> str:
