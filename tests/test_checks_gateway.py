@@ -142,3 +142,70 @@ def test_default_gateway_that_refuses_the_route() -> None:
     r = route("{name: elsewhere, namespace: platform}", extra="  useDefaultGateways: All")
     (f,) = findings(gw, SVC, r, rule="gateway-attachment-not-allowed")
     assert "asks for a default Gateway but is not accepted by Gateway infra/gw" in f.message
+
+
+DB = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: app}
+spec:
+  gatewayClassName: example
+  listeners: [{name: pg, port: 5432, protocol: TCP}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: pg, namespace: app}
+spec:
+  parentRefs: [{name: gw, sectionName: pg}]
+  rules:
+  - backendRefs: [{name: db, port: 5432}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: app}
+spec:
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: app}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: pg, image: "postgres:16", ports: [{containerPort: 5432}]}]}
+"""
+
+
+def test_database_exposed_through_a_gateway() -> None:
+    (f,) = findings(DB, rule="database-exposed-externally")
+    assert "reachable from outside the cluster through Gateway app/gw listener pg (TCP 5432)" in (
+        f.message
+    )
+    assert "TCPRoute app/pg rules[0] -> Service app/db:5432" in f.message
+    assert f.assumed  # the data plane's namespace and labels are unknown
+    assert f.related[0].message.startswith("Gateway route app/gw listener pg")
+    # a policy refusing every pod on 5432 closes the route: no exposure, but a broken route
+    deny = (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: deny, namespace: app}\nspec: {podSelector: {}, policyTypes: [Ingress]}"
+    )
+    assert not findings(DB, deny, rule="database-exposed-externally")
+    (f,) = findings(DB, deny, rule="gateway-route-blocked-by-policy")
+    assert f.message.startswith("TCPRoute app/pg rules[0] leads through Gateway app/gw listener pg")
+
+
+def test_blocked_route_with_unknown_data_plane_is_not_judged_when_a_rule_names_pods() -> None:
+    allow = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-infra, namespace: app}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: infra}}}]
+"""
+    # the engine says blocked (assumed), the rule stays silent: the facts decide
+    assert not findings(DB, allow, rule="gateway-route-blocked-by-policy")

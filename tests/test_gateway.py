@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from k8snetlint.config import GatewayPods
 from k8snetlint.gateway import (
     DEFAULT_KINDS,
     hostname_matches,
     intersect_hostnames,
     resolve,
 )
-from netutil import inventory
+from k8snetlint.net import analyze
+from netutil import config, inventory
 
 BACKEND = """
 apiVersion: v1
@@ -29,7 +32,7 @@ spec:
   selector: {matchLabels: {app: api}}
   template:
     metadata: {labels: {app: api}}
-    spec: {containers: [{name: api, image: api:1, ports: [{containerPort: 8080}]}]}
+    spec: {containers: [{name: api, image: "api:1", ports: [{containerPort: 8080}]}]}
 """
 
 GATEWAY = """
@@ -511,3 +514,124 @@ def test_conformance_httproute_invalid_reference_grant() -> None:
     _, res = conformance("httproute-invalid-reference-grant.yaml")
     (b,) = [b for b in res.backends if b.route.name == "reference-grant"]
     assert b.status == "not-granted"
+
+
+# ---------------------------------------------------------------------------------
+# Engine: Gateway entry routes (k8snetlint.net.gatewayroutes, G8)
+
+ENGINE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: example
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-gateway, namespace: app}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: infra}}
+      podSelector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}
+    ports: [{port: 8080}]
+"""
+
+DATA_PLANE = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gw-istio, namespace: infra}
+spec:
+  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}
+  template:
+    metadata: {labels: {gateway.networking.k8s.io/gateway-name: gw}}
+    spec: {containers: [{name: proxy, image: "proxy:1"}]}
+"""
+
+
+def engine(*docs: str, gateway_pods: GatewayPods | None = None):  # type: ignore[no-untyped-def]
+    cfg = config()
+    if gateway_pods is not None:
+        cfg = replace(cfg, assume=replace(cfg.assume, gateway_pods=gateway_pods))
+    inv = inventory("\n---\n".join(d.strip() for d in docs), cfg)
+    return analyze(inv, cfg)
+
+
+def _gateway_routes(conn):  # type: ignore[no-untyped-def]
+    return [r for r in conn.routes if r.kind == "gateway"]
+
+
+def test_unknown_data_plane_is_refused_by_a_policy_naming_it() -> None:
+    conn = engine(ENGINE, BACKEND, route())
+    (r,) = _gateway_routes(conn)
+    assert r.via == (
+        "infra/gw listener http (HTTP 80) HTTPRoute app/r rules[0] -> Service app/api:80"
+    )
+    assert (r.protocol, r.port, r.target_port, r.blocked) == ("TCP", 80, 8080, True)
+    assert r.sources == ("{gateway:infra/gw}",)
+    # the pseudo-source is listed, without connections (blocked), and a note says why
+    assert any(e.display() == "{gateway:infra/gw}" for e in conn.endpoints)
+    assert not [c for c in conn.connections if c.src.kind == "gateway"]
+    assert any("assume.gateway-pods" in n for n in conn.notes)
+
+
+def test_configured_data_plane_facts_with_placeholders() -> None:
+    gp = GatewayPods(
+        namespace="{namespace}", labels={"gateway.networking.k8s.io/gateway-name": "{gateway}"}
+    )
+    conn = engine(ENGINE, BACKEND, route(), gateway_pods=gp)
+    (r,) = _gateway_routes(conn)
+    assert not r.blocked
+    (c,) = [c for c in conn.connections if c.src.kind == "gateway"]
+    assert (c.dst.display(), c.conns.text(), c.assumed) == (
+        "app/api[Deployment]",
+        "TCP 8080",
+        False,
+    )
+    assert not any("assume.gateway-pods" in n for n in conn.notes)
+
+
+def test_data_plane_pods_in_the_input_are_the_source() -> None:
+    conn = engine(ENGINE, DATA_PLANE, BACKEND, route())
+    (r,) = _gateway_routes(conn)
+    assert not r.blocked
+    assert r.sources == ("infra/gw-istio[Deployment]",)
+    # no pseudo-source when the pods are known
+    assert not [e for e in conn.endpoints if e.kind == "gateway"]
+    # the same pods in another namespace are not the Gateway's
+    conn = engine(
+        ENGINE, DATA_PLANE.replace("namespace: infra", "namespace: other"), BACKEND, route()
+    )
+    assert _gateway_routes(conn)[0].sources == ("{gateway:infra/gw}",)
+
+
+def test_weight_zero_and_unattached_routes_carry_nothing() -> None:
+    assert not _gateway_routes(
+        engine(ENGINE, BACKEND, route(backend="{name: api, port: 80, weight: 0}"))
+    )
+    same = ENGINE.replace("allowedRoutes: {namespaces: {from: All}}", "allowedRoutes: {}")
+    assert not _gateway_routes(engine(same, BACKEND, route()))
+
+
+def test_graph_has_listener_nodes_and_labelled_entry_edges() -> None:
+    conn = engine(ENGINE, DATA_PLANE, BACKEND, route())
+    g = conn.nx_graph
+    assert g.nodes["listener:infra/gw/http"]["type"] == "gateway-listener"
+    ((_, dst, data),) = list(g.out_edges("listener:infra/gw/http", data=True))
+    assert dst == "app/api[Deployment]"
+    assert data["kind"] == "gateway" and "HTTPRoute app/r rules[0]" in data["via"]
+    assert data["blocked"] is False
+
+
+def test_reach_from_internet_explains_the_gateway_path() -> None:
+    from k8snetlint.net.gatewayroutes import entry_lines
+
+    conn = engine(ENGINE, BACKEND, route())
+    dst = conn.endpoint_for(conn.inventory.workloads_in("app")[0])
+    (line,) = entry_lines(conn.routes, dst, "TCP", 8080)
+    assert line.startswith("entry through Gateway infra/gw listener http (HTTP 80) HTTPRoute app/r")
+    assert "forwarded by {gateway:infra/gw}: blocked by policy" in line
+    assert entry_lines(conn.routes, dst, "TCP", 9090) == []

@@ -71,8 +71,9 @@ from k8snetlint.selectors import parse_selector
 if TYPE_CHECKING:
     from k8snetlint.net import Connectivity
 
-EXTERNAL_KINDS = ("nodeport", "loadbalancer", "externalip", "ingress", "hostport")
+EXTERNAL_KINDS = ("nodeport", "loadbalancer", "externalip", "ingress", "hostport", "gateway")
 _ROUTE_WORDS = {
+    "gateway": "Gateway",
     "nodeport": "NodePort",
     "loadbalancer": "LoadBalancer",
     "externalip": "externalIP",
@@ -190,6 +191,10 @@ def _route_related(ctx: Context, route: Route) -> RelatedHit | None:
         return RelatedHit(ing.manifest, path, f"Ingress {route.via} routes to it")
     if route.kind == "hostport":
         return None
+    if route.kind == "gateway":
+        from k8snetlint.checks.gateway import route_related
+
+        return route_related(ctx, route)
     ns, rest = route.via.split("/", 1)
     svc = inv.service(ns, rest.split(":", 1)[0])
     if svc is None:
@@ -295,8 +300,19 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
             manifest=w.manifest,
             path=_container_port_path(w, route.target_port, route.protocol),
             related=tuple(related),
-            assumed=route.kind == "ingress" and not ctx.config.assume.ingress_controller.known,
+            assumed=_route_assumed(ctx, route),
         )
+
+
+def _route_assumed(ctx: Context, route: Route) -> bool:
+    """Whether the route's verdict rests on an unknown proxy (ingress controller, Gateway)."""
+    if route.kind == "ingress":
+        return not ctx.config.assume.ingress_controller.known
+    if route.kind == "gateway":
+        from k8snetlint.checks.gateway import source_known
+
+        return not source_known(ctx, route)
+    return False
 
 
 # ---------------------------------------------------------------------------------

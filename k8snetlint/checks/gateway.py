@@ -12,11 +12,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
+from k8snetlint.connectivity import Route
 from k8snetlint.context import Context
 from k8snetlint.document import Path
 from k8snetlint.gateway import (
     Attachment,
     Backend,
+    Entry,
     Gateway,
     Listener,
     ListenerSet,
@@ -25,7 +27,8 @@ from k8snetlint.gateway import (
     namespace_in_input,
     resolve,
 )
-from k8snetlint.model import Inventory, Service
+from k8snetlint.model import Inventory, Service, Workload
+from k8snetlint.policy import conns_of
 
 
 def resolution(ctx: Context) -> Resolution:
@@ -300,3 +303,91 @@ def gateway_listener_conflict(ctx: Context, params: Mapping[str, Any]) -> Iterat
             path=b.path,
             related=(RelatedHit(a.manifest, a.path, f"listener {a.name}"),),
         )
+
+
+# ---------------------------------------------------------------------------------
+# Routes through the engine (k8snetlint.net.gatewayroutes)
+
+
+def entry_of(ctx: Context, route: Route) -> Entry | None:
+    """The Gateway API entry a ``gateway`` route of the engine comes from."""
+    from k8snetlint.net.gatewayroutes import entry_via
+
+    for e in resolution(ctx).entries:
+        if entry_via(e) == route.via:
+            return e
+    return None
+
+
+def route_related(ctx: Context, route: Route) -> RelatedHit | None:
+    """The backendRef that opens a ``gateway`` route (for exposure findings)."""
+    e = entry_of(ctx, route)
+    if e is None:
+        return None
+    return RelatedHit(e.route.manifest, e.backend.ref.path, f"Gateway route {route.via}")
+
+
+def source_known(ctx: Context, route: Route) -> bool:
+    """Whether the Gateway's data-plane pods are in the input or stated in config."""
+    from k8snetlint.net.gatewayroutes import gateway_sources
+
+    e = entry_of(ctx, route)
+    if e is None:
+        return False
+    src = gateway_sources(ctx.connectivity.route_context).get(e.gateway.key)
+    return src is not None and src.known
+
+
+def _pod_rule_could_admit(ctx: Context, w: Workload, protocol: str, port: int) -> bool:
+    """Whether some ingress rule selecting ``w`` admits some pod on the port (so that a
+    data plane with the right namespace and labels could pass)."""
+    conn = ctx.connectivity
+    for pol in conn.policies_selecting(w, "ingress"):
+        for rule in pol.ingress:
+            if not conns_of(rule.ports, w.named_ports).contains(protocol, port):
+                continue
+            if rule.peers is None or any(p.valid and p.ip_block is None for p in rule.peers):
+                return True
+    return False
+
+
+@check("gateway-route-blocked-by-policy")
+def gateway_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A Gateway route whose backend pods refuse the Gateway's data plane."""
+    conn = ctx.connectivity
+    for route in conn.routes:
+        if route.kind != "gateway" or not route.blocked:
+            continue
+        w = conn.workload_for(route.dst)
+        e = entry_of(ctx, route)
+        if w is None or e is None:
+            continue
+        known = source_known(ctx, route)
+        if not known and _pod_rule_could_admit(ctx, w, route.protocol, route.target_port):
+            continue  # a rule may admit the data plane: its namespace and labels decide
+        related = [
+            RelatedHit(
+                w.manifest,
+                _container_port(w, route.target_port, route.protocol),
+                f"the target port of {w.display()}",
+            )
+        ]
+        related.extend(
+            RelatedHit(pol.manifest, pol.pod_selector_path, f"{pol.key} isolates its ingress")
+            for pol in conn.policies_selecting(w, "ingress")
+        )
+        who = ", ".join(route.sources)
+        yield Hit(
+            f"{e.route.text()} {e.rule.text()} leads through {e.gateway.text()} listener "
+            f"{e.listener.name} to {w.display()} on {route.protocol} {route.target_port}, "
+            f"whose ingress policy refuses the Gateway's data plane ({who}): the route cannot "
+            "work",
+            manifest=e.route.manifest,
+            path=e.backend.ref.path,
+            related=tuple(related),
+        )
+
+
+def _container_port(w: Workload, number: int, protocol: str) -> Path:
+    cps = w.ports_numbered(number, protocol)
+    return cps[0].path if cps else w.labels_path
