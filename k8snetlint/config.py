@@ -28,7 +28,7 @@ class GatewayPods:
     """Where Gateways' data-plane pods run when the input holds none (Gateway API).
 
     ``None`` means unknown. ``{gateway}`` and ``{namespace}`` in a value stand for the
-    Gateway's name and namespace (docs/semantics-gateway.md).
+    Gateway's name and namespace (semantics GW-8, docs/semantics.md).
     """
 
     namespace: str | None = None

@@ -5,7 +5,7 @@ Views (built from manifests by :func:`build_gateway_api`, held by the Inventory 
 :class:`Listener` list), :class:`ListenerSet`, :class:`Route` (HTTPRoute, GRPCRoute,
 TLSRoute, TCPRoute, UDPRoute: every served version) and :class:`ReferenceGrant`.
 
-Resolution (:func:`resolve`, docs/semantics-gateway.md points G1-G9):
+Resolution (:func:`resolve`, semantics GW-1 to GW-10, docs/semantics.md):
 
 * a Route attaches to a Gateway (or ListenerSet) listener through ``parentRefs`` (group
   default ``gateway.networking.k8s.io``, kind default ``Gateway``, namespace default the
@@ -110,7 +110,7 @@ def api_group(api_version: str) -> str:
 
 
 def hostname_matches(pattern: str, host: str) -> bool:
-    """Whether ``host`` (precise or wildcard) lies within ``pattern`` (G4).
+    """Whether ``host`` (precise or wildcard) lies within ``pattern`` (semantics GW-4).
 
     ``*.example.com`` matches one or more labels to the left of ``.example.com`` (so
     ``a.b.example.com`` and the wildcard ``*.b.example.com``), never ``example.com``.
@@ -682,7 +682,7 @@ class Backend:
 
 @dataclass(frozen=True, eq=False)
 class Entry:
-    """One path from outside: Gateway listener -> Route rule -> Service port (G8)."""
+    """One path from outside: Gateway listener -> Route rule -> Service port (semantics GW-8)."""
 
     gateway: Gateway
     listener: Listener

@@ -1,4 +1,4 @@
-"""Gateway API views and resolution (docs/semantics-gateway.md)."""
+"""Gateway API views, resolution and entry routes (semantics GW, docs/semantics.md)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def resolution(*docs: str):  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------------------------
-# Hostnames (G4)
+# Hostnames (semantics GW-4)
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_non_gateway_objects_are_ignored() -> None:
 
 
 # ---------------------------------------------------------------------------------
-# Attachment (G2, G3)
+# Attachment (semantics GW-3, GW-4)
 
 
 def test_route_attaches_to_every_listener_that_admits_it() -> None:
@@ -314,7 +314,7 @@ def test_default_gateway_claims_routes_that_ask_for_one() -> None:
 
 
 # ---------------------------------------------------------------------------------
-# Backends (G5, G6, G7)
+# Backends (semantics GW-5, GW-6, GW-7)
 
 
 def test_backend_resolution_and_weight_zero() -> None:
@@ -517,7 +517,7 @@ def test_conformance_httproute_invalid_reference_grant() -> None:
 
 
 # ---------------------------------------------------------------------------------
-# Engine: Gateway entry routes (k8snetlint.net.gatewayroutes, G8)
+# Engine: Gateway entry routes (k8snetlint.net.gatewayroutes, semantics GW-8)
 
 ENGINE = """
 apiVersion: gateway.networking.k8s.io/v1
@@ -635,3 +635,19 @@ def test_reach_from_internet_explains_the_gateway_path() -> None:
     assert line.startswith("entry through Gateway infra/gw listener http (HTTP 80) HTTPRoute app/r")
     assert "forwarded by {gateway:infra/gw}: blocked by policy" in line
     assert entry_lines(conn.routes, dst, "TCP", 9090) == []
+
+
+def test_config_key_gateway_pods(tmp_path: Path) -> None:
+    from k8snetlint.config import ConfigError, load_config
+
+    p = tmp_path / ".k8snetlint.yaml"
+    p.write_text(
+        "assume:\n  gateway-pods:\n    namespace: '{namespace}'\n"
+        "    labels: {gateway.networking.k8s.io/gateway-name: '{gateway}'}\n"
+    )
+    gp = load_config(str(p)).assume.gateway_pods
+    assert gp == GatewayPods("{namespace}", {"gateway.networking.k8s.io/gateway-name": "{gateway}"})
+    assert gp.known
+    p.write_text("assume:\n  gateway-pods:\n    namespaces: x\n")
+    with pytest.raises(ConfigError, match=r"\.k8snetlint\.yaml:2:3: assume\.gateway-pods: Additional properties"):
+        load_config(str(p))

@@ -1,6 +1,6 @@
 """Gateway API references: parents, listeners, backends and grants that do not resolve.
 
-Every finding points at the field that names what fails (docs/semantics-gateway.md G9):
+Every finding points at the field that names what fails (semantics GW-9, docs/semantics.md):
 the parentRef's ``name``/``sectionName``/``port``, the backendRef's ``name``/``port``/
 ``namespace``, the conflicting listener.
 """

@@ -3,7 +3,7 @@
 Its one job is turning the resolved Gateway API entries (:func:`k8snetlint.gateway.resolve`)
 into :class:`~k8snetlint.connectivity.Route` values of kind ``gateway``, with the
 NetworkPolicy verdict between the Gateway's data-plane pods and each backend pod
-(docs/semantics-gateway.md G8):
+(semantics GW-8, docs/semantics.md):
 
 * the data-plane pods are the workloads of the Gateway's namespace labelled
   ``gateway.networking.k8s.io/gateway-name: <gateway>`` when the input holds them;
@@ -148,7 +148,7 @@ def entry_via(e: Entry) -> str:
 
 
 def gateway_routes(ctx: RouteContext) -> Iterator[Route]:
-    """Each resolved entry, per target workload and port (docs/semantics-gateway.md G8)."""
+    """Each resolved entry, per target workload and port (semantics GW-8, docs/semantics.md)."""
     inv = ctx.inventory
     if not inv.gateway_api.gateways:
         return
@@ -253,5 +253,5 @@ def notes(ctx: RouteContext, routes: Sequence[Route]) -> tuple[str, ...]:
         + ", ".join(unknown)
         + " are not in the input and their namespace and labels are unknown: a policy admits "
         "them only if it admits every pod of every namespace (set assume.gateway-pods, "
-        "docs/semantics-gateway.md)",
+        "docs/semantics.md GW-8)",
     )
