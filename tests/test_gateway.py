@@ -649,5 +649,7 @@ def test_config_key_gateway_pods(tmp_path: Path) -> None:
     assert gp == GatewayPods("{namespace}", {"gateway.networking.k8s.io/gateway-name": "{gateway}"})
     assert gp.known
     p.write_text("assume:\n  gateway-pods:\n    namespaces: x\n")
-    with pytest.raises(ConfigError, match=r"\.k8snetlint\.yaml:2:3: assume\.gateway-pods: Additional properties"):
+    with pytest.raises(
+        ConfigError, match=r"\.k8snetlint\.yaml:2:3: assume\.gateway-pods: Additional properties"
+    ):
         load_config(str(p))
