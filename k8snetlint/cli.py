@@ -241,6 +241,19 @@ def check(
         str | None,
         typer.Option("--write-baseline", help="Record the current findings as a baseline."),
     ] = None,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Follow symlinks that lead outside the paths given (not followed by default).",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
+        ),
+    ] = False,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import resolve_version, run
@@ -263,9 +276,20 @@ def check(
         fail(f"--kubernetes-version: {exc}")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
-    loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
+    loaded = load_paths(
+        paths,
+        cfg.exclude,
+        _progress_printer(),
+        kustomize=cfg.kustomize,
+        follow_symlinks=follow_symlinks,
+    )
     if loaded.errors:
         fail("; ".join(loaded.errors))
+    if not loaded.manifests and not loaded.issues and not allow_empty:
+        fail(
+            f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "
+            "is expected"
+        )
     try:
         report = run(loaded, cfg, version)
     except RuleError as exc:
