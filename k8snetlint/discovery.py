@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import sys
 from collections.abc import Sequence
@@ -89,6 +90,21 @@ def escape_name(name: str) -> str:
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return name
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def name_bytes(name: str) -> bytes:
+    """The bytes of a display name, with :func:`escape_name`'s ``\\xNN`` undone (for
+    percent-encoded URIs that name the real file)."""
+    if "\\x" not in name:
+        return name.encode("utf-8")
+    parts = _ESCAPED_BYTE.split(name)
+    out = bytearray()
+    for i, part in enumerate(parts):
+        out += bytes([int(part, 16)]) if i % 2 else part.encode("utf-8")
+    return bytes(out)
 
 
 def _skipped(name: str) -> bool:
