@@ -71,6 +71,71 @@ def test_txt_sorted_and_names() -> None:
     assert graphfmt.render_txt(graphfmt.GraphData((), (), ())) == ""
 
 
+def test_txt_is_netpol_analyzer_connlist() -> None:
+    """Ports grouped per protocol (alphabetical), ``[External]`` on address ranges, as
+    in np-guard/netpol-analyzer's test_outputs/connlist/*.txt."""
+    a, b = wl("x", "a"), wl("x", "b")
+    ext = Endpoint("external", "", "10.0.0.0-10.255.255.255")
+    all_but_80 = ConnSet.all().intersection(
+        ConnSet.from_dict(
+            {"TCP": [(1, 79), (81, 65535)], "UDP": [(1, 65535)], "SCTP": [(1, 65535)]}
+        )
+    )
+    two = ConnSet.from_dict({"TCP": [(8090, 8090), (8050, 8050)]})
+    data = graphfmt.GraphData(
+        (a, b, ext),
+        (Connection(a, b, all_but_80), Connection(b, a, two), Connection(a, ext, two)),
+        (),
+    )
+    assert graphfmt.render_txt(data).splitlines() == [
+        "x/a[Deployment] => 10.0.0.0-10.255.255.255[External] : TCP 8050,8090",
+        "x/a[Deployment] => x/b[Deployment] : SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535",
+        "x/b[Deployment] => x/a[Deployment] : TCP 8050,8090",
+    ]
+
+
+IPV4_ONLY = """
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: x}
+spec:
+  podSelector: {}
+  ingress: [{}]
+  egress: [{to: [{ipBlock: {cidr: CIDR}}]}]
+"""
+
+
+def graph_of(text: str, tmp_path: Path) -> graphfmt.GraphData:
+    (tmp_path / "in.yaml").write_text(text)
+    cfg = Config()
+    conn = analyze(build_inventory(load_paths([str(tmp_path)], ()).manifests, cfg), cfg)
+    return graphfmt.graph_data(conn)
+
+
+def test_ipv6_ranges_only_when_the_input_mentions_ipv6(tmp_path: Path) -> None:
+    v4 = graphfmt.render_txt(graph_of(IPV4_ONLY.replace("CIDR", "10.0.0.0/8"), tmp_path))
+    # the ranges every ipBlock treats alike, as netpol-analyzer splits them; no IPv6
+    assert v4.splitlines() == [
+        "0.0.0.0-9.255.255.255[External] => x/a[Pod] : All Connections",
+        "10.0.0.0-10.255.255.255[External] => x/a[Pod] : All Connections",
+        "11.0.0.0-255.255.255.255[External] => x/a[Pod] : All Connections",
+        "x/a[Pod] => 10.0.0.0-10.255.255.255[External] : All Connections",
+    ]
+    v6 = graphfmt.render_txt(graph_of(IPV4_ONLY.replace("CIDR", "'fd00::/8'"), tmp_path))
+    assert v6.splitlines() == [
+        "0.0.0.0-255.255.255.255[External] => x/a[Pod] : All Connections",
+        "::-fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] => x/a[Pod] : All Connections",
+        "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] => x/a[Pod] : All Connections",
+        "fe00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] => x/a[Pod] : All Connections",
+        "x/a[Pod] => fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External] : All Connections",
+    ]
+
+
 def test_picture_aggregates_open_destinations() -> None:
     pods = [wl("x", n) for n in "abcd"]
     ext = Endpoint("external", "", "0.0.0.0-255.255.255.255")

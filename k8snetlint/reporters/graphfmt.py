@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
@@ -19,7 +20,7 @@ from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
     from k8snetlint.graph import Connectivity
-    from k8snetlint.model import Workload
+    from k8snetlint.model import Inventory, Workload
 
 GRAPH_FORMATS = ("txt", "json", "csv", "dot", "mermaid", "graphml", "html")
 
@@ -34,11 +35,50 @@ SEVERITY_ORDER = ("error", "warning", "info")
 NodeFindings = Mapping[str, Sequence[Mapping[str, str]]]
 
 
+EXTERNAL_SUFFIX = "[External]"
+# Route kinds that carry traffic from outside the cluster to pods
+OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress")
+
+
 def endpoint_name(ep: Endpoint) -> str:
-    """The connlist name of an endpoint (netpol-analyzer's spelling)."""
+    """The connlist name of an endpoint (netpol-analyzer's spelling): ``ns/name[Kind]``,
+    ``a.b.c.d-e.f.g.h[External]`` or ``{ingress-controller}``."""
     if ep.kind == "ingress-controller":
         return INGRESS_CONTROLLER_NAME
+    if ep.kind == "external":
+        return ep.name + EXTERNAL_SUFFIX
     return ep.display()
+
+
+def is_ipv6_range(name: str) -> bool:
+    return ":" in name
+
+
+def _ipv6_text(text: str) -> bool:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False).version == 6
+    except ValueError:
+        return False
+
+
+def mentions_ipv6(inv: Inventory) -> bool:
+    """Whether the input names an IPv6 address anywhere the engine reads addresses:
+    ipBlocks, pod IPs, Service externalIPs, loadBalancerSourceRanges and ipFamilies."""
+    for pol in inv.policies:
+        for _rule, peer in pol.peers():
+            if peer.ip_block is not None and peer.ip_block.version == 6:
+                return True
+    for w in inv.workloads:
+        if any(_ipv6_text(ip) for pod in w.pod_ips for ip in pod):
+            return True
+    for svc in inv.services:
+        if any(_ipv6_text(x) for x in (*svc.external_ips, *svc.load_balancer_source_ranges)):
+            return True
+        spec = svc.manifest.data.get("spec")
+        families = spec.get("ipFamilies") if isinstance(spec, dict) else None
+        if isinstance(families, list) and "IPv6" in families:
+            return True
+    return False
 
 
 def connlist_line(c: Connection) -> str:
@@ -56,11 +96,36 @@ class GraphData:
     focus: Endpoint | None = None
 
 
+def _drop_ipv6(
+    endpoints: tuple[Endpoint, ...], conns: tuple[Connection, ...], routes: tuple[Route, ...]
+) -> tuple[tuple[Endpoint, ...], tuple[Connection, ...], tuple[Route, ...]]:
+    def v6(ep: Endpoint) -> bool:
+        return ep.kind == "external" and is_ipv6_range(ep.name)
+
+    return (
+        tuple(e for e in endpoints if not v6(e)),
+        tuple(c for c in conns if not (v6(c.src) or v6(c.dst))),
+        tuple(
+            r
+            if not any(is_ipv6_range(x) for x in r.sources)
+            else replace(r, sources=tuple(x for x in r.sources if not is_ipv6_range(x)))
+            for r in routes
+        ),
+    )
+
+
 def graph_data(conn: Connectivity, focus: Endpoint | None = None) -> GraphData:
-    """The connectivity result, restricted to pairs touching ``focus`` when given."""
+    """The connectivity result, restricted to pairs touching ``focus`` when given.
+
+    IPv6 address ranges are left out unless the input mentions IPv6 (the engine always
+    models both families; without IPv6 in the input every IPv6 line would repeat an
+    IPv4 one).
+    """
     conns = tuple(conn.connections)
     routes = tuple(conn.routes)
     endpoints = tuple(conn.endpoints)
+    if not mentions_ipv6(conn.inventory):
+        endpoints, conns, routes = _drop_ipv6(endpoints, conns, routes)
     if focus is not None:
         conns = tuple(c for c in conns if focus in (c.src, c.dst))
         routes = tuple(r for r in routes if r.dst == focus)
