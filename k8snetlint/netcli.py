@@ -152,6 +152,9 @@ def graph_cmd(
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
     write_output(render_graph(conn, format, focus_ep, findings), output)
+    # the summary goes to stderr so that the map itself stays diffable
+    summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
+    typer.echo(summary.line(), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------

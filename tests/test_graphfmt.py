@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -312,3 +314,94 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     shot.unlink(missing_ok=True)
     chromium("--window-size=1280,900", f"--screenshot={shot}")
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+SCENARIOS = ROOT / "fixtures" / "scenarios"
+
+
+def scenario(name: str) -> graphfmt.GraphData:
+    cfg = Config()
+    loaded = load_paths([str(SCENARIOS / name)], ())
+    return graphfmt.graph_data(analyze(build_inventory(loaded.manifests, cfg), cfg))
+
+
+def test_outside_reading_clusterip_database_is_not_exposed() -> None:
+    doc = json.loads(graphfmt.render_json(scenario("shop-open")))
+    outside = {
+        (c["src"]["name"], c["dst"]["name"]): c["outside"]
+        for c in doc["connections"]
+        if c["outside"] is not None
+    }
+    db_in = outside[("0.0.0.0-255.255.255.255[External]", "shop/postgres[StatefulSet]")]
+    assert (db_in["direction"], db_in["exposed"], db_in["via"]) == ("ingress", False, [])
+    assert "no NodePort, LoadBalancer, externalIP, hostPort or Ingress" in db_in["meaning"]
+    db_out = outside[("shop/postgres[StatefulSet]", "0.0.0.0-255.255.255.255[External]")]
+    assert (db_out["direction"], db_out["exposed"]) == ("egress", False)
+    # pairs between workloads have no outside reading
+    assert all(
+        c["outside"] is None
+        for c in doc["connections"]
+        if "[External]" not in c["src"]["name"] + c["dst"]["name"]
+    )
+    summary = doc["summary"]
+    assert summary["admittedByPolicyOnly"] == [
+        "shop/api[Deployment]",
+        "shop/frontend[Deployment]",
+        "shop/postgres[StatefulSet]",
+    ]
+    assert summary["exposedToOutside"] == []
+    assert "admitted by policy only, not exposed" in summary["text"]
+
+
+def test_outside_reading_names_the_ways_in() -> None:
+    data = scenario("seed-fixed")
+    doc = json.loads(graphfmt.render_json(data))
+    front = next(
+        c["outside"]
+        for c in doc["connections"]
+        if c["src"]["type"] == "external" and c["dst"]["name"] == "default/frontend[Deployment]"
+    )
+    assert front["exposed"] is True
+    assert "LoadBalancer default/web-service:80 loadBalancer" in front["via"]
+    assert "Ingress default/app-ingress */ui" in front["via"]
+    assert doc["summary"]["exposedToOutside"] == [
+        "default/backend[Deployment]",
+        "default/frontend[Deployment]",
+        "default/myapp[Deployment]",
+    ]
+    assert "default/database[StatefulSet]" in doc["summary"]["egressToOutside"]
+
+
+def test_graph_prints_the_summary_line_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    from k8snetlint.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["graph", str(SCENARIOS / "shop-open")])
+    assert exc.value.code in (0, None)
+    out, err = capsys.readouterr()
+    assert "[External]" in out and "Outside the cluster" not in out
+    assert err.startswith("12 connections between 3 workloads. Outside the cluster: ")
+    assert "3 workloads admitted by policy only, not exposed" in err
+
+
+def test_csv_one_record_shape() -> None:
+    rows = list(csv.DictReader(io.StringIO(graphfmt.render_csv(scenario("seed-fixed")))))
+    assert {r["type"] for r in rows} == {"connection", "route"}
+    for r in rows:
+        # every row names a destination workload and its port range, numerically
+        assert r["dst_type"] == "workload" or r["dst_type"] == "external"
+        assert int(r["port_from"]) <= int(r["port_to"])
+        if r["type"] == "connection":
+            assert r["conn"] and r["route_kind"] == "" and r["via"] == ""
+            assert r["assumed"] in ("true", "false") and r["blocked"] == ""
+        else:
+            assert r["conn"] == "" and r["route_kind"] and r["via"]
+            assert r["blocked"] in ("true", "false") and r["assumed"] == ""
+    lb = [r for r in rows if r["route_kind"] == "loadbalancer"]
+    assert [(r["src"], r["dst"], r["port_from"], r["via_port"]) for r in lb] == [
+        ("0.0.0.0-255.255.255.255[External]", "default/frontend[Deployment]", "8080", "80")
+    ]
+    ing = [r for r in rows if r["route_kind"] == "ingress"]
+    assert {r["src"] for r in ing} == {"{ingress-controller}"}
+    outside = {r["outside"] for r in rows if r["type"] == "connection"}
+    assert outside == {"", "egress", "ingress-exposed"}

@@ -94,12 +94,12 @@ def test_graph_csv(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["graph", str(SHOP), "-f", "csv"], capsys)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    db = [r for r in rows if r["record"] == "connection" and r["dst"] == "shop/db[StatefulSet]"]
+    db = [r for r in rows if r["type"] == "connection" and r["dst"] == "shop/db[StatefulSet]"]
     assert [(r["src"], r["protocol"], r["port_from"], r["port_to"]) for r in db] == [
         ("shop/backend[Deployment]", "TCP", "5432", "5432")
     ]
-    nodeport = [r for r in rows if r["record"] == "nodeport"]
-    assert nodeport and nodeport[0]["port_from"] == "30080" and nodeport[0]["target_port"] == "8080"
+    nodeport = [r for r in rows if r["route_kind"] == "nodeport"]
+    assert nodeport and nodeport[0]["via_port"] == "30080" and nodeport[0]["port_from"] == "8080"
 
 
 def test_graph_focus(capsys: pytest.CaptureFixture[str]) -> None:

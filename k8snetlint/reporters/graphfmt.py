@@ -193,6 +193,163 @@ def _shown_findings(
     return {k: [dict(f) for f in v] for k, v in sorted(findings.items()) if v and k in node_ids}
 
 
+ROUTE_WORDS = {
+    "nodeport": "NodePort",
+    "loadbalancer": "LoadBalancer",
+    "externalip": "externalIP",
+    "hostport": "hostPort",
+    "ingress": "Ingress",
+}
+
+
+def _range_of(name: str) -> tuple[int, int, int] | None:
+    """(version, first, last) of ``a-b`` (the engine's range names), None otherwise."""
+    lo, sep, hi = name.partition("-")
+    if not sep:
+        return None
+    try:
+        a, b = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
+    except ValueError:
+        return None
+    return (a.version, int(a), int(b))
+
+
+def _overlaps(a: str, b: str) -> bool:
+    ra, rb = _range_of(a), _range_of(b)
+    return (
+        ra is not None and rb is not None and ra[0] == rb[0] and ra[1] <= rb[2] and rb[1] <= ra[2]
+    )
+
+
+def exposure_routes(data: GraphData, c: Connection) -> list[Route]:
+    """The open ways in from outside that carry traffic of ``c`` (an external source to
+    a workload): NodePort, LoadBalancer, externalIPs, hostPort whose admitted sources
+    overlap the range, and Ingress paths; each only on a port ``c`` allows."""
+    out: list[Route] = []
+    for r in data.routes:
+        if r.dst != c.dst or r.blocked or r.kind not in OUTSIDE_ROUTE_KINDS:
+            continue
+        if r.kind == "ingress":
+            out.append(r)  # through the ingress controller, which is not an address
+            continue
+        if c.conns.contains(r.protocol, r.target_port) and any(
+            _overlaps(src, c.src.name) for src in r.sources
+        ):
+            out.append(r)
+    return out
+
+
+def outside_reading(data: GraphData, c: Connection) -> dict[str, Any] | None:
+    """What a connection with an end outside the cluster means, or None for other pairs.
+
+    ``direction`` is ``egress`` (pods may open connections to those addresses) or
+    ``ingress`` (the destination's ingress policy admits those addresses). An ingress
+    reading is ``exposed`` only when a NodePort, LoadBalancer, externalIP, hostPort or
+    Ingress carries such traffic to the pods; otherwise the policy admits the addresses
+    but nothing outside the cluster is routed to the pods (a ClusterIP-only database is
+    not internet-facing).
+    """
+    if c.src.kind == "workload" and c.dst.kind == "external":
+        return {
+            "direction": "egress",
+            "exposed": False,
+            "via": [],
+            "meaning": f"egress: pods of {endpoint_name(c.src)} may open connections to "
+            f"{c.dst.name} ({c.conns.text()})",
+        }
+    if c.src.kind != "external":
+        return None
+    ways = exposure_routes(data, c)
+    if ways:
+        via = sorted({f"{ROUTE_WORDS[r.kind]} {r.via}" for r in ways})
+        meaning = (
+            f"ingress, exposed: {endpoint_name(c.dst)} is reachable from outside the "
+            f"cluster through {', '.join(via)}"
+        )
+    else:
+        via = []
+        meaning = (
+            f"ingress, not exposed: the ingress policy of {endpoint_name(c.dst)} admits "
+            f"{c.src.name}, but no NodePort, LoadBalancer, externalIP, hostPort or Ingress "
+            "leads to it; only hosts that route to pod IPs (nodes, peered networks) could "
+            "connect"
+        )
+    return {"direction": "ingress", "exposed": bool(ways), "via": via, "meaning": meaning}
+
+
+def _count(names: Sequence[str]) -> str:
+    return f"{len(names)} workload{'s' if len(names) != 1 else ''}"
+
+
+def _names(names: Sequence[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class OutsideSummary:
+    """Workloads by how they meet addresses outside the cluster."""
+
+    egress: tuple[str, ...]
+    exposed: tuple[str, ...]
+    policy_only: tuple[str, ...]
+    connections: int
+    workloads: int
+
+    def line(self) -> str:
+        """One line for people: counts, and what the address-range lines mean."""
+        out = f"{self.connections} connections between {self.workloads} workloads"
+        if not (self.egress or self.exposed or self.policy_only):
+            return out + "; none with addresses outside the cluster"
+        parts = []
+        if self.egress:
+            parts.append(f"{_count(self.egress)} may send to it (egress)")
+        if self.exposed:
+            parts.append(
+                f"{_count(self.exposed)} exposed to it through NodePort, LoadBalancer, "
+                f"externalIPs, hostPort or Ingress ({_names(self.exposed)})"
+            )
+        if self.policy_only:
+            parts.append(
+                f"{_count(self.policy_only)} admitted by policy only, not exposed: no "
+                f"Service or Ingress routes outside traffic to it ({_names(self.policy_only)})"
+            )
+        return out + ". Outside the cluster: " + "; ".join(parts)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "text": self.line(),
+            "connections": self.connections,
+            "workloads": self.workloads,
+            "egressToOutside": list(self.egress),
+            "exposedToOutside": list(self.exposed),
+            "admittedByPolicyOnly": list(self.policy_only),
+        }
+
+
+def outside_summary(data: GraphData) -> OutsideSummary:
+    egress: set[str] = set()
+    exposed: set[str] = set()
+    admitted: set[str] = set()
+    for c in data.connections:
+        reading = outside_reading(data, c)
+        if reading is None:
+            continue
+        if reading["direction"] == "egress":
+            egress.add(endpoint_name(c.src))
+        elif reading["exposed"]:
+            exposed.add(endpoint_name(c.dst))
+        else:
+            admitted.add(endpoint_name(c.dst))
+    return OutsideSummary(
+        tuple(sorted(egress)),
+        tuple(sorted(exposed)),
+        tuple(sorted(admitted - exposed)),
+        len(data.connections),
+        sum(1 for e in data.endpoints if e.kind == "workload"),
+    )
+
+
 def render_json(
     data: GraphData,
     findings: NodeFindings | None = None,
@@ -210,11 +367,13 @@ def render_json(
                 "allConnections": c.conns.is_all(),
                 "ports": ports_json(c.conns),
                 "assumed": c.assumed,
+                "outside": outside_reading(data, c),
             }
             for c in data.connections
         ],
         "routes": [route_json(r) for r in data.routes],
         "notes": list(data.notes),
+        "summary": outside_summary(data).json(),
     }
     if findings is not None or namespace_findings is not None:
         doc["findings"] = {
@@ -227,7 +386,7 @@ def render_json(
 
 
 CSV_COLUMNS = (
-    "record",
+    "type",
     "src",
     "src_type",
     "src_namespace",
@@ -237,65 +396,95 @@ CSV_COLUMNS = (
     "protocol",
     "port_from",
     "port_to",
-    "target_port",
     "conn",
-    "via",
     "assumed",
+    "outside",
+    "route_kind",
+    "via",
+    "via_port",
     "blocked",
     "file",
     "line",
 )
 
 
+def _csv_bool(b: bool) -> str:
+    return "true" if b else "false"
+
+
 def render_csv(data: GraphData) -> str:
-    """One row per (pair, protocol range) and one per route (``record`` tells which)."""
+    """One record per row, every column meaning the same in every row.
+
+    ``type`` is ``connection`` (one row per allowed pair and protocol range; ``conn``
+    is the pair's whole CONN text, ``outside`` says ``egress``, ``ingress-exposed`` or
+    ``ingress-not-exposed`` for pairs with an address range) or ``route`` (one row per
+    way in and source: ``route_kind`` service, nodeport, loadbalancer, externalip,
+    hostport or ingress; ``via`` the Service or Ingress and ``via_port`` the port it
+    listens on). ``protocol``, ``port_from`` and ``port_to`` are always ports of the
+    destination pods. Columns that do not apply to a record are empty.
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
+
+    def ep_cols(ep: Endpoint) -> list[str]:
+        return [endpoint_name(ep), ep.kind, ep.namespace]
+
     for c in data.connections:
-        base = [endpoint_name(c.src), c.src.kind, c.src.namespace]
-        base += [endpoint_name(c.dst), c.dst.kind, c.dst.namespace]
+        reading = outside_reading(data, c)
+        outside = ""
+        if reading is not None:
+            outside = reading["direction"]
+            if outside == "ingress":
+                outside += "-exposed" if reading["exposed"] else "-not-exposed"
         for proto, ranges in c.conns.ranges:
             for lo, hi in ranges:
                 w.writerow(
                     [
                         "connection",
-                        *base,
+                        *ep_cols(c.src),
+                        *ep_cols(c.dst),
                         proto,
                         lo,
                         hi,
-                        "",
                         c.conns.text(),
+                        _csv_bool(c.assumed),
+                        outside,
                         "",
-                        c.assumed,
+                        "",
+                        "",
                         "",
                         "",
                         "",
                     ]
                 )
     for r in data.routes:
-        srcs = " ".join(r.sources)
-        w.writerow(
-            [
-                r.kind,
-                srcs,
-                "",
-                "",
-                endpoint_name(r.dst),
-                r.dst.kind,
-                r.dst.namespace,
-                r.protocol,
-                r.port,
-                r.port,
-                r.target_port,
-                "",
-                r.via,
-                "",
-                r.blocked,
-                r.file,
-                r.line,
-            ]
-        )
+        for src in r.sources or ("",):
+            if not src:
+                src_cols = ["", "", ""]
+            elif src == r.sources[0] and src.endswith("[IngressController]"):
+                src_cols = [INGRESS_CONTROLLER_NAME, "ingress-controller", ""]
+            else:
+                src_cols = [src + EXTERNAL_SUFFIX, "external", ""]
+            w.writerow(
+                [
+                    "route",
+                    *src_cols,
+                    *ep_cols(r.dst),
+                    r.protocol,
+                    r.target_port,
+                    r.target_port,
+                    "",
+                    "",
+                    "",
+                    r.kind,
+                    r.via,
+                    r.port or "",
+                    _csv_bool(r.blocked),
+                    r.file,
+                    r.line,
+                ]
+            )
     return buf.getvalue()
 
 
