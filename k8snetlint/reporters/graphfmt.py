@@ -774,105 +774,6 @@ def map_findings(conn: Connectivity, report: Report) -> tuple[FindingsByKey, Fin
 
 # -- html ---------------------------------------------------------------------------
 
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>k8snetlint connectivity map</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:0;display:flex;height:100vh}
-#map{flex:1;overflow:auto;background:#fafafa}
-#side{width:380px;overflow:auto;border-left:1px solid #ccc;padding:8px 12px}
-.grp{fill:#eef3fb;stroke:#9ab}.gl{font-weight:bold;fill:#456}
-.node rect{fill:#fff;stroke:#567;rx:6}.node.entry rect{stroke:#d00;stroke-width:3}
-.node.pseudo rect{fill:#fff8d0}.node text{font-size:12px;pointer-events:none}
-.node{cursor:pointer}.node.sel rect{fill:#dfe}
-.edge{stroke:#789;fill:none;marker-end:url(#arr)}.edge.hl{stroke:#d60;stroke-width:2.5}
-.edge.assumed{stroke-dasharray:5 4}.el{font-size:10px;fill:#345}
-.badge circle{stroke:#fff;stroke-width:1.5}.badge text{fill:#fff;font-size:11px;font-weight:bold;text-anchor:middle}
-.gbadge{cursor:pointer}
-.sev-error .badge circle,.sev-error.badge circle{fill:#d00}
-.sev-warning .badge circle,.sev-warning.badge circle{fill:#e69a00}
-.sev-info .badge circle,.sev-info.badge circle{fill:#2a6fd6}
-.finding{border-left:4px solid #2a6fd6;padding-left:6px;list-style:none}
-.finding.sev-error{border-color:#d00}.finding.sev-warning{border-color:#e69a00}
-.sevl{font-weight:bold;text-transform:uppercase;font-size:11px}
-ul.findings{padding-left:4px}
-li{margin:4px 0}code{font-size:12px}
-</style></head><body>
-<div id="map"><svg id="svg" xmlns="http://www.w3.org/2000/svg"></svg></div>
-<div id="side"><h3>Connectivity map</h3><p>Click a workload to list its findings and who can reach it and why.
-Red borders: entry points from outside the cluster. Badges: findings (red error, amber warning, blue info).</p><div id="info"></div></div>
-<script id="data" type="application/json">__DATA__</script>
-<script>
-(function(){
-"use strict";
-var D=JSON.parse(document.getElementById("data").textContent);
-var NS="http://www.w3.org/2000/svg",svg=document.getElementById("svg"),info=document.getElementById("info");
-var F=D.findings||{},NF=D.namespaceFindings||{};
-var RANK={error:3,warning:2,info:1};
-function worst(list){var w="";list.forEach(function(f){if(!w||(RANK[f.severity]||0)>(RANK[w]||0))w=f.severity;});return w;}
-function el(t,a,p){var e=document.createElementNS(NS,t);for(var k in a)e.setAttribute(k,a[k]);(p||svg).appendChild(e);return e;}
-function h(t,txt,p,cls){var e=document.createElement(t);if(txt!==undefined&&txt!==null)e.textContent=String(txt);if(cls)e.className=cls;if(p)p.appendChild(e);return e;}
-function badge(list,cx,cy,p,extra){var g=el("g",{class:"badge"+(extra?" "+extra:"")},p);
- el("circle",{cx:cx,cy:cy,r:10},g);var t=el("text",{x:cx,y:cy+4},g);t.textContent=String(list.length);
- var ti=el("title",{},g);ti.textContent=list.length+" finding"+(list.length===1?"":"s")+", worst: "+worst(list);return g;}
-var defs=el("defs",{});var m=el("marker",{id:"arr",viewBox:"0 0 10 10",refX:"10",refY:"5",markerWidth:"7",markerHeight:"7",orient:"auto"},defs);
-el("path",{d:"M0,0L10,5L0,10z",fill:"#789"},m);
-var groups={},order=[];D.nodes.forEach(function(n){var g=n.group||"(outside the cluster)";if(!groups[g]){groups[g]=[];order.push(g);}groups[g].push(n);});
-var W=220,H=44,GX=60,pos={},x=20,maxY=0;
-order.forEach(function(g){var ns=groups[g],h2=ns.length*(H+16)+40,gname=ns[0].group;
- el("rect",{x:x-10,y:10,width:W+20,height:h2,class:"grp",rx:10});var t=el("text",{x:x,y:30,class:"gl"});t.textContent=g;
- var gf=gname?(NF[gname]||[]):[];
- if(gf.length){var gb=badge(gf,x+W-4,25,svg,"gbadge sev-"+worst(gf));gb.setAttribute("data-ns",gname);
-  gb.addEventListener("click",function(){showNamespace(gname);});}
- ns.forEach(function(n,i){var y=44+i*(H+16);pos[n.id]={x:x,y:y};
-  var nf=F[n.id]||[];
-  var cls="node"+(n.entry?" entry":"")+(n.type!=="workload"?" pseudo":"")+(nf.length?" has-findings sev-"+worst(nf):"");
-  var gr=el("g",{class:cls,"data-id":n.id});
-  el("rect",{x:x,y:y,width:W,height:H},gr);
-  n.label.split("\\n").forEach(function(s,j){var tt=el("text",{x:x+8,y:y+17+j*15},gr);tt.textContent=s;});
-  if(nf.length)badge(nf,x+W-4,y+4,gr);
-  gr.addEventListener("click",function(){select(n.id);});});
- maxY=Math.max(maxY,h2+20);x+=W+GX;});
-svg.setAttribute("width",x);svg.setAttribute("height",maxY+20);
-var edgeEls=[];
-D.edges.forEach(function(e){var a=pos[e.src],b=pos[e.dst];if(!a||!b)return;
- var x1=a.x+W,y1=a.y+H/2,x2=b.x,y2=b.y+H/2;if(a.x===b.x){x1=a.x+W;x2=b.x+W;}
- else if(a.x>b.x){x1=a.x;x2=b.x+W;}
- var cx=a.x===b.x?x1+60:(x1+x2)/2;
- var p=el("path",{d:"M"+x1+","+y1+" C"+cx+","+y1+" "+cx+","+y2+" "+x2+","+y2,class:"edge"+(e.assumed?" assumed":"")});
- var tl=el("text",{x:cx,y:(y1+y2)/2-3,class:"el"});tl.textContent=e.label;edgeEls.push({e:e,p:p});});
-function findingList(list,p){var ul=h("ul",null,p,"findings");
- list.forEach(function(f){var li=h("li",null,ul,"finding sev-"+f.severity);
-  h("span",f.severity,li,"sevl");li.appendChild(document.createTextNode(" "));h("code",f.rule,li);
-  li.appendChild(document.createTextNode(": "+f.message));
-  if(f.object){h("br",null,li);h("small",f.object,li);}
-  h("br",null,li);h("small",f.location,li,"loc");});}
-function clear(){while(info.firstChild)info.removeChild(info.firstChild);}
-function summary(){clear();var nsl=Object.keys(NF).sort(),total=0;
- Object.keys(F).forEach(function(k){total+=F[k].length;});nsl.forEach(function(k){total+=NF[k].length;});
- if(!total)return;h("b","Findings ("+total+")",info);
- h("p","Workloads with findings carry a badge; click one to list them.",info);
- nsl.forEach(function(k){h("h4",k?"namespace "+k:"not tied to a namespace",info);findingList(NF[k],info);});}
-function showNamespace(ns){clear();
- document.querySelectorAll(".node").forEach(function(g){g.classList.remove("sel");});
- h("h4","namespace "+ns,info);var nf=NF[ns]||[];h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
-function select(id){
- document.querySelectorAll(".node").forEach(function(g){g.classList.toggle("sel",g.getAttribute("data-id")===id);});
- edgeEls.forEach(function(x){x.p.classList.toggle("hl",x.e.dst===id||x.e.src===id);});
- clear();var inc=D.incoming[id]||[],rts=D.routes[id]||[],nf=F[id]||[];
- h("h4",id,info);
- if(nf.length){h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
- h("b","Who can reach it ("+inc.length+")",info);var ul=h("ul",null,info);
- inc.forEach(function(c){var li=h("li",null,ul);h("code",c.src,li);
-  li.appendChild(document.createTextNode(": "+c.conn+(c.assumed?" (assumed)":"")));
-  if(c.why){h("br",null,li);h("small",c.why,li);}});
- if(rts.length){h("b","Ways in",info);var ur=h("ul",null,info);rts.forEach(function(r){h("li",r,ur);});}}
-summary();
-})();
-</script></body></html>
-"""
-
 
 def render_html(
     data: GraphData,
@@ -880,57 +781,10 @@ def render_html(
     findings: NodeFindings | None = None,
     namespace_findings: NodeFindings | None = None,
 ) -> str:
-    """One self-contained page (inline SVG and script, no network access).
+    """The self-contained HTML map (see :mod:`k8snetlint.reporters.graph_html`)."""
+    from k8snetlint.reporters import graph_html
 
-    ``findings`` maps a node id (connlist name) to the findings that concern it, each a
-    dict with ``severity``, ``rule``, ``message`` and ``location`` (``file:line:col``);
-    such nodes get a badge (count, coloured by the worst severity) and the classes
-    ``has-findings sev-<worst>``. ``namespace_findings`` holds the findings tied to no
-    drawn workload, by namespace ("" for none), shown on the namespace header and in
-    the side panel.
-    """
-    pic = picture(data)
-    reasons = reasons or {}
-    incoming: dict[str, list[dict[str, Any]]] = {}
-    for c in data.connections:
-        s, d = endpoint_name(c.src), endpoint_name(c.dst)
-        incoming.setdefault(d, []).append(
-            {"src": s, "conn": c.conns.text(), "assumed": c.assumed, "why": reasons.get((s, d), "")}
-        )
-    routes: dict[str, list[str]] = {}
-    for r in data.routes:
-        state = " (blocked by policy)" if r.blocked else ""
-        routes.setdefault(endpoint_name(r.dst), []).append(
-            f"{r.kind} {r.via}: {r.protocol} {r.port} -> {r.target_port}{state} ({r.file}:{r.line})"
-        )
-    node_findings = _shown_findings(data, {n.id for n in pic.nodes}, findings)
-    payload = {
-        "nodes": [
-            {
-                "id": n.id,
-                "label": n.label,
-                "group": n.group,
-                "type": n.type,
-                "entry": n.entry,
-                "findings": len(node_findings.get(n.id, ())),
-                "worst": worst_severity(node_findings.get(n.id, ())),
-            }
-            for n in pic.nodes
-        ],
-        "edges": [
-            {"src": e.src, "dst": e.dst, "label": e.label, "assumed": e.assumed} for e in pic.edges
-        ],
-        "incoming": incoming,
-        "routes": routes,
-        "findings": node_findings,
-        "namespaceFindings": {
-            k: [dict(f) for f in v] for k, v in sorted((namespace_findings or {}).items()) if v
-        },
-    }
-    text = json.dumps(payload, sort_keys=True)
-    # never let data close the script element (nor open a comment or CDATA)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _HTML.replace("__DATA__", text)
+    return graph_html.render_html(data, reasons, findings, namespace_findings)
 
 
 def pair_reasons(conn: Connectivity) -> dict[tuple[str, str], str]:
