@@ -203,6 +203,13 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
         )
     if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
         return Target((conn.ingress_controller,))
+    if low.startswith(("{gateway:", "gateway:")):
+        name = text.strip().strip("{}").split(":", 1)[1]
+        eps = tuple(e for e in conn.endpoints if e.kind == "gateway" and e.display()[9:-1] == name)
+        if not eps:
+            known = sorted(e.display() for e in conn.endpoints if e.kind == "gateway")
+            fail(f"{option}: no Gateway pseudo-source {name} (known: {', '.join(known) or 'none'})")
+        return Target(eps)
     try:
         ipaddress.ip_address(text.strip())
     except ValueError:
@@ -378,8 +385,11 @@ def run_reach(
                 if not used:
                     on = f" on {p} {num}" if num is not None else ""
                     unrouted = f"no Ingress routes to {dst.display()}{on}"
-            if src.kind == "external" and dst.kind == "workload":
-                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
+            if src.kind in ("external", "gateway") and dst.kind == "workload":
+                routes = conn.routes
+                if src.kind == "gateway":
+                    routes = tuple(r for r in routes if src.display() in r.sources)
+                vias += gatewayroutes.entry_lines(routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
@@ -458,7 +468,7 @@ def reach_cmd(
         typer.Option(
             "--from",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
-            "address, 'internet' or '{ingress-controller}'.",
+            "address, 'internet', '{ingress-controller}' or '{gateway:ns/name}'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],

@@ -653,3 +653,46 @@ def test_config_key_gateway_pods(tmp_path: Path) -> None:
         ConfigError, match=r"\.k8snetlint\.yaml:2:3: assume\.gateway-pods: Additional properties"
     ):
         load_config(str(p))
+
+
+def test_verdicts_with_a_pseudo_source_end() -> None:
+    conn = engine(ENGINE, BACKEND, route())
+    gw = next(e for e in conn.endpoints if e.kind == "gateway")
+    api = conn.endpoint_for(conn.inventory.workloads_in("app")[0])
+    v = conn.verdict(gw, api, "TCP", 8080)
+    assert not v.allowed and v.assumed
+    assert any("{gateway:infra/gw}" in n and "GW-8" in n for n in v.notes)
+    assert not any("ingress controller" in n for n in v.notes)
+    assert conn.allowed(gw, api).is_empty()
+    # named in config, the same pseudo-source is admitted by the policy naming it
+    gp = GatewayPods(
+        namespace="{namespace}", labels={"gateway.networking.k8s.io/gateway-name": "{gateway}"}
+    )
+    conn = engine(ENGINE, BACKEND, route(), gateway_pods=gp)
+    v = conn.verdict(gw, api, "TCP", 8080)
+    assert v.allowed and not v.assumed
+    assert conn.allowed(gw, api).text() == "TCP 8080"
+
+
+def test_reach_cli_from_a_gateway_pseudo_source() -> None:
+    from typer.testing import CliRunner
+
+    from conftest import FIXTURES
+    from k8snetlint.cli import app
+
+    seed = str(FIXTURES / "scenarios" / "gateway-seed")
+    args = ["reach", "--from", "{gateway:default/app-gateway}", "--to", "default/backend"]
+    result = CliRunner().invoke(app, [*args, "--port", "8080", seed])
+    assert result.exit_code == 0, result.output
+    assert "entry through Gateway default/app-gateway listener http (HTTP 80)" in result.stdout
+    result = CliRunner().invoke(
+        app, ["reach", "--from", "internet", "--to", "default/backend", seed]
+    )
+    assert "HTTPRoute default/api rules[0] (/api) -> Service default/backend-service:80" in (
+        result.stdout
+    )
+    result = CliRunner().invoke(
+        app, ["reach", "--from", "gateway:x/y", "--to", "default/backend", seed]
+    )
+    assert result.exit_code != 0
+    assert "no Gateway pseudo-source x/y (known: {gateway:default/app-gateway})" in result.output

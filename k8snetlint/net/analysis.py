@@ -85,10 +85,14 @@ class Connectivity:
 
     def allowed(self, src: Endpoint, dst: Endpoint) -> ConnSet:
         """Every (protocol, port) ``src`` may open to ``dst`` (``src == dst``: two pods of one workload)."""
+        if "gateway" in (src.kind, dst.kind):
+            return gatewayroutes.allowed(self.route_context, src, dst)
         return self.evaluator.pair(self.compiled.node(src), self.compiled.node(dst))
 
     def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
         """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
+        if "gateway" in (src.kind, dst.kind):
+            return gatewayroutes.verdict(self.route_context, src, dst, protocol, port)
         return self.evaluator.verdict(src, dst, protocol, port)
 
     def is_ingress_isolated(self, workload: Workload) -> bool:

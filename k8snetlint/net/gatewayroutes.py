@@ -24,12 +24,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from k8snetlint.config import IngressController
-from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
+from k8snetlint.connectivity import PROTOCOLS, Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.gateway import DATA_PLANE_LABEL, Entry, Gateway, resolve
 from k8snetlint.model import Workload, paused_gc
 from k8snetlint.net.compile import Compiled
-from k8snetlint.net.evaluate import Evaluator
-from k8snetlint.net.nodes import ClassNode
+from k8snetlint.net.evaluate import NOTE_PROTOCOLS, Evaluator
+from k8snetlint.net.nodes import ClassNode, Node
 from k8snetlint.net.routes import RouteContext, register_route_source
 
 __all__ = [
@@ -254,4 +254,57 @@ def notes(ctx: RouteContext, routes: Sequence[Route]) -> tuple[str, ...]:
         + " are not in the input and their namespace and labels are unknown: a policy admits "
         "them only if it admits every pod of every namespace (set assume.gateway-pods, "
         "docs/semantics.md GW-8)",
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Queries with a pseudo-source as one end (Connectivity.allowed / verdict)
+
+
+def _proxy_nodes(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> tuple[Evaluator, Node, Node]:
+    """The evaluator of the pseudo-source's facts and both ends as its nodes (when both
+    ends are pseudo-sources, the source's facts are used for both)."""
+    gw = src if src.kind == "gateway" else dst
+    source = next(
+        (s for s in gateway_sources(ctx).values() if s.endpoint == gw),
+        None,
+    )
+    if source is None:
+        raise KeyError(f"unknown endpoint {gw.display()}")
+    compiled, ev = _proxy_evaluator(ctx, source.facts)
+    proxy = compiled.class_nodes[compiled.ctrl]
+    s = proxy if src.kind == "gateway" else compiled.node(src)
+    d = proxy if dst.kind == "gateway" else compiled.node(dst)
+    return ev, s, d
+
+
+def allowed(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> ConnSet:
+    """Every (protocol, port) ``src`` may open to ``dst``, one end a pseudo-source."""
+    ev, s, d = _proxy_nodes(ctx, src, dst)
+    return ev.pair(s, d)
+
+
+def verdict(
+    ctx: RouteContext, src: Endpoint, dst: Endpoint, protocol: str, port: int | None
+) -> Verdict:
+    """May ``src`` open ``protocol``/``port`` to ``dst`` (one end a pseudo-source)?"""
+    protocol = protocol.upper()
+    ev, s, d = _proxy_nodes(ctx, src, dst)
+    gw = src if src.kind == "gateway" else dst
+    # the proxy's notes speak of the ingress controller: say it of the Gateway
+    notes = [n for n in ev.pair_notes(s, d) if "ingress controller" not in n]
+    if len(notes) < len(ev.pair_notes(s, d)):
+        notes.append(
+            f"the data-plane pods of {gw.display()} are not in the input and their namespace "
+            "and labels are unknown (semantics GW-8): only rules admitting every pod of every "
+            "namespace admit them"
+        )
+    if protocol not in PROTOCOLS:
+        notes.append(NOTE_PROTOCOLS)
+        return Verdict(src, dst, protocol, port, False, (), (), True, tuple(notes))
+    eg_ok, eg = ev.explain("egress", s, d, protocol, port, src.display(), dst.display())
+    in_ok, ing = ev.explain("ingress", d, s, protocol, port, dst.display(), src.display())
+    assumed = ev.pair_assumed(s, d)
+    return Verdict(
+        src, dst, protocol, port, eg_ok and in_ok, tuple(eg), tuple(ing), assumed, tuple(notes)
     )
