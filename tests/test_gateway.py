@@ -695,4 +695,6 @@ def test_reach_cli_from_a_gateway_pseudo_source() -> None:
         app, ["reach", "--from", "gateway:x/y", "--to", "default/backend", seed]
     )
     assert result.exit_code != 0
-    assert "no Gateway pseudo-source x/y (known: {gateway:default/app-gateway})" in result.output
+    assert "no Gateway pseudo-source x/y (known: {gateway:default/app-gateway})" in str(
+        result.exception
+    )
