@@ -698,3 +698,17 @@ def test_reach_cli_from_a_gateway_pseudo_source() -> None:
     assert "no Gateway pseudo-source x/y (known: {gateway:default/app-gateway})" in str(
         result.exception
     )
+
+
+def test_maps_show_the_pseudo_source() -> None:
+    from k8snetlint.reporters.graph_html import map_picture
+    from k8snetlint.reporters.graphfmt import graph_data, picture
+
+    gp = GatewayPods(
+        namespace="{namespace}", labels={"gateway.networking.k8s.io/gateway-name": "{gateway}"}
+    )
+    data = graph_data(engine(ENGINE, BACKEND, route(), gateway_pods=gp))
+    nodes, edges = map_picture(data)
+    assert ("{gateway:infra/gw}", "gateway infra/gw") in [(n.id, n.label) for n in nodes]
+    assert ("{gateway:infra/gw}", "app/api[Deployment]") in [(e.src, e.dst) for e in edges]
+    assert "{gateway:infra/gw}" in {n.id for n in picture(data).nodes}
