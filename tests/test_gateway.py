@@ -620,10 +620,14 @@ def test_graph_has_listener_nodes_and_labelled_entry_edges() -> None:
     conn = engine(ENGINE, DATA_PLANE, BACKEND, route())
     g = conn.nx_graph
     assert g.nodes["listener:infra/gw/http"]["type"] == "gateway-listener"
-    ((_, dst, data),) = list(g.out_edges("listener:infra/gw/http", data=True))
-    assert dst == "app/api[Deployment]"
+    out = {d: data for _, d, data in g.out_edges("listener:infra/gw/http", data=True)}
+    assert set(out) == {"app/api[Deployment]", "infra/gw-istio[Deployment]"}
+    data = out["app/api[Deployment]"]
     assert data["kind"] == "gateway" and "HTTPRoute app/r rules[0]" in data["via"]
     assert data["blocked"] is False
+    assert out["infra/gw-istio[Deployment]"]["kind"] == "gateway-listener"
+    # the data plane reaches the backend through the ordinary connection edge
+    assert g.has_edge("infra/gw-istio[Deployment]", "app/api[Deployment]")
 
 
 def test_reach_from_internet_explains_the_gateway_path() -> None:

@@ -197,8 +197,10 @@ def _build_nx(
 
 
 def _gateway_nx(g: nx.MultiDiGraph, routes: Sequence[Route]) -> None:
-    """Gateway entries: ``listener:ns/gw/name`` nodes, an edge from each listener to the
-    pods it forwards to, labelled with Gateway, listener, Route and rule (``via``)."""
+    """Gateway entries (semantics GW-8): ``listener:ns/gw/name`` nodes, an edge from each
+    listener to the Gateway's data plane (its pods, or the ``{gateway:ns/name}``
+    pseudo-source) and one to each backend workload, labelled with Gateway, listener,
+    Route and rule (``via``)."""
     for r in routes:
         if r.kind != "gateway":
             continue
@@ -208,6 +210,10 @@ def _gateway_nx(g: nx.MultiDiGraph, routes: Sequence[Route]) -> None:
         if node not in g:
             ns, name = gw.split("/", 1)
             g.add_node(node, type="gateway-listener", namespace=ns, name=name, listener=lname)
+        for src in r.sources:  # outside -> listener -> the Gateway's data plane
+            if src not in g:
+                g.add_node(src, type="gateway", namespace=gw.split("/", 1)[0], name=src)
+            g.add_edge(node, src, key=f"listener {src}", kind="gateway-listener")
         g.add_edge(
             node,
             r.dst.display(),
