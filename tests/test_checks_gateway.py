@@ -209,3 +209,9 @@ spec:
 """
     # the engine says blocked (assumed), the rule stays silent: the facts decide
     assert not findings(DB, allow, rule="gateway-route-blocked-by-policy")
+
+
+def test_gateway_without_listeners() -> None:
+    gw = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: x, listeners: []}"
+    (f,) = findings(gw, route("{name: gw, namespace: infra}"), rule="gateway-parent-missing")
+    assert "names Gateway infra/gw, which has no listeners: it attaches to nothing" in f.message

@@ -110,9 +110,10 @@ def _missing_listener(att: Attachment) -> Hit:
         if close and close[0] != ref.section_name:
             hint = f" (did you mean {close[0]}?)"
     owner_text = owner.text()
+    what = f"a listener {' and '.join(wanted)} of {owner_text}" if wanted else owner_text
     return Hit(
-        f"{att.owner_text} names a listener {' and '.join(wanted)} of {owner_text}, which "
-        f"has {_listeners_text(listeners)}{hint}: it attaches to nothing",
+        f"{att.owner_text} names {what}, which has {_listeners_text(listeners)}{hint}: it "
+        "attaches to nothing",
         manifest=att.manifest,
         path=path,
         related=(RelatedHit(owner.manifest, ("spec", "listeners"), "the listeners"),),
