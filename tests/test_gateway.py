@@ -716,3 +716,19 @@ def test_maps_show_the_pseudo_source() -> None:
     assert ("{gateway:infra/gw}", "gateway infra/gw") in [(n.id, n.label) for n in nodes]
     assert ("{gateway:infra/gw}", "app/api[Deployment]") in [(e.src, e.dst) for e in edges]
     assert "{gateway:infra/gw}" in {n.id for n in picture(data).nodes}
+
+
+def test_configured_data_plane_found_in_the_input() -> None:
+    # Envoy Gateway's default: the proxies run in envoy-gateway-system under its labels
+    proxy = DATA_PLANE.replace("namespace: infra", "namespace: envoy-gateway-system").replace(
+        "gateway.networking.k8s.io/gateway-name: gw",
+        "gateway.envoyproxy.io/owning-gateway-name: gw",
+    )
+    gp = GatewayPods(
+        namespace="envoy-gateway-system",
+        labels={"gateway.envoyproxy.io/owning-gateway-name": "{gateway}"},
+    )
+    conn = engine(ENGINE, proxy, BACKEND, route(), gateway_pods=gp)
+    (r,) = _gateway_routes(conn)
+    assert r.sources == ("envoy-gateway-system/gw-istio[Deployment]",)
+    assert r.blocked  # the policy admits the Gateway's namespace infra only

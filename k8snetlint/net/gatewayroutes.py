@@ -6,7 +6,8 @@ NetworkPolicy verdict between the Gateway's data-plane pods and each backend pod
 (semantics GW-8, docs/semantics.md):
 
 * the data-plane pods are the workloads of the Gateway's namespace labelled
-  ``gateway.networking.k8s.io/gateway-name: <gateway>`` when the input holds them;
+  ``gateway.networking.k8s.io/gateway-name: <gateway>`` when the input holds them, or
+  the workloads with the namespace and labels ``assume.gateway-pods`` states;
 * otherwise a pseudo-source ``{gateway:ns/name}`` stands for them, with the namespace
   and labels of ``assume.gateway-pods`` (``{gateway}``/``{namespace}`` replaced), or
   unknown ones: a policy then admits it only if it admits every pod of every namespace,
@@ -93,6 +94,14 @@ def gateway_sources(ctx: RouteContext) -> dict[tuple[str, str], GatewaySource]:
                 {k: _fill(v, gw) for k, v in gp.labels.items()} if gp.labels is not None else None
             ),
         )
+        if not pods and facts.namespace is not None and facts.labels is not None:
+            # the configured data plane, when the input holds its pods
+            want = facts.labels.items()
+            pods = tuple(
+                w
+                for w in inv.workloads_in(facts.namespace)
+                if all(w.labels.get(k) == v for k, v in want)
+            )
         ep = None if pods else Endpoint("gateway", gw.namespace, gw.name, "Gateway")
         out[gw.key] = GatewaySource(gw, pods, ep, facts)
     cache["sources"] = out
