@@ -215,3 +215,27 @@ def test_gateway_without_listeners() -> None:
     gw = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: x, listeners: []}"
     (f,) = findings(gw, route("{name: gw, namespace: infra}"), rule="gateway-parent-missing")
     assert "names Gateway infra/gw, which has no listeners: it attaches to nothing" in f.message
+
+
+def test_multi_namespace_scenario_reports_exactly_its_two_gateway_mistakes() -> None:
+    import os
+
+    from lintutil import lint_paths
+
+    from conftest import FIXTURES, ROOT
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        report = lint_paths([FIXTURES / "scenarios" / "gateway-multi-namespace"])
+    finally:
+        os.chdir(cwd)
+    mine = sorted(
+        (f.rule, f.message.split(" ", 2)[1])
+        for f in report.findings
+        if f.rule.startswith("gateway-")
+    )
+    assert mine == [
+        ("gateway-backend-not-granted", "shop/storefront"),
+        ("gateway-route-blocked-by-policy", "shop/reports"),
+    ]
