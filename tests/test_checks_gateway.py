@@ -3,6 +3,7 @@ cannot tell, ListenerSets, default Gateways."""
 
 from __future__ import annotations
 
+import pytest
 from lintutil import lint_text
 
 from k8snetlint.findings import Finding
@@ -217,19 +218,15 @@ def test_gateway_without_listeners() -> None:
     assert "names Gateway infra/gw, which has no listeners: it attaches to nothing" in f.message
 
 
-def test_multi_namespace_scenario_reports_exactly_its_two_gateway_mistakes() -> None:
-    import os
-
+def test_multi_namespace_scenario_reports_exactly_its_two_gateway_mistakes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from lintutil import lint_paths
 
     from conftest import FIXTURES, ROOT
 
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        report = lint_paths([FIXTURES / "scenarios" / "gateway-multi-namespace"])
-    finally:
-        os.chdir(cwd)
+    monkeypatch.chdir(ROOT)
+    report = lint_paths([FIXTURES / "scenarios" / "gateway-multi-namespace"])
     mine = sorted(
         (f.rule, f.message.split(" ", 2)[1])
         for f in report.findings
