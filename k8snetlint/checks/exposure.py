@@ -55,6 +55,7 @@ Sources are the workloads of the input (and the external address ranges for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,10 @@ def _image_path(image: str) -> str:
     if ":" in last[-1]:
         repo = repo[: repo.rfind(":")]
     return repo.lower()
+
+
+# Images that serve a database port without being the database.
+_NOT_A_DATABASE = re.compile(r"exporter|proxy|envoy|nginx|metrics|sidecar|operator")
 
 
 @dataclass(frozen=True)
@@ -188,9 +193,14 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     dbs = [db for img in w.images if (db := database_image(img, extra)) is not None]
     label_key = str(params.get("component-label", "app.kubernetes.io/component"))
     components = {str(c) for c in params.get("component-values", ())}
-    if not dbs and w.labels.get(label_key) not in components:
-        return ()
     known = {int(p) for p in params.get("database-ports", ())}
+    # second signal: a well-known database port, unless every image is a proxy or an
+    # exporter in front of one
+    by_port_only = any(p.number in known for p in w.ports) and not all(
+        _NOT_A_DATABASE.search(image_repository(img)) for img in w.images
+    )
+    if not dbs and w.labels.get(label_key) not in components and not by_port_only:
+        return ()
     for db in dbs:
         known.update(db.ports)
         known.update(db.admin_ports)
@@ -475,6 +485,29 @@ def ingress_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
         )
 
 
+def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
+    """Whether a policy isolating the route's pods admits, on its port, a source outside
+    the input: an ipBlock, or a peer whose namespace part can select a namespace the
+    input does not define (see ``peer_may_match_outside``)."""
+    from k8snetlint.checks.references import peer_may_match_outside
+
+    w = conn.workload_for(route.dst)
+    if w is None:
+        return False
+    for pol in conn.policies_selecting(w, "ingress"):
+        for rule in pol.ingress:
+            if rule.ports is not None and not any(
+                p.contains(route.protocol, route.target_port, w.named_ports) for p in rule.ports
+            ):
+                continue
+            for peer in rule.peers or ():
+                if peer.valid and (
+                    peer.ip_block is not None or peer_may_match_outside(ctx.inventory, peer)
+                ):
+                    return True
+    return False
+
+
 @check("service-unreachable")
 def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Service ports every target pod of which refuses all sources on the target port."""
@@ -486,6 +519,8 @@ def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit
             per_port.setdefault(route.via, []).append(route)
     for via, routes in sorted(per_port.items()):
         if not all(r.blocked for r in routes):
+            continue
+        if any(_admits_outside(ctx, conn, r) for r in routes):
             continue
         ns, rest = via.split("/", 1)
         name, port = rest.rsplit(":", 1)

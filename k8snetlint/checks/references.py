@@ -9,7 +9,15 @@ from typing import Any
 from k8snetlint.checks import Hit, RelatedHit, check
 from k8snetlint.context import Context
 from k8snetlint.document import Path
-from k8snetlint.model import Ingress, IngressBackend, Inventory, Namespace, Service, Workload
+from k8snetlint.model import (
+    NAMESPACE_NAME_LABEL,
+    Ingress,
+    IngressBackend,
+    Inventory,
+    Namespace,
+    Service,
+    Workload,
+)
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
 from k8snetlint.selectors import Selector
 
@@ -119,13 +127,26 @@ def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) ->
             wanted,
             lambda labels, sel=sel: all(labels.get(k) == v for k, v in sel.items()),
         )
-        yield Hit(
-            f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no workload "
-            f"in namespace {svc.namespace} has {those}{extra}",
-            manifest=svc.manifest,
-            path=svc.selector_path,
-            related=related,
-        )
+        if inv.workloads_in(svc.namespace):
+            # the input holds the namespace's workloads: the likely typo
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no "
+                f"workload in namespace {svc.namespace} has {those}{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+            )
+        else:
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)}, and the "
+                f"input holds no workload in namespace {svc.namespace}: its pods may be "
+                f"defined elsewhere{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+                assumed=True,
+                severity_cap="warning",
+            )
 
 
 # ---------------------------------------------------------------------------------
@@ -222,7 +243,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         if not sel.valid or sel.is_empty:
             continue
         workloads = inv.workloads_in(pol.namespace)
-        if any(sel.matches(w.labels) for w in workloads):
+        if any(w.matches(sel) for w in workloads):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
         yield Hit(
@@ -233,6 +254,45 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
             path=pol.pod_selector_path,
             related=related,
         )
+
+
+def defined_namespaces(inv: Inventory) -> frozenset[str]:
+    """Namespaces the input speaks for: a Namespace object, or workloads of the input."""
+    return frozenset(
+        ns.name for ns in inv.namespaces if ns.manifest is not None or inv.workloads_in(ns.name)
+    )
+
+
+def _pinned_names(sel: Selector) -> frozenset[str] | None:
+    """The namespace names a selector pins through ``kubernetes.io/metadata.name``."""
+    names: frozenset[str] | None = None
+    for k, v in sel.match_labels:
+        if k == NAMESPACE_NAME_LABEL:
+            names = frozenset({v}) if names is None else names & {v}
+    for r in sel.expressions:
+        if r.key == NAMESPACE_NAME_LABEL and r.operator == "In":
+            vals = frozenset(r.values)
+            names = vals if names is None else names & vals
+    return names
+
+
+def peer_may_match_outside(inv: Inventory, peer: Peer) -> bool:
+    """Whether ``peer`` may match pods outside the input.
+
+    A peer without ``namespaceSelector`` means the policy's own namespace, which the
+    input is taken to describe. A ``namespaceSelector`` can select a namespace the
+    input does not define (``{}``, labels no input Namespace carries, or a name that
+    is not defined), unless it pins names that are all defined.
+    """
+    if peer.ip_block is not None:
+        return False
+    sel = peer.namespace_selector
+    if sel is None or not sel.valid:
+        return False
+    pinned = _pinned_names(sel)
+    if pinned is None:
+        return True
+    return bool(pinned - defined_namespaces(inv))
 
 
 def _namespaces_of(inv: Inventory, pol: NetworkPolicy, peer: Peer) -> list[Namespace]:
@@ -272,7 +332,7 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             if not spaces:
                 continue
             names = [ns.name for ns in spaces]
-            if any(sel.matches(w.labels) for ns in names for w in inv.workloads_in(ns)):
+            if any(w.matches(sel) for ns in names for w in inv.workloads_in(ns)):
                 continue
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
@@ -281,8 +341,21 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             close = None
             for ns in names:
                 close = close or closest_workload(wanted, inv.workloads_in(ns))
-            extra = f" (closest: {_closest_text(wanted, close)})" if close else ""
             related = (_labels_related(close, "closest workload's labels"),) if close else ()
+            if peer_may_match_outside(inv, peer):
+                # the namespace part reaches beyond the input: pods there may match
+                yield Hit(
+                    f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
+                    f"pods {sel.text()}; no workload of the input in {where} matches, so "
+                    "the peer admits only pods outside the input, if any",
+                    manifest=pol.manifest,
+                    path=sel.path,
+                    related=related,
+                    assumed=True,
+                    severity_cap="info",
+                )
+                continue
+            extra = f" (closest: {_closest_text(wanted, close)})" if close else ""
             yield Hit(
                 f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names pods "
                 f"{sel.text()} but no workload in {where} matches: the peer admits "
