@@ -136,13 +136,19 @@ def run(
                 if site.rule not in known and site.rule != "*"
                 else ("matched no finding")
             )
+            where = site.kind
+            obj = None
+            if site.manifest is not None:
+                obj = site.manifest.ref(ns)
+                where = f"annotation of {obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name}"
             f = Finding(
                 rule=rule.name,
                 severity=rule.severity,
-                message=f"suppression {site.detail!r} ({site.kind}) {why}",
+                message=f"suppression {site.detail!r} ({where}) {why}",
                 file=site.file,
                 line=site.line,
                 column=site.column,
+                object=obj,
             )
             findings[f.sort_key() + (0, 0)] = f
         for manifest, ann in suppressor.missing_reason:
