@@ -8,7 +8,7 @@ from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
 from k8snetlint.context import Context
-from k8snetlint.document import Path
+from k8snetlint.document import Manifest, Path
 from k8snetlint.model import (
     NAMESPACE_NAME_LABEL,
     Ingress,
@@ -19,7 +19,7 @@ from k8snetlint.model import (
     Workload,
 )
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
-from k8snetlint.selectors import Selector
+from k8snetlint.selectors import Selector, labels_of, parse_selector
 
 # Controllers whose selector must match their own pod template labels.
 _SELECTOR_KINDS = frozenset(
@@ -478,3 +478,146 @@ def statefulset_service_missing(ctx: Context, params: Mapping[str, Any]) -> Iter
                 path=("spec", "serviceName"),
                 related=related,
             )
+
+
+# ---------------------------------------------------------------------------------
+# prometheus-operator monitors: ServiceMonitor and PodMonitor
+
+_MONITOR_KINDS = {"ServiceMonitor": "Service", "PodMonitor": "Pod"}
+
+
+def _monitors(ctx: Context) -> Iterator[tuple[Manifest, str, str]]:
+    """(manifest, namespace, kind) of every ServiceMonitor and PodMonitor of the input."""
+    ns_default = ctx.config.default_namespace
+    for m in ctx.manifests:
+        if m.kind in _MONITOR_KINDS and m.api_version.startswith("monitoring.coreos.com/"):
+            yield m, m.effective_namespace(ns_default), m.kind
+
+
+def _monitor_namespaces(inv: Inventory, m: Manifest, namespace: str) -> tuple[list[str], bool]:
+    """The namespaces a monitor looks in, and whether the input defines all of them.
+
+    ``namespaceSelector: {any: true}`` means every namespace (also those outside the
+    input), ``matchNames`` those names, no selector the monitor's own namespace.
+    """
+    raw = m.get("spec", "namespaceSelector")
+    defined = defined_namespaces(inv)
+    if isinstance(raw, dict) and raw.get("any") is True:
+        return [ns.name for ns in inv.namespaces], False
+    names = raw.get("matchNames") if isinstance(raw, dict) else None
+    if isinstance(names, list) and names:
+        listed = sorted({str(n) for n in names})
+        return listed, all(n in defined for n in listed)
+    return [namespace], namespace in defined
+
+
+def _monitored_services(inv: Inventory, spaces: list[str], sel: Selector) -> list[Service]:
+    out = []
+    for ns in spaces:
+        for svc in inv.services_in(ns):
+            if sel.matches(labels_of(svc.manifest.get("metadata", "labels"))):
+                out.append(svc)
+    return out
+
+
+def _monitored_workloads(inv: Inventory, spaces: list[str], sel: Selector) -> list[Workload]:
+    return [w for ns in spaces for w in inv.workloads_in(ns) if w.matches(sel)]
+
+
+@check("monitor-selects-nothing")
+def monitor_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A ServiceMonitor (PodMonitor) whose selectors match no Service (pod) of the input.
+
+    Reported only when every namespace the monitor looks in is defined by the input
+    (a Namespace object or workloads): a monitor of ``kube-system`` or of every
+    namespace may select objects outside the input.
+    """
+    inv = ctx.inventory
+    for m, namespace, kind in _monitors(ctx):
+        raw_sel = m.get("spec", "selector")
+        if not isinstance(raw_sel, dict):
+            continue
+        sel = parse_selector(raw_sel, ("spec", "selector"))
+        if not sel.valid:
+            continue
+        spaces, all_defined = _monitor_namespaces(inv, m, namespace)
+        if not all_defined:
+            continue
+        target = _MONITOR_KINDS[kind]
+        if target == "Service":
+            if _monitored_services(inv, spaces, sel):
+                continue
+        elif _monitored_workloads(inv, spaces, sel):
+            continue
+        where = f"namespace {spaces[0]}" if len(spaces) == 1 else f"namespaces {', '.join(spaces)}"
+        related: tuple[RelatedHit, ...] = ()
+        extra = ""
+        if target == "Pod":
+            wanted = _wanted_pairs(sel)
+            close = None
+            for ns in spaces:
+                close = close or closest_workload(wanted, inv.workloads_in(ns))
+            if close is not None:
+                extra = f" (closest: {_closest_text(wanted, close)})"
+                related = (_labels_related(close, "closest workload's labels"),)
+        what = "Service" if target == "Service" else "pod"
+        yield Hit(
+            f"{kind} {namespace}/{m.name} selects {what}s {sel.text()} in {where}, but no "
+            f"{what} of the input there has those labels: nothing is scraped{extra}",
+            manifest=m,
+            path=("spec", "selector"),
+            related=related,
+        )
+
+
+@check("monitor-port-missing")
+def monitor_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A monitor endpoint's ``port`` that a selected Service (pod) does not name."""
+    inv = ctx.inventory
+    for m, namespace, kind in _monitors(ctx):
+        raw_sel = m.get("spec", "selector")
+        if not isinstance(raw_sel, dict):
+            continue
+        sel = parse_selector(raw_sel, ("spec", "selector"))
+        if not sel.valid:
+            continue
+        spaces, _ = _monitor_namespaces(inv, m, namespace)
+        key = "endpoints" if kind == "ServiceMonitor" else "podMetricsEndpoints"
+        endpoints = m.get("spec", key)
+        if not isinstance(endpoints, list):
+            continue
+        for i, ep in enumerate(endpoints):
+            port = ep.get("port") if isinstance(ep, dict) else None
+            if not isinstance(port, str) or not port:
+                continue
+            path: Path = ("spec", key, i, "port")
+            if kind == "ServiceMonitor":
+                for svc in _monitored_services(inv, spaces, sel):
+                    names = [p.name for p in svc.ports if p.name]
+                    if port in names:
+                        continue
+                    yield Hit(
+                        f"endpoint {i} of ServiceMonitor {namespace}/{m.name} scrapes port "
+                        f"{port!r}, which Service {svc.namespace}/{svc.name} does not name "
+                        f"(its ports: {', '.join(names) or 'none named'}): that target is "
+                        "not scraped",
+                        manifest=m,
+                        path=path,
+                        related=(
+                            RelatedHit(svc.manifest, ("spec", "ports"), "the Service's ports"),
+                        ),
+                    )
+            else:
+                for w in _monitored_workloads(inv, spaces, sel):
+                    if w.origin != "manifest" or any(p.name == port for p in w.ports):
+                        continue
+                    names = sorted({p.name for p in w.ports if p.name})
+                    yield Hit(
+                        f"endpoint {i} of PodMonitor {namespace}/{m.name} scrapes port "
+                        f"{port!r}, which no container of {w.kind} {w.namespace}/{w.name} "
+                        f"names (named: {', '.join(names) or 'none'}): its pods are not "
+                        "scraped",
+                        manifest=m,
+                        path=path,
+                        related=(_labels_related(w, "the selected pods"),),
+                    )
