@@ -187,7 +187,7 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     serves or whose admin UI it serves (the table's ports and admin ports, or any
     well-known database port); a database that declares none of them has all its
     declared ports counted, and one that declares no port at all its database's
-    default ports.
+    main port.
     """
     extra = [str(i) for i in params.get("database-images", ())]
     dbs = [db for img in w.images if (db := database_image(img, extra)) is not None]
@@ -209,7 +209,7 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
         return by_port
     if w.ports:
         return w.ports
-    defaults = sorted({p for db in dbs for p in db.ports})
+    defaults = sorted({db.ports[0] for db in dbs if db.ports})
     return tuple(
         ContainerPort("", n, None, "TCP", None, None, (*w.pod_spec_path, "containers"))
         for n in defaults

@@ -337,6 +337,8 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
             where = f"namespace {names[0]}" if len(names) == 1 else f"namespaces {', '.join(names)}"
+            if peer.namespace_selector is not None and peer.namespace_selector.is_empty:
+                where = "any namespace of the input"
             wanted = _wanted_pairs(sel)
             close = None
             for ns in names:
