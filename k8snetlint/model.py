@@ -197,13 +197,11 @@ class Workload:
         may take (``pod-template-hash`` any value, ``statefulset.kubernetes.io/pod-name``
         one of the ordinals' names).
         """
-        if selector.matches(self.labels):
-            return True
-        if not self.controller_labels or selector.problems:
+        if selector.problems:
             return False
         ctrl = dict(self.controller_labels)
-        if not any(k in ctrl for k in selector.label_keys()):
-            return False
+        if not any(k in ctrl and k not in self.labels for k in selector.label_keys()):
+            return selector.matches(self.labels)
         for k, v in selector.match_labels:
             if not self.may_have(k, v):
                 return False
