@@ -810,6 +810,17 @@ def _ymap(raw: Mapping[str, Any]) -> YMap:
     return out
 
 
+def _display_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 def declared_manifests(config: Config) -> list[Manifest]:
     """The config's ``workloads:`` entries as manifests located in the config file."""
     out: list[Manifest] = []
@@ -819,7 +830,7 @@ def declared_manifests(config: Config) -> list[Manifest]:
         entry = raw if isinstance(raw, YMap) else _ymap(raw)
         out.append(
             Manifest(
-                file=config.config_file or ".k8snetlint.yaml",
+                file=_display_path(config.config_file or ".k8snetlint.yaml"),
                 doc_index=0,
                 data=entry,
                 api_version="k8snetlint/declared",

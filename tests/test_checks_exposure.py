@@ -314,3 +314,36 @@ def test_service_unreachable_only_when_nothing_outside_is_admitted() -> None:
     )
     (f,) = lint_text(closed, select=["service-unreachable"]).findings
     assert f.message.startswith("Service mon/exporter:9100")
+
+
+def test_declared_workloads_take_part_in_rules_and_reach() -> None:
+    from dataclasses import replace
+
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+    from netutil import load
+
+    cfg = replace(
+        Config(),
+        workloads=(
+            {
+                "namespace": "data",
+                "name": "postgres",
+                "kind": "StatefulSet",
+                "labels": {"app": "postgres"},
+                "ports": [{"name": "pg", "containerPort": 5432}],
+            },
+        ),
+    )
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\n"
+        "spec: {selector: {app: postgres}, ports: [{port: 5432, targetPort: pg}]}\n"
+    )
+    report = lint_text(text, select=[DB_RULE, "service-selector-matches-nothing"], config=cfg)
+    (f,) = report.findings
+    assert (f.rule, f.severity, f.assumed) == (DB_RULE, "warning", True)
+    assert f.object is not None and f.object.api_version == "k8snetlint/declared"
+    conn = analyze(build_inventory(load(text), cfg), cfg)
+    (w,) = conn.inventory.workloads
+    assert w.origin == "declared"
+    assert any(c.dst.name == "postgres" for c in conn.connections)

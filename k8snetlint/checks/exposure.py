@@ -196,8 +196,8 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     known = {int(p) for p in params.get("database-ports", ())}
     # second signal: a well-known database port, unless every image is a proxy or an
     # exporter in front of one
-    by_port_only = any(p.number in known for p in w.ports) and not all(
-        _NOT_A_DATABASE.search(image_repository(img)) for img in w.images
+    by_port_only = any(p.number in known for p in w.ports) and not (
+        w.images and all(_NOT_A_DATABASE.search(image_repository(img)) for img in w.images)
     )
     if not dbs and w.labels.get(label_key) not in components and not by_port_only:
         return ()
@@ -345,12 +345,20 @@ def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
         if not open_ports:
             continue
         listed = _ports_text([(p.protocol, p.number) for p in open_ports])
+        declared = w.origin == "declared"
         yield Hit(
             f"database {w.display()} accepts {listed} from any pod in any namespace: "
-            + "; ".join(whys),
+            + "; ".join(whys)
+            + (
+                " (a workload declared in the config: policies outside the input may protect it)"
+                if declared
+                else ""
+            ),
             manifest=w.manifest,
             path=open_ports[0].path,
             related=tuple(related),
+            assumed=declared,
+            severity_cap="warning" if declared else None,
         )
 
 
