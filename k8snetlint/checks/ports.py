@@ -143,11 +143,10 @@ def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> 
     for pol in inv.policies:
         if not pol.pod_selector.valid:
             continue
-        selected = [
-            w for w in inv.workloads_in(pol.namespace) if pol.pod_selector.matches(w.labels)
-        ]
+        selected = [w for w in inv.workloads_in(pol.namespace) if w.matches(pol.pod_selector)]
         declared = [p for w in selected for p in w.ports]
-        if not declared:
+        if not declared or any(w.origin != "manifest" for w in selected):
+            # the ports of operator-made or declared pods come from a table: incomplete
             continue
         shown = next(w for w in selected if w.ports)
         for rule in pol.ingress:

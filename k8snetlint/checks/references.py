@@ -17,6 +17,7 @@ from k8snetlint.model import (
     Namespace,
     Service,
     Workload,
+    identity_invalid,
 )
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
 from k8snetlint.selectors import Selector, labels_of, parse_selector
@@ -492,7 +493,11 @@ def _monitors(ctx: Context) -> Iterator[tuple[Manifest, str, str]]:
     """(manifest, namespace, kind) of every ServiceMonitor and PodMonitor of the input."""
     ns_default = ctx.config.default_namespace
     for m in ctx.manifests:
-        if m.kind in _MONITOR_KINDS and m.api_version.startswith("monitoring.coreos.com/"):
+        if (
+            m.kind in _MONITOR_KINDS
+            and m.api_version.startswith("monitoring.coreos.com/")
+            and not identity_invalid(m)
+        ):
             yield m, m.effective_namespace(ns_default), m.kind
 
 
