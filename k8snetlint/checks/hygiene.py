@@ -120,12 +120,14 @@ def network_policy_allows_all(ctx: Context, params: Mapping[str, Any]) -> Iterat
                     }
                 )
                 other: Direction = "egress" if direction == "ingress" else "ingress"
-                if not others and _restricts(pol, other):
+                if _restricts(pol, other):
                     # the idiom "this policy restricts the other direction and leaves
-                    # this one open on purpose" (kube-prometheus's `egress: [{}]`)
+                    # this one open on purpose" (kube-prometheus's and the GCP
+                    # microservices demo's `egress: [{}]`)
+                    voids = f" (it voids {', '.join(others)} on the same pods)" if others else ""
                     yield Hit(
                         f"{_rule_text(pol, rule)} allows every {who} on every port: the "
-                        f"policy restricts {other} only and leaves {direction} open",
+                        f"policy restricts {other} only and leaves {direction} open{voids}",
                         manifest=pol.manifest,
                         path=rule.path,
                         related=_related_workloads(selected, "applies to"),
