@@ -347,3 +347,22 @@ def test_declared_workloads_take_part_in_rules_and_reach() -> None:
     (w,) = conn.inventory.workloads
     assert w.origin == "declared"
     assert any(c.dst.name == "postgres" for c in conn.connections)
+
+
+def test_graph_notes_mark_declared_and_operator_workloads() -> None:
+    from dataclasses import replace
+
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+    from netutil import load
+
+    cfg = replace(Config(), workloads=({"namespace": "data", "name": "pg", "labels": {"a": "b"}},))
+    text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: mon}\n"
+    conn = analyze(build_inventory(load(text), cfg), cfg)
+    assert "declared under workloads: in the config, not in the input: data/pg[Deployment]" in (
+        conn.notes
+    )
+    assert (
+        "pods an operator creates from custom resources: "
+        "mon/prometheus-k8s[StatefulSet] (Prometheus mon/k8s)"
+    ) in conn.notes
