@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -257,6 +258,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         )
 
 
+@functools.lru_cache(maxsize=4)
 def defined_namespaces(inv: Inventory) -> frozenset[str]:
     """Namespaces the input speaks for: a Namespace object, or workloads of the input."""
     return frozenset(
