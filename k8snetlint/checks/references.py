@@ -19,6 +19,7 @@ from k8snetlint.model import (
     Service,
     Workload,
     identity_invalid,
+    is_workload_manifest,
 )
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
 from k8snetlint.selectors import Selector, labels_of, parse_selector
@@ -113,6 +114,64 @@ def _selector_miss(
 # Services
 
 
+# Groups of custom resources known not to create pods.
+_NO_PODS_GROUPS = frozenset(
+    {
+        "cert-manager.io",
+        "gateway.networking.k8s.io",
+        "networking.istio.io",
+        "security.istio.io",
+        "telemetry.istio.io",
+        "policy.networking.k8s.io",
+        "metallb.io",
+        "route.openshift.io",
+    }
+)
+_NO_PODS_KINDS = frozenset(
+    {
+        ("monitoring.coreos.com", "ServiceMonitor"),
+        ("monitoring.coreos.com", "PodMonitor"),
+        ("monitoring.coreos.com", "PrometheusRule"),
+        ("monitoring.coreos.com", "Probe"),
+        ("monitoring.coreos.com", "AlertmanagerConfig"),
+        ("monitoring.coreos.com", "ScrapeConfig"),
+    }
+)
+
+
+def _custom_resources(ctx: Context) -> dict[str, Manifest]:
+    """Namespace -> the first custom resource there whose operator may create pods.
+
+    A custom resource is an object of an API group with a dot that is not a Kubernetes
+    group (``*.k8s.io``) and not one of the operator table's kinds (those pods are
+    modelled), nor of groups and kinds known to create no pods.
+    """
+    cached = ctx.cache.get("references.custom-resources")
+    if cached is not None:
+        out: dict[str, Manifest] = cached
+        return out
+    from k8snetlint.model import operator_table
+
+    modelled = set(operator_table(ctx.config))
+    out = {}
+    for m in sorted(ctx.manifests, key=lambda m: (m.file, m.doc_index)):
+        group = m.api_version.rpartition("/")[0]
+        if (
+            "." not in group
+            or group.endswith(".k8s.io")
+            or group in _NO_PODS_GROUPS
+            or (group, m.kind) in _NO_PODS_KINDS
+            or (group, m.kind) in modelled
+            or m.kind == "CustomResourceDefinition"
+            or m.cluster_scoped
+            or is_workload_manifest(m)
+        ):
+            continue
+        out.setdefault(m.effective_namespace(ctx.config.default_namespace), m)
+    ctx.cache["references.custom-resources"] = out
+    return out
+
+
 @check("service-selector-matches-nothing")
 def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A Service with a selector that selects no workload of its namespace."""
@@ -129,7 +188,21 @@ def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) ->
             wanted,
             lambda labels, sel=sel: all(labels.get(k) == v for k, v in sel.items()),
         )
-        if inv.workloads_in(svc.namespace):
+        custom = _custom_resources(ctx).get(svc.namespace)
+        if inv.workloads_in(svc.namespace) and custom is not None:
+            # an operator of a custom resource in the input may create the pods
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no "
+                f"workload in namespace {svc.namespace} has {those}; the namespace holds "
+                f"custom resources ({custom.kind} {custom.name}) whose operator may create "
+                f"matching pods{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+                assumed=True,
+                severity_cap="warning",
+            )
+        elif inv.workloads_in(svc.namespace):
             # the input holds the namespace's workloads: the likely typo
             yield Hit(
                 f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no "
