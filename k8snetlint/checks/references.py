@@ -321,6 +321,12 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         if any(w.matches(sel) for w in workloads):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
+        custom = _custom_resources(ctx).get(pol.namespace)
+        if custom is not None:
+            extra += (
+                f"; custom resources there ({custom.kind} {custom.name}) may make an "
+                "operator create such pods"
+            )
         yield Hit(
             f"NetworkPolicy {pol.namespace}/{pol.name} selects pods {sel.text()} but no "
             f"workload in namespace {pol.namespace} matches: the policy protects "
@@ -328,6 +334,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
             manifest=pol.manifest,
             path=pol.pod_selector_path,
             related=related,
+            assumed=custom is not None,
         )
 
 
@@ -420,6 +427,22 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             for ns in names:
                 close = close or closest_workload(wanted, inv.workloads_in(ns))
             related = (_labels_related(close, "closest workload's labels"),) if close else ()
+            custom = next(
+                (c for ns in names if (c := _custom_resources(ctx).get(ns)) is not None), None
+            )
+            if custom is not None and not peer_may_match_outside(inv, peer):
+                yield Hit(
+                    f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
+                    f"pods {sel.text()}; no workload of the input in {where} matches, but "
+                    f"custom resources there ({custom.kind} {custom.name}) may make an "
+                    "operator create such pods",
+                    manifest=pol.manifest,
+                    path=sel.path,
+                    related=related,
+                    assumed=True,
+                    severity_cap="info",
+                )
+                continue
             if peer_may_match_outside(inv, peer):
                 # the namespace part reaches beyond the input: pods there may match
                 yield Hit(
