@@ -495,13 +495,15 @@ def ingress_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
 
 def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
     """Whether a policy isolating the route's pods admits, on its port, a source outside
-    the input: an ipBlock, or a peer whose namespace part can select a namespace the
-    input does not define (see ``peer_may_match_outside``)."""
-    from k8snetlint.checks.references import peer_may_match_outside
+    the input: an ipBlock, a peer whose namespace part can select a namespace the input
+    does not define (see ``peer_may_match_outside``), or a peer into a namespace holding
+    a custom resource whose operator may create pods."""
+    from k8snetlint.checks.references import custom_resources, peer_may_match_outside
 
     w = conn.workload_for(route.dst)
     if w is None:
         return False
+    custom = custom_resources(ctx)
     for pol in conn.policies_selecting(w, "ingress"):
         for rule in pol.ingress:
             if rule.ports is not None and not any(
@@ -510,7 +512,10 @@ def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
                 continue
             for peer in rule.peers or ():
                 if peer.valid and (
-                    peer.ip_block is not None or peer_may_match_outside(ctx.inventory, peer)
+                    peer.ip_block is not None
+                    or peer_may_match_outside(ctx.inventory, peer)
+                    # pods an operator may create from a custom resource of the namespace
+                    or (peer.namespace_selector is None and pol.namespace in custom)
                 ):
                     return True
     return False

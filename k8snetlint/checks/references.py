@@ -139,7 +139,7 @@ _NO_PODS_KINDS = frozenset(
 )
 
 
-def _custom_resources(ctx: Context) -> dict[str, Manifest]:
+def custom_resources(ctx: Context) -> dict[str, Manifest]:
     """Namespace -> the first custom resource there whose operator may create pods.
 
     A custom resource is an object of an API group with a dot that is not a Kubernetes
@@ -188,7 +188,7 @@ def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) ->
             wanted,
             lambda labels, sel=sel: all(labels.get(k) == v for k, v in sel.items()),
         )
-        custom = _custom_resources(ctx).get(svc.namespace)
+        custom = custom_resources(ctx).get(svc.namespace)
         if inv.workloads_in(svc.namespace) and custom is not None:
             # an operator of a custom resource in the input may create the pods
             yield Hit(
@@ -321,7 +321,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         if any(w.matches(sel) for w in workloads):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
-        custom = _custom_resources(ctx).get(pol.namespace)
+        custom = custom_resources(ctx).get(pol.namespace)
         if custom is not None:
             extra += (
                 f"; custom resources there ({custom.kind} {custom.name}) may make an "
@@ -428,7 +428,7 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
                 close = close or closest_workload(wanted, inv.workloads_in(ns))
             related = (_labels_related(close, "closest workload's labels"),) if close else ()
             custom = next(
-                (c for ns in names if (c := _custom_resources(ctx).get(ns)) is not None), None
+                (c for ns in names if (c := custom_resources(ctx).get(ns)) is not None), None
             )
             if custom is not None and not peer_may_match_outside(inv, peer):
                 yield Hit(
