@@ -21,6 +21,8 @@ from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
 from k8snetlint.net.nodes import range_name
+from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
+from k8snetlint.reader import load_text
 from k8snetlint.reporters import graphfmt
 
 if TYPE_CHECKING:
@@ -126,6 +128,37 @@ def render_graph(
     return graphfmt.render_txt(data)
 
 
+def exposure_text(conn: Connectivity) -> str:
+    """The pods outside the input each workload is open to, and may reach."""
+    out = ["Exposure to pods outside the input:"]
+    for direction, title, arrow in (
+        ("ingress", "Ingress exposure (sources outside the input):", "<="),
+        ("egress", "Egress exposure (destinations outside the input):", "=>"),
+    ):
+        out.append(title)
+        for ep, e in conn.exposure:
+            if e.direction == direction:
+                out.append(
+                    f"{graphfmt.endpoint_name(ep)} {arrow} {e.peer.text()} : {e.conn_text()}"
+                )
+    return "\n".join(out) + "\n"
+
+
+def exposure_json(conn: Connectivity) -> dict[str, list[dict[str, Any]]]:
+    doc: dict[str, list[dict[str, Any]]] = {"ingress": [], "egress": []}
+    for ep, e in conn.exposure:
+        doc[e.direction].append(
+            {
+                "workload": graphfmt.endpoint_json(ep),
+                "peer": e.peer.json(),
+                "conn": e.conn_text(),
+                "ports": graphfmt.ports_json(e.conns),
+                "namedPorts": [{"protocol": p, "name": n} for p, n in e.named],
+            }
+        )
+    return doc
+
+
 def graph_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
     format: Annotated[
@@ -146,10 +179,20 @@ def graph_cmd(
     config: Annotated[
         str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
     ] = None,
+    exposure: Annotated[
+        bool,
+        typer.Option(
+            "--exposure",
+            help="Also list, per workload, the pods outside the input it is open to and "
+            "may reach (txt and json).",
+        ),
+    ] = False,
 ) -> None:
     """The connectivity map: every allowed (source, destination) pair and its ports."""
     if format not in graphfmt.GRAPH_FORMATS:
         fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
+    if exposure and format not in ("txt", "json"):
+        fail(f"--exposure: only with --format txt or json, not {format!r}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
     loaded = load(paths, cfg)
@@ -158,7 +201,14 @@ def graph_cmd(
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
-    write_output(render_graph(conn, format, focus_ep, findings), output)
+    text = render_graph(conn, format, focus_ep, findings)
+    if exposure and format == "txt":
+        text += "\n" + exposure_text(conn)
+    elif exposure:
+        doc = json.loads(text)
+        doc["exposure"] = exposure_json(conn)
+        text = json.dumps(doc, indent=2) + "\n"
+    write_output(text, output)
 
 
 # -- reach ----------------------------------------------------------------------------
@@ -429,6 +479,21 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def _hypotheticals(
+    specs: Sequence[tuple[str, str, str]], cfg: Config
+) -> dict[str, tuple[Hypothetical, str]]:
+    """--from/--to of the hypothetical forms (``pods ... in namespaces ...``), by option."""
+    out: dict[str, tuple[Hypothetical, str]] = {}
+    for text, option, role in specs:
+        try:
+            h = parse_hypothetical(text, cfg.default_namespace)
+        except ValueError as exc:
+            fail(f"{option}: {text!r}: {exc}")
+        if h is not None:
+            out[option] = (h, role)
+    return out
+
+
 def reach_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
     src: Annotated[
@@ -436,7 +501,9 @@ def reach_cmd(
         typer.Option(
             "--from",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
-            "address, 'internet' or '{ingress-controller}'.",
+            "address, 'internet', '{ingress-controller}', or a hypothetical pod outside the "
+            "input: 'pods k=v[,k=v] [in namespace NAME | in namespaces k=v[,k=v]]' or "
+            "'namespaces k=v[,k=v]'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
@@ -458,18 +525,44 @@ def reach_cmd(
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    conn = analyze_loaded(load(paths, cfg), cfg)
-    src_t = resolve_target(conn, src, "--from")
-    dst_t = resolve_target(conn, dst, "--to")
+    loaded = load(paths, cfg)
+    hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
+    manifests = list(loaded.manifests)
+    for h, role in hyps.values():
+        manifests.extend(load_text(hypothetical_manifest_text(h, role), "<hypothetical>").manifests)
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+
+    conn = analyze(build_inventory(manifests, cfg), cfg)
+    names: dict[str, str] = {}
+    targets: list[Target] = []
+    for text, option in ((src, "--from"), (dst, "--to")):
+        hit = hyps.get(option)
+        if hit is None:
+            targets.append(resolve_target(conn, text, option))
+            continue
+        h, role = hit
+        w = conn.inventory.workload(h.namespace_name(role), h.pod_name(role), "Pod")
+        if w is None:  # pragma: no cover - the pod was just added
+            fail(f"{option}: {text!r}: the hypothetical pod could not be added")
+        ep = conn.endpoint_for(w)
+        names[ep.display()] = h.text
+        targets.append(Target((ep,), (h.describe(),)))
+    src_t, dst_t = targets
     checks = run_reach(conn, src_t, dst_t, port_txt, proto)
     if not checks:
         fail("--from and --to are the same endpoint and not a workload: nothing to evaluate")
     notes = [*src_t.notes, *dst_t.notes]
     if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
         notes.append("several workloads: ALLOWED only when every pair is allowed")
-    text = (
-        render_reach_json(checks, notes) if format == "json" else render_reach_text(checks, notes)
-    )
+    if format == "json":
+        text = render_reach_json(checks, notes)
+        for shown, label in names.items():
+            text = text.replace(shown, json.dumps(label)[1:-1])
+    else:
+        text = render_reach_text(checks, notes)
+        for shown, label in names.items():
+            text = text.replace(shown, label)
     write_output(text, None)
     raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
 

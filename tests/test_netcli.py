@@ -641,3 +641,67 @@ def test_reach_accepts_the_owner_kind_pod_names_graph_prints(
     code, out, err = run(["graph", str(split), "--focus", names[1]], capsys)
     assert code == 0, err
     assert all(names[1] in line for line in out.splitlines())
+
+
+OUTSIDE = ROOT / "fixtures" / "connectivity-cli" / "outside" / "outside.yaml"
+
+
+def test_graph_exposure_txt_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, plain, _ = run(["graph", str(OUTSIDE)], capsys)
+    assert code == 0
+    code, out, _ = run(["graph", "--exposure", str(OUTSIDE)], capsys)
+    assert code == 0
+    assert out.startswith(plain + "\n")
+    assert out[len(plain) + 1 :].splitlines() == [
+        "Exposure to pods outside the input:",
+        "Ingress exposure (sources outside the input):",
+        "shop/db[Deployment] <= entire cluster : All Connections",
+        "shop/web[Deployment] <= entire cluster : TCP 9090-9091",
+        "shop/web[Deployment] <= pods with labels {app=monitor} in namespaces with labels "
+        "{team=ops} : TCP 8080",
+        "Egress exposure (destinations outside the input):",
+        "shop/db[Deployment] => entire cluster : All Connections",
+        "shop/web[Deployment] => namespaces with labels {kubernetes.io/metadata.name=kube-dns} "
+        ": UDP 53,TCP dns-tcp",
+    ]
+    code, out, _ = run(["graph", "--exposure", "-f", "json", str(OUTSIDE)], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert "connections" in doc
+    web_in = [x for x in doc["exposure"]["ingress"] if x["workload"]["workload"] == "web"]
+    assert [x["peer"]["text"] for x in web_in] == [
+        "entire cluster",
+        "pods with labels {app=monitor} in namespaces with labels {team=ops}",
+    ]
+    assert web_in[1]["peer"]["namespaceSelector"] == "team=ops"
+    assert web_in[1]["ports"] == [{"protocol": "TCP", "from": 8080, "to": 8080}]
+    (dns,) = [x for x in doc["exposure"]["egress"] if x["workload"]["workload"] == "web"]
+    assert dns["namedPorts"] == [{"protocol": "TCP", "name": "dns-tcp"}]
+    code, _, err = run(["graph", "--exposure", "-f", "csv", str(OUTSIDE)], capsys)
+    assert code == 2 and "--exposure" in err
+
+
+def test_reach_hypothetical_endpoints(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["reach", str(OUTSIDE)]
+    monitor = "pods app=monitor in namespaces team=ops"
+    code, out, _ = run([*base, "--from", monitor, "--to", "shop/web", "-p", "8080"], capsys)
+    assert code == 0
+    assert out.startswith(f"ALLOWED: {monitor} => shop/web[Deployment] : TCP 8080\n")
+    assert "shop/web ingress rule 0 allows pods app=monitor in namespaces team=ops" in out
+    assert "is a hypothetical pod with exactly the labels {app=monitor}" in out
+    # the same pod in another namespace, or another pod there: not admitted on 8080
+    for other in ("pods app=monitor in namespaces team=dev", "namespaces team=ops"):
+        code, out, _ = run([*base, "--from", other, "--to", "shop/web", "-p", "8080"], capsys)
+        assert code == 1, other
+    # a destination outside the input: web's egress to kube-dns
+    dns = "pods k8s-app=kube-dns in namespace kube-dns"
+    code, out, _ = run([*base, "--from", "shop/web", "--to", dns, "-p", "53/UDP"], capsys)
+    assert code == 0
+    code, out, _ = run(
+        [*base, "--from", "shop/web", "--to", dns, "-p", "5432", "-f", "json"], capsys
+    )
+    assert code == 1
+    (check,) = json.loads(out)["checks"]
+    assert check["dst"]["name"] == dns
+    code, _, err = run([*base, "--from", "pods a=b in nowhere", "--to", "shop/web"], capsys)
+    assert code == 2 and "in namespaces LABELS" in err and "Traceback" not in err

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.model import Inventory, Workload, paused_gc
-from k8snetlint.net import export
+from k8snetlint.net import export, outside
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
@@ -133,6 +133,42 @@ class Connectivity:
         podSelector) on ``protocol``/``port``; the shape of "open to the whole cluster".
         """
         return self.evaluator.admits_any_pod(self._ci(workload), protocol, port)
+
+    def admits_any_source(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether any source, inside or outside the input, is admitted to the workload
+        on ``protocol``/``port``: a pod or address of the input, the ingress controller,
+        or pods outside the input (:mod:`k8snetlint.net.outside`)."""
+        ci = self._ci(workload)
+        if self.evaluator.admits_any(ci, protocol, port):
+            return True
+        prof = self.compiled.profiles["ingress"][ci]
+        if prof is None:
+            return True
+        named = self.compiled.classes[ci].named
+        return any(
+            r.conns(named).contains(protocol, port)
+            and outside.rule_admits_outside(r.rule, self.defined_namespaces)
+            for r in prof.rules
+        )
+
+    @cached_property
+    def defined_namespaces(self) -> frozenset[str]:
+        """Namespaces the input speaks for (beyond them lie pods outside the input)."""
+        return outside.defined_namespaces(self.inventory)
+
+    @cached_property
+    def exposure(self) -> tuple[tuple[Endpoint, outside.Exposure], ...]:
+        """Per workload, the pods outside the input it is open to (ingress) and may reach
+        (egress), with ports; sorted by workload, direction and peer."""
+        c = self.compiled
+        per_class = {ci: outside.exposure(c, ci, self.defined_namespaces) for ci in range(c.n)}
+        out: list[tuple[Endpoint, outside.Exposure]] = []
+        for w in self.inventory.workloads:
+            for e in per_class[self._ci(w)]:
+                out.append((self.endpoint_for(w), e))
+        order = {"ingress": 0, "egress": 1}
+        out.sort(key=lambda t: (order[t[1].direction], t[0].display(), t[1].peer.sort_key()))
+        return tuple(out)
 
     def external_sources(self, workload: Workload, protocol: str, port: int) -> tuple[str, ...]:
         """External ranges whose traffic the workload's ingress admits on the port."""
