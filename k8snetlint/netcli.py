@@ -128,8 +128,8 @@ def render_graph(
     return graphfmt.render_txt(data)
 
 
-def exposure_text(conn: Connectivity) -> str:
-    """The pods outside the input each workload is open to, and may reach."""
+def exposure_text(conn: Connectivity, focus: Endpoint | None = None) -> str:
+    """The pods outside the input each workload (or ``focus``) is open to, and may reach."""
     out = ["Exposure to pods outside the input:"]
     for direction, title, arrow in (
         ("ingress", "Ingress exposure (sources outside the input):", "<="),
@@ -137,16 +137,20 @@ def exposure_text(conn: Connectivity) -> str:
     ):
         out.append(title)
         for ep, e in conn.exposure:
-            if e.direction == direction:
+            if e.direction == direction and focus in (None, ep):
                 out.append(
                     f"{graphfmt.endpoint_name(ep)} {arrow} {e.peer.text()} : {e.conn_text()}"
                 )
     return "\n".join(out) + "\n"
 
 
-def exposure_json(conn: Connectivity) -> dict[str, list[dict[str, Any]]]:
+def exposure_json(
+    conn: Connectivity, focus: Endpoint | None = None
+) -> dict[str, list[dict[str, Any]]]:
     doc: dict[str, list[dict[str, Any]]] = {"ingress": [], "egress": []}
     for ep, e in conn.exposure:
+        if focus not in (None, ep):
+            continue
         doc[e.direction].append(
             {
                 "workload": graphfmt.endpoint_json(ep),
@@ -203,10 +207,10 @@ def graph_cmd(
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
     text = render_graph(conn, format, focus_ep, findings)
     if exposure and format == "txt":
-        text += "\n" + exposure_text(conn)
+        text += "\n" + exposure_text(conn, focus_ep)
     elif exposure:
         doc = json.loads(text)
-        doc["exposure"] = exposure_json(conn)
+        doc["exposure"] = exposure_json(conn, focus_ep)
         text = json.dumps(doc, indent=2) + "\n"
     write_output(text, output)
 
@@ -395,9 +399,9 @@ def run_reach(
             cs = conn.allowed(src, dst)
             vias = [via] if via else []
             unrouted = ""
-            if src.kind == "ingress-controller" and dst.kind == "workload":
-                # the controller forwards only what Ingress routes carry (as `graph` lists it)
-                paths = conn.entry_paths(src, dst)
+            paths = conn.entry_paths(src, dst) if dst.kind == "workload" else None
+            if paths is not None:
+                # a proxy forwards only what its routes carry (as `graph` lists it)
                 routed: dict[str, list[tuple[int, int]]] = {}
                 for ep in paths:
                     routed.setdefault(ep.protocol, []).append((ep.target_port, ep.target_port))
@@ -410,7 +414,8 @@ def run_reach(
                 vias += [f"via {ep.via} ({ep.file}:{ep.line})" for ep in used]
                 if not used:
                     on = f" on {p} {num}" if num is not None else ""
-                    unrouted = f"no Ingress routes to {dst.display()}{on}"
+                    what = "Ingress routes" if src.kind == "ingress-controller" else "route"
+                    unrouted = f"no {what} to {dst.display()}{on}"
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)

@@ -677,6 +677,10 @@ def test_graph_exposure_txt_and_json(capsys: pytest.CaptureFixture[str]) -> None
     assert web_in[1]["ports"] == [{"protocol": "TCP", "from": 8080, "to": 8080}]
     (dns,) = [x for x in doc["exposure"]["egress"] if x["workload"]["workload"] == "web"]
     assert dns["namedPorts"] == [{"protocol": "TCP", "name": "dns-tcp"}]
+    code, out, _ = run(["graph", "--exposure", "--focus", "shop/web", str(OUTSIDE)], capsys)
+    assert code == 0
+    exposed = out.split("Exposure to pods outside the input:\n")[1].splitlines()
+    assert len(exposed) == 5 and "shop/db" not in "".join(exposed)
     code, _, err = run(["graph", "--exposure", "-f", "csv", str(OUTSIDE)], capsys)
     assert code == 2 and "--exposure" in err
 

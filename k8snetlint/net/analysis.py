@@ -207,9 +207,9 @@ class Connectivity:
         """Service ports, external exposure, Ingress paths and host ports (points 23, 26-28)."""
         return resolve_routes(self.route_context)
 
-    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...] | None:
         """How proxy ``src`` (the ingress controller) forwards to ``dst``: Ingress object,
-        rule and path -> Service port -> targetPort. Empty when ``src`` is no proxy."""
+        rule and path -> Service port -> targetPort. None when ``src`` is no proxy."""
         return self.route_context.entry_paths(src, dst)
 
     @cached_property

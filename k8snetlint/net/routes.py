@@ -28,6 +28,7 @@ __all__ = [
     "RouteContext",
     "RouteSource",
     "ServiceTarget",
+    "register_entry_source",
     "register_route_source",
     "resolve_routes",
     "route_sources",
@@ -130,27 +131,51 @@ class RouteContext:
         cs = self.evaluator.pair(ClassNode(c.ctrl), t.node)
         return cs.contains(t.port.protocol, t.target_port)
 
-    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
-        """The paths through which proxy ``src`` forwards to ``dst`` (empty when ``src``
-        is no proxy, or routes nothing there). Policies are not applied here."""
-        out: list[EntryPath] = []
-        if src.kind == "ingress-controller":
-            for ing in self.inventory.ingresses:
-                for it in self.ingress_targets(ing):
-                    if it.target.endpoint != dst:
-                        continue
-                    span = ing.manifest.span_at(it.backend.location)
-                    out.append(
-                        EntryPath(
-                            ingress_rule_text(it),
-                            dst,
-                            it.target.port.protocol,
-                            it.target.target_port,
-                            ing.manifest.file,
-                            span.line,
-                        )
-                    )
-        return tuple(sorted(set(out), key=lambda e: (e.via, e.protocol, e.target_port)))
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...] | None:
+        """The paths through which proxy ``src`` forwards to ``dst``; None when ``src`` is
+        no proxy (every registered entry source says so). Policies are not applied."""
+        found: list[EntryPath] | None = None
+        for source in _ENTRY_SOURCES.values():
+            got = source(self, src, dst)
+            if got is not None:
+                found = [*(found or []), *got]
+        if found is None:
+            return None
+        return tuple(sorted(set(found), key=lambda e: (e.via, e.protocol, e.target_port)))
+
+
+EntrySource = Callable[[RouteContext, Endpoint, Endpoint], Iterable[EntryPath] | None]
+"""How a proxy endpoint forwards to a workload (None: the endpoint is not its proxy)."""
+
+_ENTRY_SOURCES: dict[str, EntrySource] = {}
+
+
+def register_entry_source(name: str, source: EntrySource) -> None:
+    """Add (or replace) an entry-path source (Gateways add theirs next to Ingress)."""
+    _ENTRY_SOURCES[name] = source
+
+
+def ingress_entry_paths(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> list[EntryPath] | None:
+    """The Ingress paths the ingress controller forwards to ``dst`` through."""
+    if src.kind != "ingress-controller":
+        return None
+    out: list[EntryPath] = []
+    for ing in ctx.inventory.ingresses:
+        for it in ctx.ingress_targets(ing):
+            if it.target.endpoint != dst:
+                continue
+            span = ing.manifest.span_at(it.backend.location)
+            out.append(
+                EntryPath(
+                    ingress_rule_text(it),
+                    dst,
+                    it.target.port.protocol,
+                    it.target.target_port,
+                    ing.manifest.file,
+                    span.line,
+                )
+            )
+    return out
 
 
 RouteSource = Callable[[RouteContext], Iterable[Route]]
@@ -294,3 +319,4 @@ def hostport_routes(ctx: RouteContext) -> Iterator[Route]:
 register_route_source("service", service_routes)
 register_route_source("ingress", ingress_routes)
 register_route_source("hostport", hostport_routes)
+register_entry_source("ingress", ingress_entry_paths)
