@@ -101,7 +101,7 @@ class Connectivity:
         return self.evaluator.policies_selecting(self._ci(workload), direction)
 
     def selected_workloads(self, policy: NetworkPolicy) -> tuple[Workload, ...]:
-        """Workloads the policy's podSelector selects (point 24: empty = no effect)."""
+        """Workloads the policy's podSelector selects (semantics NP-24: empty = no effect)."""
         c = self.compiled
         bits = c.policy_bits.get(id(policy), 0) & c.all_real
         return tuple(w for ci in iter_bits(bits) for w in c.classes[ci].workloads)
@@ -109,7 +109,7 @@ class Connectivity:
     def peer_workloads(
         self, policy: NetworkPolicy, rule: Rule, peer_index: int
     ) -> tuple[Workload, ...]:
-        """Workloads one peer of a rule matches (point 24)."""
+        """Workloads one peer of a rule matches (semantics NP-24)."""
         c = self.compiled
         for crule in c.compiled_rules(policy, rule.direction):
             if crule.rule is rule and 0 <= peer_index < len(crule.peer_cls):
@@ -183,7 +183,7 @@ class Connectivity:
         return self.evaluator.egress_allows(self._ci(workload), protocol, port)
 
     def workloads_with_ip_in(self, block: IPBlock) -> tuple[Workload, ...]:
-        """Workloads with a known pod address inside ``block`` (point 13 warning)."""
+        """Workloads with a known pod address inside ``block`` (semantics NP-13 warning)."""
         return tuple(
             w
             for w in self.inventory.workloads
@@ -204,7 +204,7 @@ class Connectivity:
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:
-        """Service ports, external exposure, Ingress paths and host ports (points 23, 26-28)."""
+        """Service ports, external exposure, Ingress paths and host ports (semantics NP-23, E-1 to E-3)."""
         return resolve_routes(self.route_context)
 
     def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...] | None:
@@ -230,7 +230,7 @@ class Connectivity:
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
-        """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
+        """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2)."""
         return export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
 
     @cached_property

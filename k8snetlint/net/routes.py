@@ -2,7 +2,7 @@
 
 Its one job is turning the objects that route traffic (Services of every type,
 Ingress paths, host ports; Gateway API next) into :class:`~k8snetlint.connectivity.Route`
-values (semantics points 23, 26-28): which workload and container port each route
+values (docs/semantics.md, NP-23 and E-1 to E-3): which workload and container port each route
 reaches, from which sources, and whether the target's policies block it.
 
 A route *source* is a function from a :class:`RouteContext` to routes, registered with
@@ -102,7 +102,7 @@ class RouteContext:
     def service_targets(
         self, svc: Service, only: ServicePort | None = None
     ) -> Iterator[ServiceTarget]:
-        """Each (port, workload) of ``svc`` whose targetPort resolves (point 23); only the
+        """Each (port, workload) of ``svc`` whose targetPort resolves (semantics NP-23); only the
         port ``only`` when given."""
         for sp, w, tp in svc.resolutions():
             if tp is None or (only is not None and sp is not only):
@@ -206,7 +206,7 @@ def resolve_routes(ctx: RouteContext) -> tuple[Route, ...]:
 
 
 def service_routes(ctx: RouteContext) -> Iterator[Route]:
-    """ClusterIP (every Service), NodePort, LoadBalancer and externalIPs (points 23, 26)."""
+    """ClusterIP (every Service), NodePort, LoadBalancer and externalIPs (semantics NP-23, E-1)."""
     ev = ctx.evaluator
     for svc in ctx.inventory.services:
         within: list[tuple[int, int, int]] | None = None
@@ -272,7 +272,7 @@ def service_routes(ctx: RouteContext) -> Iterator[Route]:
 
 
 def ingress_routes(ctx: RouteContext) -> Iterator[Route]:
-    """Ingress paths through the ingress controller to the Service's pods (points 27-28)."""
+    """Ingress paths through the ingress controller to the Service's pods (semantics E-2)."""
     ctrl = ctx.compiled.ingress_controller.display()
     for ing in ctx.inventory.ingresses:
         for it in ctx.ingress_targets(ing):
@@ -293,7 +293,7 @@ def ingress_routes(ctx: RouteContext) -> Iterator[Route]:
 
 
 def hostport_routes(ctx: RouteContext) -> Iterator[Route]:
-    """Container host ports, and every port of a hostNetwork pod (point 26)."""
+    """Container host ports, and every port of a hostNetwork pod (semantics E-3)."""
     for w in ctx.inventory.workloads:
         ci = ctx.compiled.class_of[id(w)]
         for cp in w.ports:
