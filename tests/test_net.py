@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_reference_agreement import clusters
 
 import netutil
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Route
@@ -124,6 +126,27 @@ def test_layers_that_decide_nothing_change_nothing(path: Path) -> None:
             a = fast.verdict(src, dst, "TCP", 80)
             b = layered.verdict(src, dst, "TCP", 80)
             assert (a.allowed, a.ingress, a.egress) == (b.allowed, b.ingress, b.egress)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters())
+def test_the_layered_path_agrees_with_the_fast_path(cluster: tuple[list[Any], bool]) -> None:
+    """With layers that decide nothing, the general evaluation (every layer, every pair
+    visited) gives the fast path's answers exactly."""
+    objs, ipblock_pods = cluster
+    cfg = netutil.config(ipblock_pods=ipblock_pods)
+    fast = analyze_input(objs, cfg)
+    layered = analyze_input(objs, cfg)
+    for d in ("ingress", "egress"):
+        layered.evaluator.add_layer(d, Undecided(), before_network_policy=True)
+        layered.evaluator.add_layer(d, Undecided(), before_network_policy=False)
+    assert layered.connections == fast.connections
+    for s in fast.endpoints:
+        for t in fast.endpoints:
+            assert layered.allowed(s, t) == fast.allowed(s, t)
+            if s.kind == "workload" and t.kind == "workload":
+                a, b = fast.verdict(s, t, "TCP", 80), layered.verdict(s, t, "TCP", 80)
+                assert (a.allowed, a.egress, a.ingress) == (b.allowed, b.egress, b.ingress)
 
 
 POLICY_80 = [
