@@ -213,6 +213,9 @@ def graph_cmd(
         doc["exposure"] = exposure_json(conn, focus_ep)
         text = json.dumps(doc, indent=2) + "\n"
     write_output(text, output)
+    # the summary goes to stderr so that the map itself stays diffable
+    summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
+    typer.echo(summary.line(), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------
@@ -226,6 +229,8 @@ class Target:
     notes: tuple[str, ...] = ()
     service: Service | None = None
     service_port: str | None = None  # number or name after svc:ns/name:
+    # what the answer names instead of each endpoint (an address instead of its range)
+    shown: tuple[Endpoint, ...] = ()
 
 
 def parse_port(text: str) -> tuple[str, str]:
@@ -244,7 +249,11 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
     low = text.strip().lower()
     if low == "internet":
         ep = conn.external_endpoints_for(INTERNET_ADDRESS)
-        return Target((ep,), (f"{option} internet: using the public address {INTERNET_ADDRESS}",))
+        return Target(
+            (ep,),
+            (f"{option} internet: using the public address {INTERNET_ADDRESS}",),
+            shown=(Endpoint("external", "", INTERNET_ADDRESS),),
+        )
     if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
         return Target((conn.ingress_controller,))
     try:
@@ -253,7 +262,12 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
         pass
     else:
         ep = conn.external_endpoints_for(text)
-        return Target((ep,), (f"{option} {text}: in the external range {ep.name}",))
+        addr = Endpoint("external", "", str(ipaddress.ip_address(text.strip())))
+        note = (
+            f"{option} {addr.name}: the policies treat every address of {ep.name} alike "
+            "(reasons may name that range)"
+        )
+        return Target((ep,), (note,), shown=(addr,))
     if low.startswith("svc:"):
         rest = text[4:]
         if "/" in rest:
@@ -387,6 +401,8 @@ def run_reach(
     conn: Connectivity, src_t: Target, dst_t: Target, port: str | None, proto: str
 ) -> list[Check]:
     checks: list[Check] = []
+    src_shown = dict(zip(src_t.endpoints, src_t.shown, strict=False))
+    dst_shown = dict(zip(dst_t.endpoints, dst_t.shown, strict=False))
     for src in src_t.endpoints:
         for dst in dst_t.endpoints:
             notes: tuple[str, ...] = ()
@@ -421,7 +437,10 @@ def run_reach(
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
             else:
                 verdicts = (conn.verdict(src, dst, p, num),)
-            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted, notes))
+            shown_src, shown_dst = src_shown.get(src, src), dst_shown.get(dst, dst)
+            checks.append(
+                Check(shown_src, shown_dst, p, num, cs, verdicts, tuple(vias), unrouted, notes)
+            )
     return checks
 
 
@@ -630,6 +649,7 @@ class Side:
     connections: dict[tuple[str, str], str]
     findings: dict[tuple[str, str, str], str]
     external: dict[ExternalKey, list[tuple[int, int, str]]] = field(default_factory=dict)
+    mentions_ipv6: bool = False
 
 
 def _side(path: str, cfg: Config) -> Side:
@@ -661,7 +681,7 @@ def _side(path: str, cfg: Config) -> Side:
             continue
         obj = f.object.display() if f.object is not None else ""
         findings[(f.rule, obj, f.message)] = f.severity
-    return Side(conns, findings, external)
+    return Side(conns, findings, external, graphfmt.mentions_ipv6(conn.inventory))
 
 
 def _interval_changes(
@@ -712,12 +732,16 @@ def _connection_changes(
         for k, v in new.connections.items()
         if k in old.connections and old.connections[k] != v
     ]
+    # as graph: IPv6 ranges only when an input mentions IPv6 (else they repeat IPv4)
+    ipv6 = old.mentions_ipv6 or new.mentions_ipv6
     for key in sorted(set(old.external) | set(new.external)):
         way, other, version = key
+        if version == 6 and not ipv6:
+            continue
         for lo, hi, before, after in _interval_changes(
             old.external.get(key, []), new.external.get(key, [])
         ):
-            name = range_name(version, lo, hi)
+            name = range_name(version, lo, hi) + graphfmt.EXTERNAL_SUFFIX
             pair = (name, other) if way == "from" else (other, name)
             if before is None and after is not None:
                 added.append((pair, after))
