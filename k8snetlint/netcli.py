@@ -10,7 +10,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -478,13 +478,35 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
+def _hypothetical_json(h: Hypothetical) -> dict[str, Any]:
+    return {
+        "name": h.text,
+        "type": "hypothetical",
+        "namespace": h.namespace or "",
+        "workload": "",
+        "kind": "",
+        "podLabels": dict(h.pod_labels),
+        "namespaceLabels": dict(h.namespace_labels) if h.namespace is None else None,
+    }
+
+
+def render_reach_json(
+    checks: Sequence[Check],
+    notes: Sequence[str],
+    hypothetical: Mapping[Endpoint, Hypothetical] | None = None,
+) -> str:
+    hyp = hypothetical or {}
+
+    def endpoint(ep: Endpoint) -> dict[str, Any]:
+        h = hyp.get(ep)
+        return _hypothetical_json(h) if h is not None else dict(graphfmt.endpoint_json(ep))
+
     doc = {
         "allowed": bool(checks) and all(c.allowed for c in checks),
         "checks": [
             {
-                "src": graphfmt.endpoint_json(c.src),
-                "dst": graphfmt.endpoint_json(c.dst),
+                "src": endpoint(c.src),
+                "dst": endpoint(c.dst),
                 "allowed": c.allowed,
                 "protocol": c.protocol,
                 "port": c.port,
@@ -559,6 +581,7 @@ def reach_cmd(
 
     conn = analyze(build_inventory(manifests, cfg), cfg)
     names: dict[str, str] = {}
+    hyp_eps: dict[Endpoint, Hypothetical] = {}
     targets: list[Target] = []
     for text, option in ((src, "--from"), (dst, "--to")):
         hit = hyps.get(option)
@@ -571,6 +594,7 @@ def reach_cmd(
             fail(f"{option}: {text!r}: the hypothetical pod could not be added")
         ep = conn.endpoint_for(w)
         names[ep.display()] = h.text
+        hyp_eps[ep] = h
         targets.append(Target((ep,), (h.describe(),)))
     src_t, dst_t = targets
     checks = run_reach(conn, src_t, dst_t, port_txt, proto)
@@ -580,7 +604,7 @@ def reach_cmd(
     if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
         notes.append("several workloads: ALLOWED only when every pair is allowed")
     if format == "json":
-        text = render_reach_json(checks, notes)
+        text = render_reach_json(checks, notes, hyp_eps)
         for shown, label in names.items():
             text = text.replace(shown, json.dumps(label)[1:-1])
     else:

@@ -725,5 +725,8 @@ def test_reach_hypothetical_endpoints(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 1
     (check,) = json.loads(out)["checks"]
     assert check["dst"]["name"] == dns
+    assert check["dst"]["type"] == "hypothetical"
+    assert check["dst"]["podLabels"] == {"k8s-app": "kube-dns"}
+    assert check["dst"]["namespace"] == "kube-dns"
     code, _, err = run([*base, "--from", "pods a=b in nowhere", "--to", "shop/web"], capsys)
     assert code == 2 and "in namespaces LABELS" in err and "Traceback" not in err
