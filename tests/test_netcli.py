@@ -730,3 +730,22 @@ def test_reach_hypothetical_endpoints(capsys: pytest.CaptureFixture[str]) -> Non
     assert check["dst"]["namespace"] == "kube-dns"
     code, _, err = run([*base, "--from", "pods a=b in nowhere", "--to", "shop/web"], capsys)
     assert code == 2 and "in namespaces LABELS" in err and "Traceback" not in err
+
+
+SCENARIOS = sorted(p for p in (ROOT / "fixtures" / "scenarios").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_scenario_exposure(
+    folder: Path,
+    update_goldens: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from goldens import check_golden
+
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(["graph", "--exposure", str(folder.relative_to(ROOT))], capsys)
+    assert code == 0
+    exposure = out[out.index("Exposure to pods outside the input:") :]
+    check_golden(folder / "expected-exposure.txt", exposure, update_goldens)
