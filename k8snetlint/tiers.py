@@ -342,11 +342,16 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _selector(raw: Any, path: Path, problems: list[Problem], required: bool) -> Selector | None:
+def _selector(raw: Any, path: Path, problems: list[Problem], required: bool) -> Selector:
+    """A label selector; a missing one is empty (all), as the Go types read it.
+
+    A missing required selector is reported (the API server rejects the object) but
+    read as the zero value, the empty selector, like netpol-analyzer and any Go
+    implementation would read it.
+    """
     if raw is None:
         if required:
             problems.append((path, f"{path[-1]} is required"))
-            return None
         return parse_selector({}, path)
     sel = parse_selector(raw, path)
     problems.extend(sel.problems)
@@ -364,7 +369,7 @@ def _subject(kind: str, raw: Any, problems: list[Problem]) -> TierSubject | None
         return None
     if keys[0] == "namespaces":
         sel = _selector(raw["namespaces"], (*path, "namespaces"), problems, True)
-        return TierSubject((*path, "namespaces"), sel) if sel is not None and sel.valid else None
+        return TierSubject((*path, "namespaces"), sel) if sel.valid else None
     pods = raw["pods"]
     ppath: Path = (*path, "pods")
     if not isinstance(pods, dict):
@@ -375,7 +380,7 @@ def _subject(kind: str, raw: Any, problems: list[Problem]) -> TierSubject | None
         pods.get("namespaceSelector"), (*ppath, "namespaceSelector"), problems, ns_required
     )
     pod = _selector(pods.get("podSelector"), (*ppath, "podSelector"), problems, True)
-    if ns is None or pod is None or not ns.valid or not pod.valid:
+    if not ns.valid or not pod.valid:
         return None
     return TierSubject(ppath, ns, pod)
 
@@ -402,7 +407,7 @@ def _peer(
     fpath: Path = (*path, fld)
     if fld == "namespaces":
         sel = _selector(value, fpath, problems, True)
-        return TierPeer(index, path, fld, namespace_selector=sel, valid=not problems), problems
+        return TierPeer(index, path, fld, namespace_selector=sel, valid=sel.valid), problems
     if fld == "pods":
         if not isinstance(value, dict):
             return TierPeer(index, path, fld, valid=False), [(fpath, "pods must be a mapping")]
@@ -413,10 +418,10 @@ def _peer(
             kind != "ClusterNetworkPolicy",
         )
         pod = _selector(value.get("podSelector"), (*fpath, "podSelector"), problems, True)
-        return TierPeer(index, path, fld, ns, pod, valid=not problems), problems
+        return TierPeer(index, path, fld, ns, pod, valid=ns.valid and pod.valid), problems
     if fld == "nodes":
         sel = _selector(value, fpath, problems, True)
-        return TierPeer(index, path, fld, node_selector=sel, valid=not problems), problems
+        return TierPeer(index, path, fld, node_selector=sel, valid=sel.valid), problems
     if fld == "networks":
         blocks: list[IPBlock] = []
         items = value if isinstance(value, list) else []

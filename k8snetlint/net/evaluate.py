@@ -75,10 +75,15 @@ class Decision(NamedTuple):
 
 
 class LayerExplanation(NamedTuple):
-    """A layer's explanation of one (protocol, port): the decision and its reasons."""
+    """A layer's explanation of one (protocol, port): the decision and its reasons.
+
+    ``passed``: the layer matched but handed the decision on (an admin Pass); its
+    reasons start the chain and the next layers explain the rest.
+    """
 
     allowed: bool
     reasons: tuple[Reason, ...]
+    passed: bool = False
 
 
 class DecisionLayer(Protocol):
@@ -313,18 +318,23 @@ class Evaluator:
                     text=f"external {what}: NetworkPolicy does not apply",
                 )
             ]
+        chain: list[Reason] = []
         for layer in self.layers[direction]:
             res = layer.explain(
                 direction, subject, other, protocol, port, (subject_name, other_name)
             )
+            if res is not None and res.passed:
+                chain.extend(res.reasons)
+                continue
             if res is not None:
-                return res.allowed, list(res.reasons)
+                return res.allowed, [*chain, *res.reasons]
         return True, [
+            *chain,
             Reason(
                 direction,
                 not_isolated=True,
                 text=f"no policy selects {subject_name} for {direction}",
-            )
+            ),
         ]
 
     def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
@@ -439,7 +449,27 @@ class Evaluator:
 
     # -- listings -----------------------------------------------------------------
 
-    def _class_pairs(self) -> Iterable[tuple[Node, Node, ConnSet]]:
+    def _may_allow(self, direction: Direction, ci: int) -> tuple[int, int]:
+        """(classes, atoms) the layers other than NetworkPolicy may allow for class ``ci``
+        beyond what NetworkPolicy allows (only layers before it can: see ``may_allow``)."""
+        cls = ext = 0
+        for layer in self.layers[direction]:
+            may = getattr(layer, "may_allow", None)
+            if layer is not self.np and may is not None:
+                c, e = may(direction, ci)
+                cls |= c
+                ext |= e
+        return cls, ext
+
+    def _prunable(self) -> bool:
+        """Whether every extra layer states what it may allow (then pairs are pruned)."""
+        return all(
+            layer is self.np or hasattr(layer, "may_allow")
+            for d in DIRECTIONS
+            for layer in self.layers[d]
+        )
+
+    def _class_pairs(self, pruned_layers: bool = False) -> Iterable[tuple[Node, Node, ConnSet]]:
         """Every (source, destination, allowed) with a non-empty result, by class.
 
         The candidates of a source are the destinations its egress may reach that have
@@ -461,6 +491,14 @@ class Evaluator:
                 group_lists.setdefault(key, []).extend(dsts)
             if ext_any:
                 ext_lists.setdefault(ext_any, []).extend(dsts)
+        if pruned_layers:
+            # sources a layer before NetworkPolicy (an admin Allow) may admit beyond it
+            for ci in range(n):
+                more_cls, more_ext = self._may_allow("ingress", ci)
+                if more_cls & all_real:
+                    group_lists.setdefault(more_cls & all_real, []).append(ci)
+                if more_ext:
+                    ext_lists.setdefault(more_ext, []).append(ci)
         groups = {k: bits_of(v) for k, v in group_lists.items()}
         ext_groups = {k: bits_of(v) for k, v in ext_lists.items()}
         del group_lists, ext_lists
@@ -489,6 +527,10 @@ class Evaluator:
                         hit = (eg_cand & all_real, eg_ext)
                         eg_cache[id(peg)] = hit
                     eg_cand, eg_ext = hit
+                    if pruned_layers:
+                        more_cls, more_ext = self._may_allow("egress", s)
+                        eg_cand |= more_cls & all_real
+                        eg_ext |= more_ext
                 src = cn[s]
                 for d in iter_bits(eg_cand & row):
                     dst = cn[d]
@@ -535,7 +577,12 @@ class Evaluator:
         """Every allowed (source, destination) node pair with its connections."""
         if self._pair_list is None:
             layered = any(self._layered(d) for d in DIRECTIONS)
-            self._pair_list = list(self._all_pairs() if layered else self._class_pairs())
+            if not layered:
+                self._pair_list = list(self._class_pairs())
+            elif self._prunable():
+                self._pair_list = list(self._class_pairs(pruned_layers=True))
+            else:
+                self._pair_list = list(self._all_pairs())
         return self._pair_list
 
     def connections(
