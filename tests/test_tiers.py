@@ -14,6 +14,8 @@ from reference_tiers import TierReference
 import netutil
 from k8snetlint.cli import main
 from k8snetlint.connectivity import ConnSet
+from k8snetlint.model import build_inventory
+from k8snetlint.net import analyze
 from k8snetlint.tiers import (
     AdminPolicy,
     ClassFacts,
@@ -359,7 +361,15 @@ def test_layer_subjects_and_peers() -> None:
 
 TIER_NS_SEL = nprefs.ns_sel
 TIER_POD_SEL = nprefs.pod_sel
-TIER_CIDRS = ("10.0.0.0/8", "10.0.0.0/24", "192.168.0.0/16", "0.0.0.0/0", "2001:db8::/32", "::/0")
+TIER_CIDRS = (
+    "0.0.0.0/0",
+    "10.0.0.0/8",
+    "10.0.0.0/24",
+    "192.168.0.0/16",
+    "0.0.0.0/0",
+    "2001:db8::/32",
+    "::/0",
+)
 
 
 def _tier_peer(kind: str, direction: str) -> st.SearchStrategy[Any]:
@@ -450,6 +460,7 @@ def tier_objects(draw: st.DrawFn, i: int) -> dict[str, Any]:
     tier = draw(st.sampled_from(("Admin", "Baseline"))) if kind == "ClusterNetworkPolicy" else ""
     subject = draw(
         st.one_of(
+            st.just({"namespaces": {}}),
             st.builds(lambda s: {"namespaces": s}, TIER_NS_SEL),
             st.builds(
                 lambda n, p: {"pods": {"namespaceSelector": n, "podSelector": p}},
@@ -670,3 +681,131 @@ def test_netpol_analyzer_connlist(case: str, capsys: pytest.CaptureFixture[str])
 
 def test_netpol_analyzer_case_count() -> None:
     assert len(NPA_CASES) >= 15
+
+
+# --- the CLI: graph, reach, diff --------------------------------------------------
+
+SHOP = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {tenant: shop}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: guest
+  labels: {tenant: guest}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: guest}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec:
+      containers: [{name: c, image: curl}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-open, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress: [{}]
+"""
+
+GUARD = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: cluster-deny}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {tenant: shop}}}
+  ingress:
+  - name: pass-http
+    action: Pass
+    from: [{namespaces: {matchLabels: {tenant: guest}}}]
+    ports: [{namedPort: http}]
+  - name: deny-from-guests
+    action: Deny
+    from: [{namespaces: {matchLabels: {tenant: guest}}}]
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "all.yaml").write_text(text)
+    return folder
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, _err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out
+
+
+def test_admin_deny_overrides_networkpolicy_allow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _write(tmp_path, "before", SHOP)
+    after = _write(tmp_path, "after", SHOP + "---" + GUARD)
+    _code, txt = _run(["graph", str(before), "--format", "txt"], capsys)
+    assert "guest/client[Deployment] => shop/web[Deployment] : All Connections" in txt
+    _code, txt = _run(["graph", str(after), "--format", "txt"], capsys)
+    # only the named port passes on to the NetworkPolicy, which admits it
+    assert "guest/client[Deployment] => shop/web[Deployment] : TCP 8080" in txt
+    _code, diff = _run(["diff", str(before), str(after)], capsys)
+    assert "guest/client[Deployment] => shop/web[Deployment]" in diff
+
+
+def test_reach_names_tier_object_priority_rule_and_action(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _write(tmp_path, "in", SHOP + "---" + GUARD)
+    code, out = _run(
+        ["reach", str(folder), "--from", "guest/client", "--to", "shop/web", "--port", "80"], capsys
+    )
+    assert code == 1
+    assert (
+        'admin tier: AdminNetworkPolicy cluster-deny (priority 10) ingress[1] "deny-from-guests": Deny'
+        in out
+    )
+    code, out = _run(
+        ["reach", str(folder), "--from", "guest/client", "--to", "shop/web", "--port", "8080"],
+        capsys,
+    )
+    assert code == 0
+    lines = [line.strip() for line in out.splitlines()]
+    passed = next(i for i, line in enumerate(lines) if '"pass-http": Pass' in line)
+    # the chain that followed the Pass: the NetworkPolicy that admits it
+    assert "NetworkPolicy decides next" in lines[passed]
+    assert "shop/web-open ingress rule 0 allows" in lines[passed + 1]
+
+
+def test_map_reasons_name_the_tier_rules() -> None:
+    cfg = netutil.config()
+    conn2 = analyze(build_inventory(netutil.load(SHOP + "---" + GUARD), cfg), cfg)
+    src = next(e for e in conn2.endpoints if e.name == "client")
+    dst = next(e for e in conn2.endpoints if e.name == "web")
+    c = conn2.compiled
+    text = conn2.evaluator.pair_reason_text(c.node(src), c.node(dst))
+    assert 'AdminNetworkPolicy/cluster-deny ingress[0] "pass-http": Pass' in text
+    assert 'AdminNetworkPolicy/cluster-deny ingress[1] "deny-from-guests": Deny' in text

@@ -369,6 +369,10 @@ class Evaluator:
         for direction, subj, other in sides:
             if not isinstance(subj, ClassNode):
                 continue
+            for layer in self.layers[direction]:
+                keys = getattr(layer, "matched_keys", None)
+                if layer is not self.np and keys is not None:
+                    out.extend(keys(direction, subj, other))
             prof = self.c.profiles[direction][subj.i]
             if prof is None:
                 out.append(f"{direction}: not isolated")

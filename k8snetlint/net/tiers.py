@@ -90,6 +90,14 @@ class TierDecisionLayer:
             return None
         return Decision(allow, deny)
 
+    def matched_keys(self, direction: Direction, subject: ClassNode, other: Node) -> list[str]:
+        """``Kind/name ingress[0] "rule": Action`` for the rules matching the pair (the map)."""
+        return [
+            f"{r.policy.key} {r.rule.label()}: {r.rule.action_word}"
+            for r in self._rules(direction, subject)
+            if self._hits(r, other)
+        ]
+
     def may_allow(self, direction: Direction, ci: int) -> tuple[int, int]:
         """(classes, atoms) this layer may allow for class ``ci`` beyond NetworkPolicy."""
         if self.layer != "admin":
@@ -142,11 +150,12 @@ class TierDecisionLayer:
                 peer = i
                 break
         peer_txt = rule.peers[peer].text() if 0 <= peer < len(rule.peers) else "every peer"
-        what = {"Allow": "allows", "Deny": "denies", "Pass": "passes"}[rule.action]
         if rule.action == "Pass" and self.layer == "admin":
-            what = "passes to NetworkPolicy"
+            then = "; NetworkPolicy decides next, then the baseline tier"
         elif rule.action == "Pass":
-            what = "passes to the default (allow)"
+            then = "; the rest of the baseline tier is skipped: allowed by default"
+        else:
+            then = ""
         span = pol.manifest.span_at(rule.path)
         return Reason(
             direction,
@@ -158,7 +167,7 @@ class TierDecisionLayer:
             column=span.column,
             text=(
                 f"{self.name}: {pol.label()} {rule.label()}: {rule.action_word} "
-                f"({what} {names[1]}, {peer_txt})"
+                f"(matches {names[1]} as {peer_txt}){then}"
             ),
         )
 
