@@ -19,6 +19,7 @@ NetworkPolicy alone the evaluator takes a fast path with the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from k8snetlint.connectivity import (
@@ -144,7 +145,7 @@ class NetworkPolicyLayer:
         if self.c.profiles[direction][subject.i] is None:
             return None
         allow = self.allowed(direction, subject, other)
-        return Decision(allow, ALL.difference(allow))
+        return Decision(allow, _complement(allow))
 
     def explain(
         self,
@@ -207,6 +208,12 @@ class NetworkPolicyLayer:
         return LayerExplanation(False, tuple(reasons))
 
 
+@lru_cache(maxsize=8192)
+def _complement(allow: ConnSet) -> ConnSet:
+    """Every connection not in ``allow`` (what an isolating NetworkPolicy denies)."""
+    return ALL.difference(allow)
+
+
 def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
     """A reason pointing at rule ``r`` of its policy (file, line, indexes)."""
     span = r.policy.manifest.span_at(r.rule.path)
@@ -236,6 +243,8 @@ class Evaluator:
         self.layers: dict[Direction, list[DecisionLayer]] = {d: [self.np] for d in DIRECTIONS}
         self._pair_list: list[tuple[Node, Node, ConnSet]] | None = None
         self._side: Callable[[Direction, ClassNode, Node], ConnSet] = self.np.allowed
+        # layered answers by the layers' decisions (few distinct ones in a cluster)
+        self._stack_cache: dict[tuple[Decision | None, ...], ConnSet] = {}
 
     # -- layers -------------------------------------------------------------------
 
@@ -267,17 +276,25 @@ class Evaluator:
         """What ``subject``'s ``direction`` lets through with ``other``, every layer applied."""
         if not self._layered(direction):
             return self.np.allowed(direction, subject, other)
+        decisions = tuple(
+            layer.decide(direction, subject, other) for layer in self.layers[direction]
+        )
+        hit = self._stack_cache.get(decisions)
+        if hit is not None:
+            return hit
         allowed = EMPTY
         decided = EMPTY
-        for layer in self.layers[direction]:
-            d = layer.decide(direction, subject, other)
+        for d in decisions:
             if d is None:
                 continue
             allowed = allowed.union(d.allow.difference(decided))
             decided = decided.union(d.allow).union(d.deny)
             if decided.is_all():
-                return allowed
-        return allowed.union(ALL.difference(decided))
+                break
+        else:
+            allowed = allowed.union(ALL.difference(decided))
+        self._stack_cache[decisions] = allowed
+        return allowed
 
     def pair(self, s: Node, d: Node) -> ConnSet:
         """Every connection ``s`` may open to ``d`` (egress of ``s`` and ingress of ``d``)."""

@@ -27,6 +27,8 @@ from k8snetlint.tiers import (
 
 __all__ = ["TierDecisionLayer", "install_tiers"]
 
+_MISSING = object()
+
 
 def _facts(c: Compiled) -> list[ClassFacts]:
     inv = c.inventory
@@ -48,6 +50,7 @@ class TierDecisionLayer:
         self.layer = layer
         self.name = "admin tier" if layer == "admin" else "baseline tier"
         self._allow_cache: dict[int, tuple[int, int]] = {}
+        self._decisions: dict[tuple[object, ...], object] = {}
 
     def _rules(self, direction: Direction, subject: ClassNode) -> tuple[CompiledRule, ...]:
         prof = self.tiers.profile(direction, subject.i)
@@ -67,13 +70,25 @@ class TierDecisionLayer:
         rules = self._rules(direction, subject)
         if not rules:
             return None
+        matched = tuple(r for r in rules if self._hits(r, other))
+        if not matched:
+            return None
         named = self._named(direction, subject, other)
+        # pairs matched by the same rules towards the same named ports decide alike
+        key = (tuple(id(r) for r in matched), named)
+        hit = self._decisions.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = self._decisions[key] = self._first_match(matched, named)
+        return hit  # type: ignore[return-value]
+
+    def _first_match(
+        self, rules: tuple[CompiledRule, ...], named: NamedPorts | None
+    ) -> Decision | None:
+        """First match per (protocol, port) among ``rules`` (all matching the peer)."""
         remaining = ALL
         allow = deny = EMPTY
         matched = False
         for r in rules:
-            if not self._hits(r, other):
-                continue
             taken = r.rule.conns(named).intersection(remaining)
             if taken.is_empty():
                 continue
