@@ -600,8 +600,8 @@ def normalise_connlist(text: str) -> list[str]:
 
 
 def expand_conns(line: str) -> str:
-    """netpol-analyzer writes ``UDP 1-5352,5354-65535``: one protocol name for a run of
-    ranges; k8snetlint names the protocol in every range. Expand to the latter."""
+    """``UDP 1-5352,5354-65535`` (one protocol name for a run of ranges) written as
+    ``UDP 1-5352,UDP 5354-65535``; applied to both sides, whichever way each writes it."""
     head, sep, conns = line.rpartition(" : ")
     if not sep or conns in ("All Connections", "No Connections"):
         return line
@@ -666,7 +666,7 @@ def graph_txt(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
 @pytest.mark.parametrize("case", NPA_CASES)
 def test_netpol_analyzer_connlist(case: str, capsys: pytest.CaptureFixture[str]) -> None:
     folder = NPA / case
-    got = normalise_connlist(graph_txt(folder, capsys))
+    got = [expand_conns(line) for line in normalise_connlist(graph_txt(folder, capsys))]
     want = sorted(
         expand_conns(line)
         for line in (folder / "expected_connlist.txt").read_text().splitlines()
@@ -809,3 +809,35 @@ def test_map_reasons_name_the_tier_rules() -> None:
     text = conn2.evaluator.pair_reason_text(c.node(src), c.node(dst))
     assert 'AdminNetworkPolicy/cluster-deny ingress[0] "pass-http": Pass' in text
     assert 'AdminNetworkPolicy/cluster-deny ingress[1] "deny-from-guests": Deny' in text
+
+
+def test_fail_closed_pass_skips_the_later_admin_rules() -> None:
+    """Tiers point 10: a Pass with an unknown peer matches everything, so the Deny after
+    it is never reached and the traffic goes on to NetworkPolicy (none: allowed)."""
+    guard = anp(
+        "future",
+        1,
+        {
+            "ingress": [
+                {"name": "newer", "action": "Pass", "from": [{"futurePeer": {}}]},
+                {"name": "deny-all", "action": "Deny", "from": [{"namespaces": {}}]},
+            ]
+        },
+    )
+    objs = [
+        netutil.deployment("a", "web", {"app": "web"}, [("http", 80, "TCP")]),
+        netutil.deployment("b", "client", {"app": "client"}, []),
+        guard,
+    ]
+    conn = netutil.analyze_input(objs, netutil.config())
+    src = next(e for e in conn.endpoints if e.name == "client")
+    dst = next(e for e in conn.endpoints if e.name == "web")
+    assert conn.allowed(src, dst) == ALL
+    ref = TierReference(objs)
+    pods = {p.name: p for p in ref.pods}
+    assert ref.allowed(pods["client"], pods["web"], "TCP", 80)
+    # an Allow with an unknown peer matches nothing: the Deny decides
+    guard["spec"]["ingress"][0]["action"] = "Allow"
+    conn = netutil.analyze_input(objs, netutil.config())
+    assert conn.allowed(src, dst).is_empty()
+    assert not TierReference(objs).allowed(pods["client"], pods["web"], "TCP", 80)
