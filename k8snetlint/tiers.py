@@ -19,22 +19,25 @@ NetworkPolicy (``docs/semantics.md``, "Admin policy tiers", points T1-T12):
 Everything is computed on connection sets (:class:`~k8snetlint.connectivity.ConnSet`):
 a rule takes the part of the still-undecided ports it matches. :class:`TierLayer`
 evaluates the rules over the engine's pod classes and external address ranges as
-bitsets; :func:`decide` is the decision itself, shared by the engine and explanations.
+bitsets; :func:`decide` is the whole decision of one direction (the engine runs the
+same first-match per layer, as decision layers: :mod:`k8snetlint.net.tiers`).
 
-Choices where the APIs leave room (documented in the README):
+Choices where the APIs leave room (documented in ``docs/semantics.md``, T):
 
 * ``networks`` CIDRs match external addresses and pods: a pod whose address is known
   (``status.podIP``) when it lies inside; a pod of unknown address only for a CIDR that
   covers a whole address family (``0.0.0.0/0``, ``::/0``).
 * ``nodes`` peers select node addresses; nodes are not in manifests, so they match
-  nothing the engine models (reported as an assumption). ``domainNames`` peers match
-  nothing either (DNS is outside a static model; the rule ``tier-domain-names`` says so).
+  nothing the engine models. ``domainNames`` peers match
+  nothing either (DNS is outside a static model; the rule ``admin-policy-domain-names`` says so).
 * A peer with no recognised field fails closed (the CRD's words): an Allow/Accept rule
   matches nothing, a Deny or Pass rule matches every peer and every port.
-* Ties in priority (undefined by the API, reported by ``tier-same-priority-overlap``)
+* Ties in priority (undefined by the API, reported by ``admin-policy-priority-overlap``)
   are broken by kind (AdminNetworkPolicy before ClusterNetworkPolicy), then name. In
   the baseline layer, Baseline-tier ClusterNetworkPolicies come by priority before the
   BaselineAdminNetworkPolicy.
+* A missing selector in a ``pods`` subject or peer reads as the empty one (the Go zero
+  value); where the CRD requires it, ``schema-violation`` reports it too.
 * An object the API server would reject as a whole (no or invalid ``priority`` or
   ``subject``, an unknown ``tier``) is ignored; an invalid rule, peer or port inside an
   accepted object matches nothing (a fail-closed peer excepted).

@@ -578,10 +578,11 @@ NPA_DISAGREE: dict[str, str] = {
 def normalise_connlist(text: str) -> list[str]:
     """k8snetlint's ``graph --format txt`` written as netpol-analyzer writes it.
 
-    The documented formatting differences only: netpol-analyzer suffixes external
-    ranges with ``[External]`` and does not model IPv6 (k8snetlint lists the IPv6
-    ranges too); its runs of ranges of one protocol are expanded by
-    :func:`expand_conns`. Nothing else is changed.
+    The documented formatting differences only: external ranges carry ``[External]``
+    (added if missing); netpol-analyzer does not model IPv6, so k8snetlint's IPv6
+    ranges are left out; runs of ranges of one protocol are expanded on both sides by
+    :func:`expand_conns` and adjacent external ranges merged on both sides by
+    :func:`merge_external_ranges`. Nothing else is changed.
     """
     out: list[str] = []
     for line in text.splitlines():
@@ -590,9 +591,9 @@ def normalise_connlist(text: str) -> list[str]:
         names = []
         ipv6 = False
         for name in (src, dst):
-            if "[" not in name:  # an external range
+            if "[" not in name or name.endswith("[External]"):  # an external range
                 ipv6 = ipv6 or ":" in name
-                name = f"{name}[External]"
+                name = name.removesuffix("[External]") + "[External]"
             names.append(name)
         if not ipv6:
             out.append(f"{names[0]} => {names[1]} : {conns}")
