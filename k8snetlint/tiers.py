@@ -195,7 +195,8 @@ class TierPeer:
 
     @property
     def unknown(self) -> bool:
-        return self.field == ""
+        """A mapping that sets no recognised field (not a malformed peer)."""
+        return self.field == "" and self.valid
 
     def text(self) -> str:
         if self.unknown:

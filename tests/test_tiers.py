@@ -842,3 +842,18 @@ def test_fail_closed_pass_skips_the_later_admin_rules() -> None:
     conn = netutil.analyze_input(objs, netutil.config())
     assert conn.allowed(src, dst).is_empty()
     assert not TierReference(objs).allowed(pods["client"], pods["web"], "TCP", 80)
+
+
+def test_malformed_tier_objects_never_stop_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every shape the schema rejects is reported at its field; nothing raises."""
+    path = Path(__file__).resolve().parent / "data" / "tiers" / "malformed.yaml"
+    code, out = _run(["check", str(path)], capsys)
+    assert code == 1
+    assert "spec.egress[4].to[2]: expected a mapping, got the number 5" in out
+    # a peer that is not a mapping is malformed (it matches nothing), not a newer field
+    unknown = [line for line in out.splitlines() if "admin-policy-peer-unknown-field" in line]
+    assert unknown == []
+    code, out = _run(["graph", str(path), "--format", "txt"], capsys)
+    assert code == 0
+    # the BaselineAdminNetworkPolicy's Pass is rejected by the schema and matches nothing
+    assert "x/web[Deployment]" in out
