@@ -236,3 +236,9 @@ def test_multi_namespace_scenario_reports_exactly_its_two_gateway_mistakes(
         ("gateway-backend-not-granted", "shop/storefront"),
         ("gateway-route-blocked-by-policy", "shop/reports"),
     ]
+    # the admin guardrail decides before the data team's NetworkPolicy allow
+    (blocked,) = [f for f in report.findings if f.rule == "gateway-route-blocked-by-policy"]
+    assert (
+        'AdminNetworkPolicy data-guardrail (priority 10) ingress[0] "no-gateway-into-data": '
+        in (blocked.message)
+    )

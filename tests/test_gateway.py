@@ -688,7 +688,7 @@ def test_reach_cli_from_a_gateway_pseudo_source() -> None:
     args = ["reach", "--from", "{gateway:default/app-gateway}", "--to", "default/backend"]
     result = CliRunner().invoke(app, [*args, "--port", "8080", seed])
     assert result.exit_code == 0, result.output
-    assert "entry through Gateway default/app-gateway listener http (HTTP 80)" in result.stdout
+    assert "via Gateway default/app-gateway listener http (HTTP 80)" in result.stdout
     result = CliRunner().invoke(
         app, ["reach", "--from", "internet", "--to", "default/backend", seed]
     )

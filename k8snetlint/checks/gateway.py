@@ -378,15 +378,31 @@ def gateway_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
             for pol in conn.policies_selecting(w, "ingress")
         )
         who = ", ".join(route.sources)
+        why = _refusal(ctx, e, route)
         yield Hit(
             f"{e.route.text()} {e.rule.text()} leads through {e.gateway.text()} listener "
             f"{e.listener.name} to {w.display()} on {route.protocol} {route.target_port}, "
-            f"whose ingress policy refuses the Gateway's data plane ({who}): the route cannot "
+            f"whose ingress refuses the Gateway's data plane ({who}){why}: the route cannot "
             "work",
             manifest=e.route.manifest,
             path=e.backend.ref.path,
             related=tuple(related),
         )
+
+
+def _refusal(ctx: Context, e: Entry, route: Route) -> str:
+    """`` (decided by ...)``: the layer and rule that refuse the data plane (an admin
+    Deny, or the NetworkPolicy none of whose rules admits it)."""
+    from k8snetlint.net.gatewayroutes import gateway_sources
+
+    conn = ctx.connectivity
+    src = gateway_sources(conn.route_context).get(e.gateway.key)
+    if src is None:
+        return ""
+    ep = src.endpoint if src.endpoint is not None else conn.endpoint_for(src.workloads[0])
+    v = conn.verdict(ep, route.dst, route.protocol, route.target_port)
+    texts = [r.text for r in v.ingress if not r.not_isolated and r.text]
+    return f" (decided by {texts[0]})" if texts else ""
 
 
 def _container_port(w: Workload, number: int, protocol: str) -> Path:

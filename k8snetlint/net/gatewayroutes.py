@@ -31,7 +31,13 @@ from k8snetlint.model import Workload, paused_gc
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import NOTE_PROTOCOLS, Evaluator
 from k8snetlint.net.nodes import ClassNode, Node
-from k8snetlint.net.routes import RouteContext, register_route_source
+from k8snetlint.net.routes import (
+    EntryPath,
+    RouteContext,
+    register_entry_source,
+    register_route_source,
+)
+from k8snetlint.net.tiers import install_tiers
 
 __all__ = [
     "GatewaySource",
@@ -127,7 +133,9 @@ def _proxy_evaluator(ctx: RouteContext, facts: IngressController) -> tuple[Compi
     config = replace(main.config, assume=replace(main.config.assume, ingress_controller=facts))
     with paused_gc():
         compiled = Compiled(ctx.inventory, config)
-    pair = (compiled, Evaluator(compiled))
+    evaluator = Evaluator(compiled)
+    install_tiers(compiled, evaluator)  # the admin tiers apply to the data plane too
+    pair = (compiled, evaluator)
     cache[key] = pair
     return pair
 
@@ -317,3 +325,34 @@ def verdict(
     return Verdict(
         src, dst, protocol, port, eg_ok and in_ok, tuple(eg), tuple(ing), assumed, tuple(notes)
     )
+
+
+def _routes_cached(ctx: RouteContext) -> tuple[Route, ...]:
+    cache = _cache(ctx)
+    hit = cache.get("routes")
+    if not isinstance(hit, tuple):
+        hit = cache["routes"] = tuple(gateway_routes(ctx))
+    return hit
+
+
+def gateway_entry_paths(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> list[EntryPath] | None:
+    """The Gateway routes a pseudo-source forwards to ``dst`` through (None: ``src`` is
+    no Gateway pseudo-source). Policies are not applied here."""
+    if src.kind != "gateway":
+        return None
+    name = src.display()
+    return [
+        EntryPath(
+            f"Gateway {r.via} -> targetPort {r.target_port}",
+            dst,
+            r.protocol,
+            r.target_port,
+            r.file,
+            r.line,
+        )
+        for r in _routes_cached(ctx)
+        if r.dst == dst and name in r.sources
+    ]
+
+
+register_entry_source("gateway", gateway_entry_paths)
