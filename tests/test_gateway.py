@@ -732,3 +732,29 @@ def test_configured_data_plane_found_in_the_input() -> None:
     (r,) = _gateway_routes(conn)
     assert r.sources == ("envoy-gateway-system/gw-istio[Deployment]",)
     assert r.blocked  # the policy admits the Gateway's namespace infra only
+
+
+def test_admin_deny_applies_to_a_pseudo_source() -> None:
+    anp = """
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: no-infra}
+spec:
+  priority: 5
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: app}}}
+  ingress:
+  - name: deny-infra
+    action: Deny
+    from: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: infra}}}]
+"""
+    gp = GatewayPods(
+        namespace="{namespace}", labels={"gateway.networking.k8s.io/gateway-name": "{gateway}"}
+    )
+    assert not _gateway_routes(engine(ENGINE, BACKEND, route(), gateway_pods=gp))[0].blocked
+    conn = engine(ENGINE, BACKEND, route(), anp, gateway_pods=gp)
+    (r,) = _gateway_routes(conn)
+    assert r.blocked
+    gw = next(e for e in conn.endpoints if e.kind == "gateway")
+    v = conn.verdict(gw, r.dst, "TCP", 8080)
+    assert not v.allowed
+    assert "AdminNetworkPolicy no-infra (priority 5)" in v.ingress[0].text
