@@ -67,10 +67,22 @@ SKIP_FILE_PATTERNS = (
 # --------------------------------------------------------------------------- paths
 
 
+_CWD: tuple[str, Path] = ("", Path())
+
+
+def _resolved_cwd() -> Path:
+    """``Path.cwd().resolve()``, resolved again only when the working directory changes."""
+    global _CWD
+    cwd = os.getcwd()
+    if _CWD[0] != cwd:
+        _CWD = (cwd, Path(cwd).resolve())
+    return _CWD[1]
+
+
 def display_name(path: Path) -> str:
     """Path shown in reports: relative to the working directory when inside it."""
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
+        rel = path.resolve().relative_to(_resolved_cwd())
         return rel.as_posix()
     except ValueError:
         return path.as_posix()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.data import data_dir
-from k8snetlint.document import Manifest
+from k8snetlint.document import Manifest, YMap
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -1083,6 +1083,11 @@ def _check_custom(manifest: Manifest, store: _Store, crd: _Crd) -> Iterator[Viol
 
 
 def _check(compiled: _Compiled, data: Any) -> Iterator[Violation]:
+    if type(data) is YMap and compiled.is_valid(data):
+        # The reader's values are plain JSON scalars at most MAX_DEPTH deep, so the
+        # compiled validator can read them as they are (a non-string key makes it
+        # refuse, then the copy below decides); no copy for the valid majority.
+        return
     try:
         instance = to_json(data)
     except (_TooDeep, RecursionError):
