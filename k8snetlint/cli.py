@@ -241,6 +241,15 @@ def check(
         str | None,
         typer.Option("--write-baseline", help="Record the current findings as a baseline."),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes reading and validating files (default: one per core; "
+            "1: none). The report is the same.",
+        ),
+    ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import resolve_version, run
@@ -263,7 +272,16 @@ def check(
         fail(f"--kubernetes-version: {exc}")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
-    loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
+    if jobs is not None and jobs < 1:
+        fail(f"--jobs: {jobs} is not a number of processes (1 or more)")
+    if jobs == 1:
+        loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
+    else:
+        from k8snetlint import parallel
+
+        loaded = parallel.load_paths(
+            paths, cfg.exclude, version, jobs, _progress_printer(), kustomize=cfg.kustomize
+        )
     if loaded.errors:
         fail("; ".join(loaded.errors))
     try:

@@ -39,10 +39,18 @@ def resolve_version(config: Config) -> str:
     return str(short)
 
 
-def lint(paths: Sequence[str], config: Config) -> Report:
-    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
+def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
+    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``.
+
+    ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
+    default of this function; the report is the same either way)."""
     version = resolve_version(config)
-    loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
+    if jobs == 1:
+        loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
+    else:
+        from k8snetlint.parallel import load_paths as parallel_load
+
+        loaded = parallel_load(paths, config.exclude, version, jobs, kustomize=config.kustomize)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)
@@ -93,6 +101,11 @@ def run(
     """Run every active rule over already loaded input."""
     rules = active_rules(config)
     ctx = Context(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    done = getattr(loaded, "validated", None)
+    if done is not None:  # worker processes validated most objects already
+        from k8snetlint.validate import validate_all
+
+        ctx.__dict__["violations"] = tuple(validate_all(ctx.manifests, version, done))
     by_name = {r.name: r for r in rules}
     known = {r.name for r in all_rules(config)}
     suppressor = Suppressor(
