@@ -219,8 +219,8 @@ def load_files(
     from k8snetlint.loader import relaxed_gc
 
     plain = [(d, p) for d, p in files if p is not None and not p.is_dir()]
-    if jobs <= 1 or len(plain) < MIN_FILES:
-        return serial(files, progress)
+    if jobs <= 1 or len(plain) < MIN_FILES or any(p is None for _, p in files):
+        return serial(files, progress)  # few files, or stdin: the serial loader
     # Kustomizations first (they decide which plain files were already used), in the
     # main process, exactly as the serial loader does.
     kdirs = [(d, p) for d, p in files if p is not None and p.is_dir()]
@@ -236,10 +236,6 @@ def load_files(
     parts: dict[str, LoadResult] = {}
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         futures = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
-        # stdin (and anything else without a path) is read here meanwhile
-        for d, p in todo:
-            if p is None:
-                parts[d] = read_path(d, None)
         count = 0
         for chunk, future in zip(chunks, futures, strict=True):
             for (d, _), wire in zip(chunk, future.result(), strict=True):
@@ -259,12 +255,18 @@ def load_paths(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     kustomize: bool = False,
+    *,
+    follow_symlinks: bool = False,
 ) -> LoadResult:
     """:func:`k8snetlint.loader.load_paths` with ``jobs`` workers (``None``: one per
     core; 1: none)."""
-    from k8snetlint.loader import expand_paths
+    from k8snetlint.loader import LoadIssue, expand_paths
 
-    files, errors = expand_paths(paths, exclude, kustomize)
+    skipped: list[LoadIssue] = []
+    files, errors = expand_paths(
+        paths, exclude, kustomize, follow_symlinks=follow_symlinks, skipped=skipped
+    )
     result = load_files(files, version, default_jobs() if jobs is None else jobs, progress)
+    result.issues.extend(skipped)
     result.errors.extend(errors)
     return result

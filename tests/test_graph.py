@@ -12,7 +12,7 @@ import pytest
 import netutil
 from k8snetlint.config import IngressController
 from k8snetlint.connectivity import ConnSet, Endpoint
-from k8snetlint.graph import connlist_text, range_name
+from k8snetlint.net import connlist_text, range_name
 from netutil import analyze_input, can, config, deployment, ep, namespace, netpol, pod
 from reference import Reference
 
@@ -107,7 +107,7 @@ def test_connlist_text_matches_netpol_analyzer_format() -> None:
     assert text.endswith("\n")
     lines = text.splitlines()
     assert lines == sorted(lines)
-    assert "x/b[Pod] => x/a[Pod] : TCP 80,TCP 8000-8010,UDP 53" in lines
+    assert "x/b[Pod] => x/a[Pod] : TCP 80,8000-8010,UDP 53" in lines
     assert "0.0.0.0-255.255.255.255 => x/b[Pod] : All Connections" in lines
     assert not any(line.startswith("x/a[Pod]") for line in lines)  # egress denied entirely
     assert connlist_text(analyze_input([namespace("x")])) == ""
@@ -303,7 +303,7 @@ def test_nx_graph() -> None:
 
 
 def test_networkx_is_imported_lazily() -> None:
-    code = "import sys, k8snetlint.graph, k8snetlint.model; print('networkx' in sys.modules)"
+    code = "import sys, k8snetlint.net, k8snetlint.model; print('networkx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
