@@ -8,6 +8,7 @@ check, resolves their locations, applies suppressions, sorts and deduplicates.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from k8snetlint import __version__
@@ -92,6 +93,13 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
     )
 
 
+def rules_gc() -> AbstractContextManager[None]:
+    """The garbage-collection policy while rules run (``bench/run.py --rules`` too)."""
+    from k8snetlint.loader import relaxed_gc
+
+    return relaxed_gc()
+
+
 def run(
     loaded: LoadResult,
     config: Config,
@@ -114,21 +122,25 @@ def run(
     findings: dict[tuple[object, ...], Finding] = {}
     suppressed = 0
     ns = config.default_namespace
-    for rule in rules:
-        if rule.name == UNUSED_SUPPRESSION:
-            continue
-        if progress is not None:
-            progress(rule.name)
-        for hit in CHECKS[rule.check](ctx, rule.params):
-            finding = to_finding(rule, hit, ns)
-            key = finding.sort_key() + (finding.end_line, finding.end_column)
-            if key in findings:
+    # The rules build the shared analyses and many long-lived values: a cyclic garbage
+    # collection every few thousand allocations would traverse all of them again (the
+    # cost then grows faster than the input). Cycles are rare here; collected after.
+    with rules_gc():
+        for rule in rules:
+            if rule.name == UNUSED_SUPPRESSION:
                 continue
-            if suppressor.suppressed(finding, hit.manifest):
-                suppressed += 1
-                findings[key] = replace(finding, suppressed=True)  # counted once
-                continue
-            findings[key] = finding
+            if progress is not None:
+                progress(rule.name)
+            for hit in CHECKS[rule.check](ctx, rule.params):
+                finding = to_finding(rule, hit, ns)
+                key = finding.sort_key() + (finding.end_line, finding.end_column)
+                if key in findings:
+                    continue
+                if suppressor.suppressed(finding, hit.manifest):
+                    suppressed += 1
+                    findings[key] = replace(finding, suppressed=True)  # counted once
+                    continue
+                findings[key] = finding
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):
