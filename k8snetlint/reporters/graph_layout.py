@@ -373,15 +373,22 @@ def _route_edges(
         for i in members:
             roles[i] = "hidden"
         roles[lead] = "fan-out" if way == "out" else "fan-in"
-    out: list[EdgeGeom] = []
-    placed: list[Rect] = []
-    for i, ((s, d, label), (ss, ds)) in enumerate(zip(edges, sides, strict=True)):
+    curves: list[tuple[tuple[float, float], ...]] = []
+    for i, (ss, ds) in enumerate(sides):
         p0, p3 = point[(i, 0)], point[(i, 1)]
         dx, dy = abs(p3[0] - p0[0]), abs(p3[1] - p0[1])
         # an arc on the right of one column, or a curve across
         c = 36 + min(0.3 * dy, 90) if ss == ds else max(30.0, 0.45 * dx)
         p1 = (p0[0] + (c if ss == "R" else -c), p0[1])
         p2 = (p3[0] + (c if ds == "R" else -c), p3[1])
+        curves.append((p0, p1, p2, p3))
+    # arcs on the right of a column may reach past the boxes (their hull is the extent)
+    if curves:
+        lay.width = max(lay.width, max(p[0] for cv in curves for p in cv) + MARGIN)
+        lay.height = max(lay.height, max(p[1] for cv in curves for p in cv) + MARGIN)
+    out: list[EdgeGeom] = []
+    placed: list[Rect] = []
+    for i, ((s, d, label), (p0, p1, p2, p3)) in enumerate(zip(edges, curves, strict=True)):
         path = (
             f"M{_fmt(p0[0])},{_fmt(p0[1])} C{_fmt(p1[0])},{_fmt(p1[1])} "
             f"{_fmt(p2[0])},{_fmt(p2[1])} {_fmt(p3[0])},{_fmt(p3[1])}"
@@ -458,13 +465,4 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
     obstacles = list(lay.nodes.values()) + titles
     drawn = [(s, d, label) for s, d, label in edges if s in lay.nodes and d in lay.nodes]
     lay.edges = _route_edges(lay, drawn, obstacles)
-    # arcs on the right of a column may reach past the boxes (their hull is the extent)
-    reach = [
-        float(v)
-        for e in lay.edges
-        for v in e.path.replace("M", "").replace("C", "").replace(",", " ").split()
-    ]
-    if reach:
-        lay.width = max(lay.width, max(reach[0::2]) + MARGIN)
-        lay.height = max(lay.height, max(reach[1::2]) + MARGIN)
     return lay
