@@ -13,6 +13,7 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
@@ -94,6 +95,15 @@ class GraphData:
     routes: tuple[Route, ...]
     notes: tuple[str, ...] = ()
     focus: Endpoint | None = None
+
+    @cached_property
+    def open_ways_in(self) -> dict[Endpoint, tuple[Route, ...]]:
+        """Per workload, the routes from outside the cluster that policy does not block."""
+        out: dict[Endpoint, list[Route]] = {}
+        for r in self.routes:
+            if not r.blocked and r.kind in OUTSIDE_ROUTE_KINDS:
+                out.setdefault(r.dst, []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
 
 
 def _drop_ipv6(
@@ -226,9 +236,7 @@ def exposure_routes(data: GraphData, c: Connection) -> list[Route]:
     a workload): NodePort, LoadBalancer, externalIPs, hostPort whose admitted sources
     overlap the range, and Ingress paths; each only on a port ``c`` allows."""
     out: list[Route] = []
-    for r in data.routes:
-        if r.dst != c.dst or r.blocked or r.kind not in OUTSIDE_ROUTE_KINDS:
-            continue
+    for r in data.open_ways_in.get(c.dst, ()):
         if r.kind == "ingress":
             out.append(r)  # through the ingress controller, which is not an address
             continue
