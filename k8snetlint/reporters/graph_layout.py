@@ -80,6 +80,30 @@ class Rect:
         return Rect(self.x + dx, self.y + dy, self.w, self.h)
 
 
+class _Grid:
+    """Rectangles bucketed by cells, for overlap queries in time linear in the answer."""
+
+    CELL = 120.0
+
+    def __init__(self, rects: Sequence[Rect] = ()) -> None:
+        self._cells: dict[tuple[int, int], list[Rect]] = {}
+        for r in rects:
+            self.add(r)
+
+    def _keys(self, r: Rect, pad: float) -> list[tuple[int, int]]:
+        c = self.CELL
+        x0, x1 = int((r.x - pad) // c), int((r.right + pad) // c)
+        y0, y1 = int((r.y - pad) // c), int((r.bottom + pad) // c)
+        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
+
+    def add(self, r: Rect) -> None:
+        for k in self._keys(r, 0.0):
+            self._cells.setdefault(k, []).append(r)
+
+    def hits(self, r: Rect, pad: float) -> bool:
+        return any(r.overlaps(o, pad) for k in self._keys(r, pad) for o in self._cells.get(k, ()))
+
+
 @dataclass(frozen=True)
 class EdgeGeom:
     """One drawn edge: its curve, its end points and where its label goes."""
@@ -178,13 +202,12 @@ def _draft_size(bands: list[list[list[str]]]) -> tuple[float, float]:
 
 
 def _group_draft(
-    name: str, members: Sequence[str], edges: Sequence[tuple[str, str]], aspect: float
+    name: str, members: Sequence[str], own: Sequence[tuple[str, str]], aspect: float
 ) -> _GroupDraft:
     """Ranked columns, wrapped (a rank taller than ``rows`` splits into sub-columns) and
     folded (a run of columns wider than ``per_band`` continues below), choosing the
-    wrap and fold that bring the box closest to ``aspect``."""
-    inside = set(members)
-    own = [(a, b) for a, b in edges if a in inside and b in inside]
+    wrap and fold that bring the box closest to ``aspect``. ``own`` are the edges
+    between members."""
     rank = _ranks(members, own) if name else {n: 0 for n in members}
     layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
     for n in members:
@@ -387,7 +410,8 @@ def _route_edges(
         lay.width = max(lay.width, max(p[0] for cv in curves for p in cv) + MARGIN)
         lay.height = max(lay.height, max(p[1] for cv in curves for p in cv) + MARGIN)
     out: list[EdgeGeom] = []
-    placed: list[Rect] = []
+    blocked = _Grid(obstacles)
+    placed = _Grid()
     for i, ((s, d, label), (p0, p1, p2, p3)) in enumerate(zip(edges, curves, strict=True)):
         path = (
             f"M{_fmt(p0[0])},{_fmt(p0[1])} C{_fmt(p1[0])},{_fmt(p1[1])} "
@@ -403,12 +427,10 @@ def _route_edges(
             cand = Rect(cx - lw / 2, cy - lh / 2, lw, lh)
             if cand.x < 0 or cand.y < 0 or cand.right > lay.width or cand.bottom > lay.height:
                 continue
-            if any(cand.overlaps(o, 2.0) for o in obstacles) or any(
-                cand.overlaps(o, 1.0) for o in placed
-            ):
+            if blocked.hits(cand, 2.0) or placed.hits(cand, 1.0):
                 continue
             box = cand
-            placed.append(cand)
+            placed.add(cand)
             break
         out.append(EdgeGeom(s, d, path, p0, p3, text, box))
     return out
@@ -425,6 +447,10 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
         members.setdefault(group, []).append(nid)
         group_of[nid] = group
     pairs = [(s, d) for s, d, _ in edges if s in group_of and d in group_of]
+    own: dict[str, list[tuple[str, str]]] = {}
+    for a, b in pairs:
+        if group_of[a] == group_of[b]:
+            own.setdefault(group_of[a], []).append((a, b))
     group_edges = sorted(
         {(group_of[s], group_of[d]) for s, d in pairs if group_of[s] != group_of[d]}
     )
@@ -434,7 +460,7 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
         return lay
     best: tuple[float, list[list[list[str]]], dict[str, _GroupDraft]] | None = None
     for aspect in GROUP_ASPECTS:
-        tried = {g: _group_draft(g, m, pairs, aspect) for g, m in members.items()}
+        tried = {g: _group_draft(g, m, own.get(g, []), aspect) for g, m in members.items()}
         folds = sum(_bands_of(d) - 1 for d in tried.values())
         cols = _balance(_columns(tried, group_edges), tried)
         tried_bands, value = _fold(cols, tried)
