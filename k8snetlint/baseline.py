@@ -37,15 +37,19 @@ def render(findings: Iterable[Finding]) -> str:
 
 
 def load(path: str) -> Counter[str]:
+    from k8snetlint.discovery import FileTooLarge, read_capped
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_capped(path, what="baseline").decode("utf-8"))
+    except (OSError, ValueError, FileTooLarge, RecursionError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{path}: not a k8snetlint baseline (version {BASELINE_VERSION})")
+    entries = data.get("findings", [])
+    if not isinstance(entries, list):
+        raise BaselineError(f"{path}: 'findings' is not a list")
     out: Counter[str] = Counter()
-    for e in data.get("findings", []):
+    for e in entries:
         try:
             out["\x1f".join((e["rule"], e["file"], e["object"], e["message"]))] += 1
         except (KeyError, TypeError) as exc:

@@ -6,10 +6,8 @@ configuration or internal error. No input ever produces a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -60,25 +58,15 @@ def _root(
     """Lint Kubernetes manifests and analyze who can reach whom."""
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Write ``text`` to stdout or atomically to ``output`` (never half-written)."""
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        fail(f"--output: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+def write_output(text: str, output: str | None, *, option: str = "--output") -> None:
+    """Write ``text`` to stdout or to ``output`` (see :mod:`k8snetlint.output`)."""
+    from k8snetlint.output import OutputError
+    from k8snetlint.output import write_output as write
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        write(text, output, option=option)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def build_config(
@@ -241,6 +229,19 @@ def check(
         str | None,
         typer.Option("--write-baseline", help="Record the current findings as a baseline."),
     ] = None,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Follow symlinks that lead outside the paths given (not followed by default).",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
+        ),
+    ] = False,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import resolve_version, run
@@ -248,6 +249,13 @@ def check(
     from k8snetlint.registry import RuleError
 
     fmt = _resolve_format(format)
+    _check_outputs(
+        ("--output", output),
+        ("--output-json", output_json),
+        ("--output-sarif", output_sarif),
+        ("--output-junit", output_junit),
+        ("--write-baseline", write_baseline),
+    )
     cfg = build_config(
         paths,
         config,
@@ -263,9 +271,20 @@ def check(
         fail(f"--kubernetes-version: {exc}")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
-    loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
+    loaded = load_paths(
+        paths,
+        cfg.exclude,
+        _progress_printer(),
+        kustomize=cfg.kustomize,
+        follow_symlinks=follow_symlinks,
+    )
     if loaded.errors:
         fail("; ".join(loaded.errors))
+    if not loaded.manifests and not loaded.issues and not allow_empty:
+        fail(
+            f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "
+            "is expected"
+        )
     try:
         report = run(loaded, cfg, version)
     except RuleError as exc:
@@ -273,7 +292,9 @@ def check(
     if write_baseline:
         from k8snetlint import baseline as baseline_mod
 
-        write_output(baseline_mod.render(report.findings), write_baseline)
+        write_output(
+            baseline_mod.render(report.findings), write_baseline, option="--write-baseline"
+        )
     if baseline:
         from k8snetlint import baseline as baseline_mod
 
@@ -291,7 +312,7 @@ def check(
         ("junit", output_junit),
     ):
         if path:
-            write_output(render_report(report, extra_fmt), path)
+            write_output(render_report(report, extra_fmt), path, option=f"--output-{extra_fmt}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and fmt == "github":
         from k8snetlint.reporters import summary
@@ -300,6 +321,15 @@ def check(
             report, summary_path, _mermaid_map(loaded, cfg), root=repo_root()
         )
     raise typer.Exit(1 if report.failed() else 0)
+
+
+def _check_outputs(*outputs: tuple[str, str | None]) -> None:
+    from k8snetlint.output import OutputError, check_distinct
+
+    try:
+        check_distinct(outputs)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def _mermaid_map(loaded: object, cfg: Config) -> str | None:
