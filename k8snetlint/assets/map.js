@@ -128,7 +128,9 @@ function legend(p){var d=h("div",null,p,"legend");
  [["","allowed (ports on the line)"],["exposed","from outside, exposed"],["admitted","admitted by policy only"],["assumed","assumed"],["entry","entry point"]].forEach(function(x){
   var s=h("span",null,d);h("i",null,s,"sw "+x[0]);s.appendChild(document.createTextNode(x[1]));});}
 function summary(){clear();h("h3","Connectivity map",info);
- h("p",D.summary,info);legend(info);
+ var parts=D.summary.split(". Outside the cluster: ");h("p",parts[0]+(parts.length>1?". Outside the cluster:":""),info);
+ if(parts.length>1){var us=h("ul",null,info);parts[1].split("; ").forEach(function(x){h("li",x,us);});}
+ legend(info);
  h("p","Click a box for its findings and for who reaches it, on which port and why. Drag to pan, wheel to zoom. Labels that do not fit show when you point at an edge or a box.",info);
  var keys=Object.keys(F).sort(),nsl=Object.keys(NF).sort(),total=0;
  keys.forEach(function(k){total+=F[k].length;});nsl.forEach(function(k){total+=NF[k].length;});
