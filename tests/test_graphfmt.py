@@ -521,3 +521,14 @@ def test_csv_one_record_shape() -> None:
     assert {r["src"] for r in ing} == {"{ingress-controller}"}
     outside = {r["outside"] for r in rows if r["type"] == "connection"}
     assert outside == {"", "egress", "ingress-exposed"}
+
+
+def test_ipv6_in_admin_tier_networks_counts() -> None:
+    folder = (
+        ROOT / "tests" / "data" / "netpol-analyzer" / "anp_and_banp_using_networks_with_ipv6_test"
+    )
+    cfg = Config()
+    inv = build_inventory(load_paths([str(folder)], ()).manifests, cfg)
+    assert inv.tier_policies and graphfmt.mentions_ipv6(inv)
+    plain = ROOT / "fixtures" / "scenarios" / "multi-namespace"
+    assert not graphfmt.mentions_ipv6(build_inventory(load_paths([str(plain)], ()).manifests, cfg))

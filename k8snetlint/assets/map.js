@@ -33,7 +33,7 @@ D.edges.forEach(function(e,i){
  var g=el("g",{class:"eg","data-i":i},eLayer);
  var p=el("path",{d:e.d,class:cls,"data-src":e.src,"data-dst":e.dst},g);
  var hit=el("path",{d:e.d,class:"hit"},g);
- title(hit,e.src+" \u2192 "+e.dst+": "+e.label+(e.assumed?" (assumed)":""));
+ title(hit,e.src+" \u2192 "+e.dst+": "+e.label+(e.assumed?" (assumed)":"")+(e.detail?"\n"+e.detail.split("; ").join("\n"):""));
  var lg=el("g",{class:"el"+(e.lx===null?" hidden":""),"data-i":i},lLayer);
  var lx=e.lx,ly=e.ly;
  if(lx===null){var len=p.getTotalLength(),pt=p.getPointAtLength(len/2);lx=pt.x;ly=pt.y;}

@@ -64,11 +64,17 @@ def _ipv6_text(text: str) -> bool:
 
 def mentions_ipv6(inv: Inventory) -> bool:
     """Whether the input names an IPv6 address anywhere the engine reads addresses:
-    ipBlocks, pod IPs, Service externalIPs, loadBalancerSourceRanges and ipFamilies."""
+    ipBlocks, admin-tier networks, pod IPs, Service externalIPs,
+    loadBalancerSourceRanges and ipFamilies."""
     for pol in inv.policies:
         for _rule, peer in pol.peers():
             if peer.ip_block is not None and peer.ip_block.version == 6:
                 return True
+    for tier in inv.tier_policies:  # admin tiers: networks peers
+        for direction in ("ingress", "egress"):
+            for trule in tier.rules(direction):
+                if any(b.version == 6 for p in trule.peers for b in p.networks):
+                    return True
     for w in inv.workloads:
         if any(_ipv6_text(ip) for pod in w.pod_ips for ip in pod):
             return True
