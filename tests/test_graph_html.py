@@ -105,3 +105,14 @@ def test_page_payload_has_geometry_and_panels(tmp_path: Path) -> None:
         for r in doc["routes"]["default/frontend[Deployment]"]
     )
     assert doc["summary"].startswith("28 connections between 6 workloads")
+
+
+def test_page_is_deterministic() -> None:
+    cfg = Config()
+    folder = ROOT / "fixtures" / "scenarios" / "multi-namespace"
+
+    def page() -> str:
+        conn = analyze(build_inventory(load_paths([str(folder)], ()).manifests, cfg), cfg)
+        return graph_html.render_html(graphfmt.graph_data(conn), graphfmt.pair_reasons(conn))
+
+    assert page() == page()
