@@ -145,7 +145,18 @@ function connItem(c,p,who){var li=h("li",null,p);nodeLink(c[who],li);
  if(c.why){h("br",null,li);h("small","why: "+c.why.split(";").join("; "),li);}}
 function select(id,quiet){selected=id;
  D.nodes.forEach(function(n){nodeEls[n.id].classList.toggle("sel",n.id===id);});
- edgeEls.forEach(function(r){var on=id!==null&&(r.e.dst===id||r.e.src===id);r.p.classList.toggle("hl",on);r.l.classList.toggle("hl",on);if(on)lLayer.appendChild(r.l);});
+ var near={},reach={};if(id!==null)near[id]=true;
+ function nid(name){return /\[External\]$/.test(name)?"outside the cluster":name;}
+ if(id!==null){(D.outgoing[id]||[]).forEach(function(c){reach[nid(c.dst)]=true;});
+  (D.incoming[id]||[]).forEach(function(c){reach[nid(c.src)]=true;});}
+ var wl=id!==null&&nodeById[id]&&nodeById[id].type==="workload";
+ function via(r){var t=nodeById[r.e.src]&&nodeById[r.e.src].type;  // "any pod" / "anyone" stand for it
+  return wl&&(t==="anyone"||t==="any-pod")&&reach[r.e.dst]===true;}
+ edgeEls.forEach(function(r){var on=id!==null&&(r.e.dst===id||r.e.src===id||via(r));r.p.classList.toggle("hl",on);r.l.classList.toggle("hl",on);
+  if(on){lLayer.appendChild(r.l);near[r.e.src]=true;near[r.e.dst]=true;}
+  // the rest fades while a node is selected, so that its neighbourhood stands out
+  r.g.classList.toggle("faded",id!==null&&!on);r.l.classList.toggle("faded",id!==null&&!on);});
+ D.nodes.forEach(function(n){nodeEls[n.id].classList.toggle("faded",id!==null&&!near[n.id]&&!reach[n.id]);});
  if(quiet)return;if(id===null){summary();return;}
  clear();var n=nodeById[id]||{},inc=D.incoming[id]||[],out=D.outgoing[id]||[],rts=D.routes[id]||[],nf=F[id]||[];
  h("h3",id,info);
