@@ -532,3 +532,12 @@ def test_ipv6_in_admin_tier_networks_counts() -> None:
     assert inv.tier_policies and graphfmt.mentions_ipv6(inv)
     plain = ROOT / "fixtures" / "scenarios" / "multi-namespace"
     assert not graphfmt.mentions_ipv6(build_inventory(load_paths([str(plain)], ()).manifests, cfg))
+
+
+def test_graphml_leaves_out_ipv6_unless_mentioned(tmp_path: Path) -> None:
+    cfg = Config()
+    (tmp_path / "in.yaml").write_text(IPV4_ONLY.replace("CIDR", "10.0.0.0/8"))
+    conn = analyze(build_inventory(load_paths([str(tmp_path)], ()).manifests, cfg), cfg)
+    text = graphfmt.render_graphml(conn)
+    assert "10.0.0.0-10.255.255.255" in text and "::" not in text
+    assert "::" in "\n".join(n for n in conn.nx_graph.nodes)  # the engine keeps both

@@ -129,11 +129,7 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
                 pseudo.add(ANY_POD)
                 done |= {(s, d) for s in others}
     for (_o, text), srcs in sorted(by_src.items()):
-        if (
-            len(wl_ids) >= 2
-            and wl_ids <= srcs
-            and all(every_address((w, OUTSIDE)) for w in wl_ids)
-        ):
+        if len(wl_ids) >= 2 and wl_ids <= srcs and all(every_address((w, OUTSIDE)) for w in wl_ids):
             edges.append(MapEdge(ANY_POD, OUTSIDE, text, "egress"))
             pseudo.add(ANY_POD)
             done |= {(s, OUTSIDE) for s in wl_ids}

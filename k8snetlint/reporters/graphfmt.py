@@ -677,6 +677,8 @@ def render_mermaid(data: GraphData) -> str:
 
 
 def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
+    """The engine's graph (workloads, ranges, Services, Ingress paths) as GraphML; IPv6
+    ranges only when the input mentions IPv6."""
     import networkx as nx
 
     g = conn.nx_graph
@@ -687,6 +689,11 @@ def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
         if f in g and f not in sub:
             sub.add_node(f, **g.nodes[f])
         g = sub
+    if not mentions_ipv6(conn.inventory):  # as in the other formats
+        v6 = [n for n, t in g.nodes(data="type") if t == "external" and is_ipv6_range(n)]
+        if v6:
+            g = g.copy()
+            g.remove_nodes_from(v6)
     return "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
 
 
