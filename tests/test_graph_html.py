@@ -116,3 +116,14 @@ def test_page_is_deterministic() -> None:
         return graph_html.render_html(graphfmt.graph_data(conn), graphfmt.pair_reasons(conn))
 
     assert page() == page()
+
+
+def test_empty_and_single_maps() -> None:
+    empty = payload(graph_html.render_html(graphfmt.GraphData((), (), ())))
+    assert (empty["nodes"], empty["edges"], empty["groups"]) == ([], [], [])
+    one = payload(graph_html.render_html(graphfmt.GraphData((wl("a"),), (), ())))
+    assert [n["id"] for n in one["nodes"]] == ["x/a[Deployment]"]
+    assert (
+        one["summary"]
+        == "0 connections between 1 workload; none with addresses outside the cluster"
+    )

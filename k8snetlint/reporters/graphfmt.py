@@ -312,7 +312,9 @@ class OutsideSummary:
 
     def line(self) -> str:
         """One line for people: counts, and what the address-range lines mean."""
-        out = f"{self.connections} connections between {self.workloads} workloads"
+        conns = f"{self.connections} connection{'s' if self.connections != 1 else ''}"
+        wls = f"{self.workloads} workload{'s' if self.workloads != 1 else ''}"
+        out = f"{conns} between {wls}"
         if not (self.egress or self.exposed or self.policy_only):
             return out + "; none with addresses outside the cluster"
         parts = []
