@@ -48,7 +48,7 @@ LABEL_MAX = 30  # characters shown on the map; the full text is in the title
 VIEW_W, VIEW_H, MAX_SCALE = 1000.0, 800.0, 1.6
 TARGET_ASPECT = VIEW_W / VIEW_H
 GROUP_ASPECTS = (1.2, 2.4, 5.0, 1000.0)  # shapes tried for the namespace boxes
-FOLD_COST = 0.08  # legibility (log of scale) a fold of the whole drawing must buy
+FOLD_COST = 0.2  # legibility (log of scale) a fold of the whole drawing must buy
 GROUP_FOLD_COST = 0.01  # and a fold inside one namespace box
 ROW_CHOICES = (3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 60)
 
