@@ -239,12 +239,14 @@ def check(
     ] = None,
     write_baseline: Annotated[
         str | None,
-        typer.Option("--write-baseline", help="Record the current findings as a baseline."),
+        typer.Option(
+            "--write-baseline",
+            help="Record the current findings in FILE as a baseline, print how many, exit 0.",
+        ),
     ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
-    from k8snetlint.engine import resolve_version, run
-    from k8snetlint.loader import load_paths
+    from k8snetlint.engine import load, resolve_version, run
     from k8snetlint.registry import RuleError
 
     fmt = _resolve_format(format)
@@ -263,7 +265,10 @@ def check(
         fail(f"--kubernetes-version: {exc}")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
-    loaded = load_paths(paths, cfg.exclude, _progress_printer(), kustomize=cfg.kustomize)
+    own_files = [
+        p for p in (baseline, write_baseline, output, output_json, output_sarif, output_junit) if p
+    ]
+    loaded = load(paths, cfg, _progress_printer(), skip=own_files)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     try:
@@ -273,7 +278,12 @@ def check(
     if write_baseline:
         from k8snetlint import baseline as baseline_mod
 
-        write_output(baseline_mod.render(report.findings), write_baseline)
+        write_output(baseline_mod.render(report.findings, write_baseline), write_baseline)
+        n = sum(1 for f in report.findings if not f.suppressed)
+        sys.stderr.write(
+            f"k8snetlint: {n} finding{'' if n == 1 else 's'} recorded in {write_baseline}\n"
+        )
+        raise typer.Exit(0)
     if baseline:
         from k8snetlint import baseline as baseline_mod
 
@@ -281,7 +291,7 @@ def check(
             known = baseline_mod.load(baseline)
         except baseline_mod.BaselineError as exc:
             fail(str(exc))
-        kept, hidden = baseline_mod.apply(report.findings, known)
+        kept, hidden = baseline_mod.apply(report.findings, known, baseline)
         report = replace(report, findings=tuple(kept), baselined=hidden)
     colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     write_output(render_report(report, fmt, colour=colour), output)
@@ -337,7 +347,9 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule name.")]) -> None:
             )
             write_output(head + r.doc, None)
             return
-    fail(f"unknown rule {rule!r} (see `k8snetlint rules`)")
+    from k8snetlint.registry import unknown_rule_message
+
+    fail(unknown_rule_message(rule, [r.name for r in builtin_rules()]))
 
 
 def _register_extensions() -> None:

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from k8snetlint import __version__
 from k8snetlint.checks import CHECKS, Hit
-from k8snetlint.config import Config
+from k8snetlint.config import Config, did_you_mean
 from k8snetlint.context import Context
 from k8snetlint.findings import CheckedObject, Finding, Related, Report, RuleInfo
-from k8snetlint.loader import LoadResult, load_paths
+from k8snetlint.loader import LoadResult
 from k8snetlint.registry import active_rules, all_rules
 from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
 
@@ -39,10 +39,46 @@ def resolve_version(config: Config) -> str:
     return str(short)
 
 
+# Files the tool writes or reads for itself: never read as manifests.
+OWN_FILE_NAMES = (".k8snetlint-baseline.json",)
+
+
+def load(
+    paths: Sequence[str],
+    config: Config,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    skip: Sequence[str] = (),
+) -> LoadResult:
+    """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
+    the config file's folder; the config file, baselines and the files named in ``skip``
+    (reports this run writes) are never read as manifests. Usage errors are in
+    ``result.errors``."""
+    import os
+
+    from k8snetlint.loader import expand_paths, load_files
+
+    own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
+    files, errors = expand_paths(paths, (), config.kustomize)
+    kept = [
+        (display, path)
+        for display, path in files
+        if display == "-"
+        or not (
+            config.excluded(display)
+            or os.path.abspath(display) in own
+            or os.path.basename(display) in OWN_FILE_NAMES
+        )
+    ]
+    result = load_files(kept, progress)
+    result.errors.extend(errors)
+    return result
+
+
 def lint(paths: Sequence[str], config: Config) -> Report:
     """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
     version = resolve_version(config)
-    loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
+    loaded = load(paths, config)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)
@@ -81,7 +117,51 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
         object=obj,
         related=tuple(related),
         assumed=hit.assumed or rule.confidence == "assumed",
+        field_path=field_path(hit.path) if m is not None else "",
     )
+
+
+def field_path(path: Sequence[object]) -> str:
+    """``("spec", "ports", 0, "port")`` as ``spec.ports[0].port``."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def _nearby_finding(
+    file: str,
+    line: int,
+    rule: str,
+    findings: dict[tuple[object, ...], Finding],
+    ctx: Context,
+    ns: str,
+) -> Finding | None:
+    """The finding a misplaced ``# k8snetlint: ignore[rule]`` comment was meant for: one
+    of ``rule`` (any rule for ``*``) in the object holding ``line``, nearest first."""
+    starts = sorted(
+        ((m.span_at(()).line, i) for i, m in enumerate(ctx.manifests) if m.file == file),
+        reverse=True,
+    )
+    owner = next((ctx.manifests[i] for start, i in starts if start <= line + 1), None)
+    if owner is None:
+        return None
+    ref = owner.ref(ns)
+    candidates = [
+        f
+        for f in findings.values()
+        if f.file == file
+        and f.object == ref
+        and rule in (f.rule, "*")
+        and f.line != line
+        and not f.suppressed
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda f: (abs(f.line - line), f.line, f.column))
 
 
 def run(
@@ -119,11 +199,18 @@ def run(
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):
-            why = (
-                "names no known rule"
-                if site.rule not in known and site.rule != "*"
-                else ("matched no finding")
-            )
+            if site.rule not in known and site.rule != "*":
+                hint = did_you_mean(site.rule, known)
+                why = "names no known rule" + (f"; did you mean {hint!r}?" if hint else "")
+            else:
+                why = "matched no finding"
+                if site.kind == "comment":
+                    near = _nearby_finding(site.file, site.line, site.rule, findings, ctx, ns)
+                    if near is not None:
+                        why += (
+                            f"; the {near.rule} finding of this object is on line "
+                            f"{near.line} (column {near.column}): put the comment on that line"
+                        )
             f = Finding(
                 rule=rule.name,
                 severity=rule.severity,

@@ -39,10 +39,10 @@ def _check_paths(paths: Sequence[str]) -> None:
 
 
 def load(paths: Sequence[str], cfg: Config) -> LoadResult:
-    from k8snetlint.loader import load_paths
+    from k8snetlint.engine import load as engine_load
 
     _check_paths(paths)
-    loaded = load_paths(list(paths), cfg.exclude, kustomize=cfg.kustomize)
+    loaded = engine_load(list(paths), cfg)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     return loaded

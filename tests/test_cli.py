@@ -245,3 +245,59 @@ def test_step_summary_with_connectivity_map(
     assert text.startswith("earlier step\n")  # appended, never overwritten
     assert "database-reachable-cluster-wide" in text
     assert "```mermaid" in text
+
+
+def _cfg_tree(tmp_path: Path) -> Path:
+    """cfg/.k8snetlint.yaml excluding generated/* and ignoring a rule in legacy/*."""
+    cfg = tmp_path / "cfg"
+    for sub in ("generated", "legacy", "current"):
+        (cfg / sub).mkdir(parents=True)
+        shutil.copy(BAD, cfg / sub / "svc.yaml")
+    (cfg / ".k8snetlint.yaml").write_text(
+        "exclude: ['generated/*']\nper-path-ignores:\n  'legacy/*': [schema-violation]\n"
+    )
+    return cfg
+
+
+def test_config_patterns_do_not_depend_on_the_current_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = _cfg_tree(tmp_path)
+    seen = []
+    for cwd, arg in ((tmp_path, "cfg"), (cfg, "."), (cfg / "current", "..")):
+        monkeypatch.chdir(cwd)
+        code, out, _ = run_cli(["check", "-f", "json", arg], capsys)
+        report = json.loads(out)
+        seen.append(
+            (
+                code,
+                report["summary"]["files"],
+                sorted(
+                    {
+                        Path(f["file"]).resolve().parent.name
+                        for f in report["findings"]
+                        if f["rule"] == "schema-violation"
+                    }
+                ),
+                report["summary"]["suppressed"],
+            )
+        )
+    assert seen == [(1, 2, ["current"], 5)] * 3
+
+
+def test_unknown_rule_on_the_command_line_suggests(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["check", "--select", "bare-pods", str(GOOD)], capsys)
+    assert code == 2
+    assert err == "k8snetlint: error: unknown rule 'bare-pods'; did you mean 'bare-pod'?\n"
+    code, _, err = run_cli(["check", "--ignore", "schema_violation", str(GOOD)], capsys)
+    assert "did you mean 'schema-violation'?" in err
+    code, _, err = run_cli(["explain", "bare-pods"], capsys)
+    assert code == 2 and "did you mean 'bare-pod'?" in err
+
+
+def test_config_error_suggests_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = tmp_path / ".k8snetlint.yaml"
+    p.write_text("fail_on: warning\n")
+    code, _, err = run_cli(["check", "--config", str(p), str(GOOD)], capsys)
+    assert code == 2
+    assert f"{p}:1:1: unknown key 'fail_on'; did you mean 'fail-on'?" in err

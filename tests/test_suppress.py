@@ -80,3 +80,19 @@ def test_suppression_of_rule_not_run_is_not_reported() -> None:
     cfg = replace(Config(), select=("unused-suppression",))
     text = _svc('  annotations:\n    ignore.k8snetlint.io/schema-violation: "ok"\n')
     assert rules_of(lint_text(text, config=cfg)) == []
+
+
+def test_comment_on_the_line_above_says_where_the_finding_is() -> None:
+    text = _svc().replace(
+        "  - port: 70000", "  # k8snetlint: ignore[schema-violation]\n  - port: 70000"
+    )
+    report = lint_text(text, select=["schema-violation", "unused-suppression"])
+    unused = [f for f in report.findings if f.rule == "unused-suppression"]
+    assert [(f.line, f.message) for f in unused] == [
+        (
+            9,
+            "suppression '# k8snetlint: ignore[schema-violation]' (comment) matched no "
+            "finding; the schema-violation finding of this object is on line 10 (column 11): "
+            "put the comment on that line",
+        )
+    ]
