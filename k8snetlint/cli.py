@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -21,6 +21,9 @@ from k8snetlint import __version__
 from k8snetlint.config import Config, ConfigError, discover, load_config
 from k8snetlint.findings import Report
 from k8snetlint.reporters import CHECK_FORMATS
+
+if TYPE_CHECKING:
+    from k8snetlint.loader import LoadResult
 
 app = typer.Typer(
     name="k8snetlint",
@@ -306,20 +309,20 @@ def check(
     if summary_path and fmt == "github":
         from k8snetlint.reporters import summary
 
-        summary.write_step_summary(
-            report, summary_path, _mermaid_map(loaded, cfg), root=repo_root()
-        )
+        mermaid, note = _summary_map(loaded, cfg, report)
+        summary.write_step_summary(report, summary_path, mermaid, root=repo_root(), map_note=note)
     raise typer.Exit(1 if report.failed() else 0)
 
 
-def _mermaid_map(loaded: object, cfg: Config) -> str | None:
-    """The connectivity map as Mermaid, when the connectivity renderers are present."""
+def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str | None, str | None]:
+    """The connectivity map for the step summary (or a subgraph) and a note on it."""
+    from k8snetlint.context import Context
+    from k8snetlint.reporters.summary import connectivity_map
+
     try:
-        from k8snetlint.netcli import mermaid_for
-    except ImportError:
-        return None
-    result = mermaid_for(loaded, cfg)
-    return result if isinstance(result, str) else None
+        return connectivity_map(Context(tuple(loaded.manifests), (), cfg, "").connectivity, report)
+    except Exception as exc:  # the summary must never break `check`
+        return None, f"The map is left out: it could not be computed ({type(exc).__name__})."
 
 
 @app.command("rules")
@@ -369,14 +372,50 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
+def _github_format(argv: list[str]) -> bool:
+    """Whether ``argv`` asks ``check`` for the github format (``auto`` in Actions)."""
+    if "check" not in argv:
+        return False
+    fmt = "auto"
+    for i, arg in enumerate(argv):
+        if arg in ("--format", "-f") and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--format="):
+            fmt = arg.split("=", 1)[1]
+    if fmt == "auto":
+        return os.environ.get("GITHUB_ACTIONS") == "true"
+    return fmt == "github"
+
+
+def _github_error(message: str) -> None:
+    """An exit-2 error as an annotation and a line in the step summary."""
+    from k8snetlint.reporters.github import escape_data
+
+    sys.stdout.write(f"::error title=k8snetlint::{escape_data(message)}\n")
+    sys.stdout.flush()
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    text = "## k8snetlint\n\n**Error** (exit code 2): " + " ".join(message.split()) + "\n"
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as fh:
+        fh.write(("\n" if fh.tell() > 0 else "") + text)
+
+
+def _error(kind: str, message: str, argv: list[str]) -> NoReturn:
+    sys.stderr.write(f"k8snetlint: {kind}: {message}\n")
+    if _github_format(argv):
+        _github_error(message)
+    sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``k8snetlint`` command."""
     command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
     except UsageError as exc:
-        sys.stderr.write(f"k8snetlint: error: {exc}\n")
-        sys.exit(2)
+        _error("error", str(exc), args)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -390,12 +429,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
             sys.exit(2)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # a usage error of the (vendored or installed) click library
-            message = " ".join(str(exc.format_message()).split())
-            sys.stderr.write(f"k8snetlint: error: {message}\n")
-            sys.exit(2)
-        sys.stderr.write(
-            f"k8snetlint: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the input that caused it.\n"
+            _error("error", " ".join(str(exc.format_message()).split()), args)
+        _error(
+            "internal error",
+            f"{type(exc).__name__}: {exc}\nPlease report this with the input that caused it.",
+            args,
         )
-        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

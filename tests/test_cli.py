@@ -301,3 +301,24 @@ def test_config_error_suggests_the_key(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run_cli(["check", "--config", str(p), str(GOOD)], capsys)
     assert code == 2
     assert f"{p}:1:1: unknown key 'fail_on'; did you mean 'fail-on'?" in err
+
+
+def test_github_format_turns_exit_2_into_an_annotation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary_file = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
+    code, out, err = run_cli(["check", "-f", "github", str(tmp_path / "missing")], capsys)
+    assert code == 2
+    assert err == f"k8snetlint: error: {tmp_path / 'missing'}: no such file or directory\n"
+    assert out == f"::error title=k8snetlint::{tmp_path / 'missing'}: no such file or directory\n"
+    assert summary_file.read_text() == (
+        f"## k8snetlint\n\n**Error** (exit code 2): {tmp_path / 'missing'}: no such file or "
+        "directory\n"
+    )
+    # auto is github inside Actions; text elsewhere prints no annotation
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run_cli(["check", "--fail-on", "sometimes", str(GOOD)], capsys)
+    assert code == 2 and out.startswith("::error title=k8snetlint::--fail-on:")
+    code, out, _ = run_cli(["check", "-f", "text", "--fail-on", "sometimes", str(GOOD)], capsys)
+    assert code == 2 and out == ""
