@@ -75,6 +75,10 @@ def write_output(text: str, output: str | None) -> None:
         fail(f"--output: folder {str(folder)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
+        # mkstemp creates 0600; a report is created as any other file would be (0666
+        # less the umask), and a report written over keeps the old file's mode
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, _file_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
@@ -82,6 +86,17 @@ def write_output(text: str, output: str | None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _file_mode(target: Path) -> int:
+    import stat
+
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def build_config(
@@ -240,6 +255,15 @@ def check(
         str | None,
         typer.Option("--baseline", help="Hide the findings recorded in this baseline file."),
     ] = None,
+    stdin_path: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-path",
+            metavar="PATH",
+            help="Helm on stdin: the chart's folder, so that '# Source: CHART/templates/x.yaml' "
+            "names PATH/templates/x.yaml; or a file name for standard input.",
+        ),
+    ] = None,
     write_baseline: Annotated[
         str | None,
         typer.Option(
@@ -271,7 +295,7 @@ def check(
     own_files = [
         p for p in (baseline, write_baseline, output, output_json, output_sarif, output_junit) if p
     ]
-    loaded = load(paths, cfg, _progress_printer(), skip=own_files)
+    loaded = load(paths, cfg, _progress_printer(), skip=own_files, stdin_path=stdin_path)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     try:

@@ -49,10 +49,12 @@ def load(
     progress: Callable[[int, int], None] | None = None,
     *,
     skip: Sequence[str] = (),
+    stdin_path: str | None = None,
 ) -> LoadResult:
     """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
     the config file's folder; the config file, baselines and the files named in ``skip``
-    (reports this run writes) are never read as manifests. Usage errors are in
+    (reports this run writes) are never read as manifests; ``stdin_path`` maps Helm's
+    ``# Source:`` names to files (:func:`stdin_name`). Usage errors are in
     ``result.errors``."""
     import os
 
@@ -72,7 +74,39 @@ def load(
     ]
     result = load_files(kept, progress)
     result.errors.extend(errors)
+    if stdin_path and any(display == "-" for display, _ in kept):
+        rename_stdin(result, stdin_path, {display for display, _ in kept if display != "-"})
     return result
+
+
+def stdin_name(file: str, stdin_path: str, real: set[str]) -> str:
+    """Where a finding on standard input lands with ``--stdin-path``.
+
+    Helm's ``# Source: CHART/templates/x.yaml`` names (anything not read from disk)
+    become ``STDIN_PATH/templates/x.yaml`` when ``stdin_path`` is the chart's folder;
+    with ``stdin_path`` naming a file, standard input itself is named after it.
+    """
+    import os
+
+    if file == "-":
+        return file if os.path.isdir(stdin_path) else stdin_path
+    if file in real or not os.path.isdir(stdin_path):
+        return file
+    rest = file.replace("\\", "/").split("/", 1)
+    return os.path.join(stdin_path, rest[1]) if len(rest) == 2 else file
+
+
+def rename_stdin(result: LoadResult, stdin_path: str, real: set[str]) -> None:
+    """Apply :func:`stdin_name` to every object, issue and suppression comment."""
+    from dataclasses import replace as dc_replace
+
+    for m in result.manifests:
+        m.file = stdin_name(m.file, stdin_path, real)
+    result.issues = [
+        dc_replace(i, file=stdin_name(i.file, stdin_path, real)) for i in result.issues
+    ]
+    if "-" in result.comments:
+        result.comments[stdin_name("-", stdin_path, real)] = result.comments.pop("-")
 
 
 def lint(paths: Sequence[str], config: Config) -> Report:

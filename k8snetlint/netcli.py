@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -430,7 +431,7 @@ def _git(args: Sequence[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
 
 
 @contextmanager
-def materialize(spec: str) -> Iterator[str]:
+def materialize(spec: str, notes: list[str] | None = None) -> Iterator[str]:
     """A path to read for ``spec``: the path itself, or ``REV:path`` extracted from git.
 
     ``REV:path`` follows git: ``path`` is relative to the top of the work tree unless
@@ -453,6 +454,16 @@ def materialize(spec: str) -> Iterator[str]:
     path = path.strip("/") or "."
     if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root).returncode != 0:
         fail(f"{spec}: unknown git revision {rev!r}")
+    if (
+        notes is not None
+        and path != "."
+        and _git(["cat-file", "-e", f"{rev}:{path}"], root).returncode != 0
+    ):
+        # the base of a first pull request: the path does not exist yet
+        notes.append(f"{rev} has no {path}; it is compared as empty")
+        with tempfile.TemporaryDirectory(prefix="k8snetlint-diff-") as tmp:
+            yield tmp
+        return
     args = ["archive", "--format=tar", rev]
     if path != ".":
         args += ["--", path]
@@ -564,16 +575,88 @@ def diff_cmd(
     config: Annotated[
         str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
     ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when the change brings new findings at or above SEVERITY: "
+            "error|warning|info|never.",
+        ),
+    ] = "never",
+    fail_on_connections: Annotated[
+        str,
+        typer.Option(
+            "--fail-on-connections",
+            metavar="FROM",
+            help="Exit 1 when the change adds connections from FROM: external (from "
+            "outside the cluster or the ingress controller), any (from anywhere), never.",
+        ),
+    ] = "never",
 ) -> None:
-    """What a change opens or closes: connections added, removed, changed; findings."""
+    """What a change opens or closes: connections added, removed, changed; findings.
+
+    A base (OLD) given as REV:path where REV does not have path yet (a repository's
+    first pull request) is read as empty, with a note.
+
+    \b
+    Exit codes: 0 nothing that --fail-on/--fail-on-connections name; 1 the change
+    brings such findings or connections; 2 usage error.
+    """
     if format not in ("txt", "json"):
         fail(f"--format: {format!r} is not one of txt, json")
-    with materialize(old) as old_path, materialize(new) as new_path:
+    if fail_on not in ("error", "warning", "info", "never"):
+        fail(f"--fail-on: {fail_on!r} is not one of error, warning, info, never")
+    if fail_on_connections not in DIFF_CONNECTION_SCOPES:
+        fail(
+            f"--fail-on-connections: {fail_on_connections!r} is not one of "
+            f"{', '.join(DIFF_CONNECTION_SCOPES)}"
+        )
+    notes: list[str] = []
+    with materialize(old, notes) as old_path, materialize(new) as new_path:
         cfg = build_config([new_path], config, namespace=namespace)
         d = diff_sides(_side(old_path, cfg), _side(new_path, cfg))
-    d = {"old": old, "new": new, **d}
-    text = json.dumps(d, indent=2) + "\n" if format == "json" else render_diff_text(d)
+    failing = diff_failures(d, fail_on, fail_on_connections)
+    d = {"old": old, "new": new, **d, "notes": notes, "failing": failing}
+    if format == "json":
+        text = json.dumps(d, indent=2) + "\n"
+    else:
+        text = render_diff_text(d)
+        text += "".join(f"note: {n}\n" for n in notes)
+        text += "".join(f"failing: {f}\n" for f in failing)
     write_output(text, output)
+    raise typer.Exit(1 if failing else 0)
+
+
+DIFF_CONNECTION_SCOPES = ("never", "external", "any")
+
+
+def _from_outside(src: str) -> bool:
+    """A connlist source outside the cluster: an address range or the ingress controller
+    (workloads read ``ns/name[Kind]`` or ``ns/owner[Kind]/pod``)."""
+    return src == graphfmt.INGRESS_CONTROLLER_NAME or not re.search(r"\[[^\]/]+\](/|$)", src)
+
+
+def diff_failures(d: dict[str, Any], fail_on: str, connections: str) -> list[str]:
+    """Why ``diff`` exits 1: new findings at or above ``fail_on``, connections added
+    from where ``connections`` says (empty: exit 0)."""
+    from k8snetlint.findings import SEVERITY_RANK
+
+    out: list[str] = []
+    if fail_on != "never":
+        limit = SEVERITY_RANK[fail_on]
+        n = sum(1 for f in d["findings"]["new"] if SEVERITY_RANK[f["severity"]] >= limit)
+        if n:
+            out.append(f"{n} new finding{'' if n == 1 else 's'} at or above {fail_on}")
+    if connections != "never":
+        added = d["connections"]["added"]
+        if connections == "external":
+            added = [c for c in added if _from_outside(c["src"])]
+        if added:
+            where = "from outside the cluster" if connections == "external" else "in all"
+            n = len(added)
+            out.append(f"{n} connection{'' if n == 1 else 's'} added {where}")
+    return out
 
 
 # -- registration and step summary ----------------------------------------------------

@@ -322,3 +322,73 @@ def test_github_format_turns_exit_2_into_an_annotation(
     assert code == 2 and out.startswith("::error title=k8snetlint::--fail-on:")
     code, out, _ = run_cli(["check", "-f", "text", "--fail-on", "sometimes", str(GOOD)], capsys)
     assert code == 2 and out == ""
+
+
+HELM_OUTPUT = """---
+# Source: shop/templates/service.yaml
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 70000  # k8snetlint: ignore[service-selector-matches-nothing]
+"""
+
+
+def test_stdin_path_maps_helm_sources_to_real_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    chart = tmp_path / "charts" / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "templates" / "service.yaml").write_text("# the template\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(HELM_OUTPUT.encode())))
+    code, out, _ = run_cli(
+        ["check", "-f", "json", "--stdin-path", "charts/shop", "--select", "schema-violation", "-"],
+        capsys,
+    )
+    files = {f["file"] for f in json.loads(out)["findings"]}
+    assert code == 1 and files == {"charts/shop/templates/service.yaml"}
+    # without the option the Source name is kept as Helm wrote it
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(HELM_OUTPUT.encode())))
+    code, out, _ = run_cli(["check", "-f", "json", "--select", "schema-violation", "-"], capsys)
+    assert {f["file"] for f in json.loads(out)["findings"]} == {"shop/templates/service.yaml"}
+    # a file name names standard input itself (suppression comments follow it)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BAD.read_bytes())))
+    code, out, _ = run_cli(["check", "-f", "json", "--stdin-path", "svc.yaml", "-"], capsys)
+    assert {f["file"] for f in json.loads(out)["findings"]} == {"svc.yaml"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_report_files_get_the_umask_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "report.json"
+        run_cli(
+            [
+                "check",
+                "-f",
+                "json",
+                "-o",
+                str(out),
+                "--output-sarif",
+                str(tmp_path / "s"),
+                str(GOOD),
+            ],
+            capsys,
+        )
+        assert (out.stat().st_mode & 0o777, (tmp_path / "s").stat().st_mode & 0o777) == (
+            0o640,
+            0o640,
+        )
+        out.chmod(0o644)
+        run_cli(["check", "-f", "json", "-o", str(out), str(GOOD)], capsys)
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
