@@ -28,16 +28,15 @@ API (all functions return; none raises on bad input or a failing tool):
   rendered YAML text, or an error message (60 s timeout).
 * :func:`origin_of` -- the source path named by an object's origin annotation.
 * :func:`load_kustomization` -- render and load one directory into a
-  :class:`~k8snetlint.loader.LoadResult`, exactly like the loader's result for plain
+  :class:`~k8snetlint.reader.LoadResult`, exactly like the reader's result for plain
   files; a failure (no renderer, broken kustomization, timeout) becomes one
   ``kustomize-render-error`` issue at line 1 of the kustomization file.
 * :func:`referenced_directories` -- local directories a kustomization uses as
   resources, bases or components (for a directory walk that renders only the
   top-level kustomizations).
 
-The loader calls :func:`load_kustomization` lazily (``from k8snetlint.kustomize
-import load_kustomization`` inside the function), because this module imports the
-loader.
+This module sits above :mod:`k8snetlint.discovery` and :mod:`k8snetlint.reader` and
+below :mod:`k8snetlint.loader`, which calls :func:`load_kustomization`.
 """
 
 from __future__ import annotations
@@ -53,15 +52,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from k8snetlint.discovery import display_name
 from k8snetlint.document import Manifest, Pos, YMap, YSeq
-from k8snetlint.loader import (
-    LoadIssue,
-    LoadResult,
-    display_name,
-    load_text,
-    parse_yaml,
-    read_path,
-)
+from k8snetlint.reader import LoadIssue, LoadResult, load_text, parse_yaml, read_path
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RULE = "kustomize-render-error"

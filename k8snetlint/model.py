@@ -20,6 +20,7 @@ from typing import Any, Literal
 from k8snetlint.config import Config
 from k8snetlint.connectivity import workload_display
 from k8snetlint.document import Manifest, Path
+from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
 
@@ -329,6 +330,8 @@ class Inventory:
     superseded: tuple[tuple[Manifest, str], ...] = ()
     # later copies of an object already seen (same kind/namespace/name)
     duplicates: tuple[Manifest, ...] = ()
+    # Gateway API objects (k8snetlint.gateway)
+    gateway_api: GatewayAPI = field(default_factory=GatewayAPI)
     _ns: dict[str, Namespace] = field(default_factory=dict, repr=False)
     _wl_by_ns: dict[str, tuple[Workload, ...]] = field(default_factory=dict, repr=False)
     _wl: dict[tuple[str, str, str], Workload] = field(default_factory=dict, repr=False)
@@ -821,6 +824,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         label_mismatches=tuple(mismatches),
         superseded=tuple(sorted(superseded, key=lambda t: _sort_key(t[0]))),
         duplicates=tuple(duplicates),
+        gateway_api=build_gateway_api(ordered),
         _ns=namespaces,
         _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
         _wl={w.key: w for w in workloads},
