@@ -273,7 +273,7 @@ def check(
     ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
-    from k8snetlint.engine import load, resolve_version, run
+    from k8snetlint.engine import load, resolve_version, run, version_note
     from k8snetlint.registry import RuleError
 
     fmt = _resolve_format(format)
@@ -290,6 +290,9 @@ def check(
         version = resolve_version(cfg)
     except ValueError as exc:
         fail(f"--kubernetes-version: {exc}")
+    note = version_note(version)
+    if note:
+        sys.stderr.write(f"k8snetlint: info: {note}\n")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
     own_files = [

@@ -22,21 +22,58 @@ from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
 UNUSED_SUPPRESSION = "unused-suppression"
 
 
+# The oldest Kubernetes version whose removed APIs the table covers.
+MIN_VERSION = (1, 22)
+
+
 def resolve_version(config: Config) -> str:
-    from k8snetlint.validate import available_versions, default_version
+    """The Kubernetes minor version a run checks against (``"1.25"``), for every command.
+
+    Empty means the newest shipped schema. Any minor from 1.22 is accepted: a newer one
+    than shipped is validated with the newest schema, an older one with the oldest
+    schema plus its own removed-API verdicts (:func:`version_note` says which).
+    Raises ``ValueError`` for text that is not a version or predates 1.22.
+    """
+    import re
+
+    from k8snetlint.validate import default_version
+    from k8snetlint.validate import resolve_version as schema_version
 
     wanted = config.kubernetes_version
-    if not wanted:
+    if wanted is None or not str(wanted).strip():
         return default_version()
-    norm = wanted.lstrip("v")
-    parts = norm.split(".")
-    short = ".".join(parts[:2])
-    if short not in available_versions():
+    schema_version(str(wanted))  # ValueError for what is not a version
+    m = re.match(r"\s*v?(\d+)\.(\d+)", str(wanted))
+    assert m is not None
+    minor = (int(m.group(1)), int(m.group(2)))
+    if minor < MIN_VERSION:
         raise ValueError(
-            f"unsupported Kubernetes version {wanted!r} "
-            f"(shipped: {', '.join(available_versions())})"
+            f"Kubernetes {wanted} is older than {MIN_VERSION[0]}.{MIN_VERSION[1]}, "
+            "the oldest version supported"
         )
-    return str(short)
+    return f"{minor[0]}.{minor[1]}"
+
+
+def version_note(version: str) -> str | None:
+    """One line when ``version`` has no shipped schema of its own; None otherwise."""
+    from k8snetlint.validate import available_versions
+    from k8snetlint.validate import resolve_version as schema_version
+
+    shipped = available_versions()
+    schema = schema_version(version)
+    if schema == version:
+        return None
+    span = f"{shipped[0]} to {shipped[-1]}"
+    if schema == shipped[-1]:
+        return (
+            f"Kubernetes {version} is newer than the schemas shipped ({span}): objects "
+            f"are validated against the {schema} schema"
+        )
+    return (
+        f"Kubernetes {version} predates the schemas shipped ({span}): objects are "
+        f"validated against the {schema} schema, and apiVersions against the APIs "
+        f"removed up to {version}"
+    )
 
 
 # Files the tool writes or reads for itself: never read as manifests.

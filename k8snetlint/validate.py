@@ -932,10 +932,14 @@ def validate_all(
     Violations of one object come sorted by path. Never raises on any manifest content.
     """
     store = _store(resolve_version(version))
+    # a version older than the shipped schemas: its own removed-API verdicts
+    m = _VERSION_RE.match(str(version or ""))
+    target = (int(m.group(1)), int(m.group(2))) if m else _vkey(store.version)
+    target = min(target, _vkey(store.version))
     crds = _collect_crds(manifests)
     for manifest in manifests:
         try:
-            found = list(_validate_one(manifest, store, crds))
+            found = list(_validate_one(manifest, store, crds, target))
         except Exception as exc:  # pragma: no cover - a bug of ours must not stop the run
             found = [
                 Violation(
@@ -963,7 +967,10 @@ def validate_object(data: Any, version: str | None = None) -> list[Violation]:
 
 
 def _validate_one(
-    manifest: Manifest, store: _Store, crds: Mapping[tuple[str, str], _Crd]
+    manifest: Manifest,
+    store: _Store,
+    crds: Mapping[tuple[str, str], _Crd],
+    target: tuple[int, int] | None = None,
 ) -> Iterator[Violation]:
     api_version, kind = manifest.api_version, manifest.kind
     if not api_version or not kind or not isinstance(manifest.data, dict):
@@ -976,9 +983,16 @@ def _validate_one(
         return
 
     removal = removed_apis().get((api_version, kind))
-    if removal is not None and _vkey(removal.removed_in) <= _vkey(store.version):
-        yield Violation(RULE_REMOVED, ("apiVersion",), _removed_message(removal, store))
+    limit = target or _vkey(store.version)
+    if removal is not None and _vkey(removal.removed_in) <= limit:
+        yield Violation(
+            RULE_REMOVED,
+            ("apiVersion",),
+            _removed_message(removal, store, f"{limit[0]}.{limit[1]}"),
+        )
         return
+    if removal is not None and limit < _vkey(store.version):
+        return  # still served by the (older) target version; no schema of it is shipped
 
     group = _group(api_version)
     crd = crds.get((group, kind))
@@ -1002,10 +1016,10 @@ def _validate_one(
     )
 
 
-def _removed_message(removal: Removal, store: _Store) -> str:
+def _removed_message(removal: Removal, store: _Store, served_by: str | None = None) -> str:
     text = (
         f"apiVersion: {removal.api_version} {removal.kind} was removed in Kubernetes "
-        f"{removal.removed_in} and is not served by {store.version}"
+        f"{removal.removed_in} and is not served by {served_by or store.version}"
     )
     if removal.replacement:
         text += f"; use apiVersion {removal.replacement}"

@@ -140,7 +140,7 @@ def test_namespace_option(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "--fail-on", "fatal", "x"], "--fail-on"),
         (["check", "--bogus", "x"], "--bogus"),
         (["check", "--select", "no-such-rule", str(GOOD)], "unknown rule"),
-        (["check", "--kubernetes-version", "1.2", str(GOOD)], "unsupported Kubernetes version"),
+        (["check", "--kubernetes-version", "1.2", str(GOOD)], "is older than 1.22"),
         (["check", "--config", "/no/such/config.yaml", str(GOOD)], "no such file"),
         (["explain", "no-such-rule"], "unknown rule"),
     ],
@@ -392,3 +392,38 @@ def test_report_files_get_the_umask_mode(
         assert out.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize(
+    ("version", "code", "note"),
+    [
+        (
+            "1.25",
+            0,
+            "Kubernetes 1.25 predates the schemas shipped (1.30 to 1.37): objects are "
+            "validated against the 1.30 schema, and apiVersions against the APIs removed up to 1.25",
+        ),
+        (
+            "v1.40.2",
+            0,
+            "Kubernetes 1.40 is newer than the schemas shipped (1.30 to 1.37): "
+            "objects are validated against the 1.37 schema",
+        ),
+        ("1.33", 0, None),
+        ("1.21", 2, "--kubernetes-version: Kubernetes 1.21 is older than 1.22"),
+        ("latest", 2, "--kubernetes-version: not a Kubernetes version: 'latest'"),
+    ],
+)
+def test_kubernetes_version_range(
+    version: str, code: int, note: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got, out, err = run_cli(
+        ["check", "-f", "json", "--kubernetes-version", version, str(GOOD)], capsys
+    )
+    assert got == code
+    if note is None:
+        assert err == ""
+    else:
+        assert note in err and len(err.splitlines()) == 1
+    if code == 0:
+        assert json.loads(out)["kubernetesVersion"] == version.lstrip("v")[:4]
