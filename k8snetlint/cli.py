@@ -10,17 +10,23 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
 from k8snetlint import __version__
 from k8snetlint.config import Config, ConfigError, discover, load_config
 from k8snetlint.findings import Report
-from k8snetlint.reporters import CHECK_FORMATS
+from k8snetlint.reporters import (
+    CHECK,
+    RULES,
+    FormatError,
+    Formats,
+    RenderOptions,
+    render_check,
+)
 
 if TYPE_CHECKING:
     from k8snetlint.loader import LoadResult
@@ -28,6 +34,9 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="k8snetlint",
     help="Lint Kubernetes manifests and analyze who can reach whom.",
+    epilog="\b\nExamples:\n  k8snetlint check k8s/\n  k8snetlint graph -f html -o map.html k8s/\n"
+    "  k8snetlint reach k8s/ --from internet --to svc:shop/web:80\n\n"
+    "Run `k8snetlint COMMAND --help` for a command's options and exit codes.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -140,20 +149,6 @@ def _split(values: list[str]) -> list[str]:
     return out
 
 
-def _progress_printer() -> Callable[[int, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def progress(i: int, total: int) -> None:
-        if total >= 200 and (i % 50 == 0 or i == total - 1):
-            sys.stderr.write(f"\rk8snetlint: reading {i + 1}/{total} files")
-            if i == total - 1:
-                sys.stderr.write("\r" + " " * 60 + "\r")
-            sys.stderr.flush()
-
-    return progress
-
-
 def repo_root() -> str:
     """Root for repository-relative paths: ``GITHUB_WORKSPACE``, else the git work tree."""
     ws = os.environ.get("GITHUB_WORKSPACE")
@@ -166,83 +161,187 @@ def repo_root() -> str:
     return str(here)
 
 
-def render_report(report: Report, fmt: str, *, colour: bool = False) -> str:
-    """Render ``report`` in one of :data:`CHECK_FORMATS`."""
-    if fmt == "json":
-        from k8snetlint.reporters import jsonreport
-
-        return jsonreport.render(report)
-    if fmt == "sarif":
-        from k8snetlint.reporters import sarif
-
-        return sarif.render(report, root=repo_root())
-    if fmt == "github":
-        from k8snetlint.reporters import github
-
-        return github.render(report, root=repo_root())
-    if fmt == "junit":
-        from k8snetlint.reporters import junit
-
-        return junit.render(report, root=repo_root())
-    from k8snetlint.reporters import text as text_reporter
-
-    return text_reporter.render(report, colour=colour)
+def render_report(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
+    """``report`` in a check format of the reporter registry (:data:`reporters.CHECK`)."""
+    return render_check(report, fmt, options or RenderOptions(root=repo_root()))
 
 
-def _resolve_format(fmt: str) -> str:
-    if fmt == "auto":
+def resolve_format(formats: Formats, fmt: str) -> str:
+    """The canonical name of ``fmt`` in ``formats``; ``auto`` becomes github inside
+    GitHub Actions, else text. A usage error for an unknown name."""
+    try:
+        name = formats.resolve(fmt)
+    except FormatError as exc:
+        fail(str(exc))
+    if name == "auto":
         return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if fmt not in CHECK_FORMATS:
-        fail(f"--format: {fmt!r} is not one of auto, {', '.join(CHECK_FORMATS)}")
-    return fmt
+    return name
 
 
-@app.command()
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_colour(choice: str, stream: TextIO) -> bool:
+    """``--color``: always/never as said; auto: ``FORCE_COLOR`` (non-empty, not 0) wins,
+    then ``NO_COLOR`` (non-empty), then whether ``stream`` is a terminal."""
+    if choice not in COLOR_CHOICES:
+        fail(f"--color: {choice!r} is not one of {', '.join(COLOR_CHOICES)}")
+    if choice != "auto":
+        return choice == "always"
+    force = os.environ.get("FORCE_COLOR", "")
+    if force and force != "0":
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+# -- options shared by the commands ------------------------------------------------------
+
+PathsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="PATH",
+        help="Files or directories (directories recursively); '-' reads standard input.",
+    ),
+]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Configuration file.  [default: .k8snetlint.yaml found from the first path "
+        "up to the repository root]",
+    ),
+]
+NamespaceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--namespace",
+        "-n",
+        metavar="NAMESPACE",
+        help="Namespace of objects that name none, like kubectl -n.  [default: default]",
+    ),
+]
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (atomically) instead of standard output.",
+    ),
+]
+KubernetesVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kubernetes-version",
+        metavar="X.Y",
+        help="Kubernetes version to check against, any minor from 1.22.  [default: the "
+        "newest shipped]",
+    ),
+]
+
+EXIT_CODES = (
+    "0  nothing at or above --fail-on",
+    "1  findings at or above --fail-on",
+    "2  usage, configuration or internal error",
+)
+
+
+def epilog(*examples: str, codes: tuple[str, ...] = EXIT_CODES) -> str:
+    """``--help`` text after the options: exit codes and examples, kept as written."""
+    lines = ["\b", "Exit codes:", *(f"  {c}" for c in codes), "", "\b", "Examples:"]
+    lines += [f"  {e}" for e in examples]
+    return "\n".join(lines)
+
+
+class Progress:
+    """One status line on standard error, for long runs on a terminal: reading files,
+    then each rule as it runs (the analyses run inside the first rules that need
+    them), then writing the report. Silent for the first second and when not a
+    terminal."""
+
+    DELAY = 1.0
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._width = 0
+
+    def show(self, text: str) -> None:
+        if not self.enabled or self._clock() - self._start < self.DELAY:
+            return
+        line = f"k8snetlint: {text}"[:79]
+        sys.stderr.write("\r" + line + " " * max(0, self._width - len(line)))
+        sys.stderr.flush()
+        self._width = len(line)
+
+    def files(self, i: int, total: int) -> None:
+        if i % 50 == 0 or i == total - 1:
+            self.show(f"reading files {i + 1}/{total}")
+
+    def done(self) -> None:
+        if self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+            self._width = 0
+
+
+@app.command(
+    epilog=epilog(
+        "k8snetlint check k8s/",
+        "k8snetlint check -f sarif -o k8snetlint.sarif --fail-on warning k8s/",
+        "helm template shop charts/shop | k8snetlint check --stdin-path charts/shop -",
+    )
+)
 def check(
-    paths: Annotated[
-        list[str], typer.Argument(help="Files or directories to check; '-' reads stdin.")
-    ],
+    paths: PathsArgument,
     format: Annotated[
         str,
-        typer.Option(
-            "--format",
-            "-f",
-            help="auto|text|json|sarif|github|junit (auto: github inside GitHub Actions, "
-            "else text).",
-        ),
+        typer.Option("--format", "-f", metavar="FORMAT", help=CHECK.help()),
     ] = "auto",
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-    ] = None,
+    output: OutputOption = None,
     output_json: Annotated[
-        str | None, typer.Option("--output-json", help="Also write the JSON report to FILE.")
+        str | None,
+        typer.Option("--output-json", metavar="FILE", help="Also write the JSON report to FILE."),
     ] = None,
     output_sarif: Annotated[
-        str | None, typer.Option("--output-sarif", help="Also write SARIF 2.1.0 to FILE.")
+        str | None,
+        typer.Option("--output-sarif", metavar="FILE", help="Also write SARIF 2.1.0 to FILE."),
     ] = None,
     output_junit: Annotated[
-        str | None, typer.Option("--output-junit", help="Also write JUnit XML to FILE.")
+        str | None,
+        typer.Option("--output-junit", metavar="FILE", help="Also write JUnit XML to FILE."),
     ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    config: ConfigOption = None,
     fail_on: Annotated[
         str | None,
-        typer.Option("--fail-on", help="Exit 1 when findings reach: error|warning|info|never."),
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when findings reach SEVERITY: error|warning|info|never.  "
+            "[default: error, or the config's fail-on]",
+        ),
     ] = None,
-    kubernetes_version: Annotated[
-        str | None,
-        typer.Option("--kubernetes-version", help="Schemas to validate against (e.g. 1.37)."),
-    ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
-    ] = None,
+    kubernetes_version: KubernetesVersionOption = None,
+    namespace: NamespaceOption = None,
     select: Annotated[
-        list[str] | None, typer.Option("--select", help="Run only these rules (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--select",
+            metavar="RULE[,RULE...]",
+            help="Run only these rules (repeatable; disabled rules named here run too).",
+        ),
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--ignore", metavar="RULE[,RULE...]", help="Do not run these rules (repeatable)."
+        ),
     ] = None,
     no_kustomize: Annotated[
         bool,
@@ -253,7 +352,17 @@ def check(
     ] = False,
     baseline: Annotated[
         str | None,
-        typer.Option("--baseline", help="Hide the findings recorded in this baseline file."),
+        typer.Option(
+            "--baseline", metavar="FILE", help="Hide the findings recorded in this baseline."
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--write-baseline",
+            metavar="FILE",
+            help="Record the current findings in FILE as a baseline, print how many, exit 0.",
+        ),
     ] = None,
     stdin_path: Annotated[
         str | None,
@@ -264,11 +373,33 @@ def check(
             "names PATH/templates/x.yaml; or a file name for standard input.",
         ),
     ] = None,
-    write_baseline: Annotated[
-        str | None,
+    statistics: Annotated[
+        bool,
         typer.Option(
-            "--write-baseline",
-            help="Record the current findings in FILE as a baseline, print how many, exit 0.",
+            "--statistics", help="Text format: print the count of findings per rule instead."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print the findings only: no summary line, notes or progress."
+        ),
+    ] = False,
+    color: Annotated[
+        str,
+        typer.Option(
+            "--color",
+            metavar="WHEN",
+            help="Colour the text output: auto|always|never (auto honours FORCE_COLOR and "
+            "NO_COLOR, else colours on a terminal).",
+        ),
+    ] = "auto",
+    show_source: Annotated[
+        bool | None,
+        typer.Option(
+            "--show-source/--no-show-source",
+            help="Text format: print the offending line with a caret under the field.  "
+            "[default: on a terminal]",
         ),
     ] = None,
 ) -> None:
@@ -276,7 +407,10 @@ def check(
     from k8snetlint.engine import load, resolve_version, run, version_note
     from k8snetlint.registry import RuleError
 
-    fmt = _resolve_format(format)
+    fmt = resolve_format(CHECK, format)
+    colour = output is None and use_colour(color, sys.stdout)
+    if statistics and fmt != "text":
+        fail("--statistics: works with --format text only")
     cfg = build_config(
         paths,
         config,
@@ -291,20 +425,25 @@ def check(
     except ValueError as exc:
         fail(f"--kubernetes-version: {exc}")
     note = version_note(version)
-    if note:
+    if note and not quiet:
         sys.stderr.write(f"k8snetlint: info: {note}\n")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
     own_files = [
         p for p in (baseline, write_baseline, output, output_json, output_sarif, output_junit) if p
     ]
-    loaded = load(paths, cfg, _progress_printer(), skip=own_files, stdin_path=stdin_path)
-    if loaded.errors:
-        fail("; ".join(loaded.errors))
+    progress = Progress(not quiet and sys.stderr.isatty())
     try:
-        report = run(loaded, cfg, version)
-    except RuleError as exc:
-        fail(str(exc))
+        loaded = load(paths, cfg, progress.files, skip=own_files, stdin_path=stdin_path)
+        if loaded.errors:
+            fail("; ".join(loaded.errors))
+        try:
+            report = run(loaded, cfg, version, progress.show)
+        except RuleError as exc:
+            fail(str(exc))
+        progress.show("writing the report")
+    finally:
+        progress.done()
     if write_baseline:
         from k8snetlint import baseline as baseline_mod
 
@@ -323,21 +462,26 @@ def check(
             fail(str(exc))
         kept, hidden = baseline_mod.apply(report.findings, known, baseline)
         report = replace(report, findings=tuple(kept), baselined=hidden)
-    colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    write_output(render_report(report, fmt, colour=colour), output)
+    if show_source is None:
+        show_source = output is None and sys.stdout.isatty()
+    root = repo_root()
+    options = RenderOptions(
+        root=root, colour=colour, source=show_source, statistics=statistics, quiet=quiet
+    )
+    write_output(render_report(report, fmt, options), output)
     for extra_fmt, path in (
         ("json", output_json),
         ("sarif", output_sarif),
         ("junit", output_junit),
     ):
         if path:
-            write_output(render_report(report, extra_fmt), path)
+            write_output(render_report(report, extra_fmt, RenderOptions(root=root)), path)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and fmt == "github":
         from k8snetlint.reporters import summary
 
-        mermaid, note = _summary_map(loaded, cfg, report)
-        summary.write_step_summary(report, summary_path, mermaid, root=repo_root(), map_note=note)
+        mermaid, map_note = _summary_map(loaded, cfg, report)
+        summary.write_step_summary(report, summary_path, mermaid, root=root, map_note=map_note)
     raise typer.Exit(1 if report.failed() else 0)
 
 
@@ -352,21 +496,40 @@ def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str |
         return None, f"The map is left out: it could not be computed ({type(exc).__name__})."
 
 
-@app.command("rules")
+@app.command(
+    "rules",
+    epilog=epilog(
+        "k8snetlint rules",
+        "k8snetlint rules -f json",
+        "k8snetlint rules -f markdown > rules.md",
+        codes=("0  the list was printed", "2  usage error"),
+    ),
+)
 def rules_cmd(
-    format: Annotated[str, typer.Option("--format", "-f", help="table|json|markdown.")] = "table",
+    format: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="FORMAT", help=RULES.help()),
+    ] = "text",
 ) -> None:
     """List every rule with its severity, default and summary."""
     from k8snetlint.reporters.rules import render_rules
 
-    if format not in ("table", "json", "markdown"):
-        fail(f"--format: {format!r} is not one of table, json, markdown")
-    write_output(render_rules(format), None)
+    write_output(render_rules(resolve_format(RULES, format)), None)
 
 
-@app.command()
-def explain(rule: Annotated[str, typer.Argument(help="Rule name.")]) -> None:
-    """Print a rule's documentation."""
+@app.command(
+    epilog=epilog(
+        "k8snetlint explain schema-violation",
+        "k8snetlint explain database-reachable-cluster-wide | less",
+        codes=("0  the rule's documentation was printed", "2  unknown rule"),
+    )
+)
+def explain(
+    rule: Annotated[
+        str, typer.Argument(metavar="RULE", help="Rule name (see `k8snetlint rules`).")
+    ],
+) -> None:
+    """Print a rule's documentation: what it does, why, an example and the fix."""
     from k8snetlint.registry import builtin_rules
 
     for r in builtin_rules():
@@ -435,9 +598,19 @@ def _error(kind: str, message: str, argv: list[str]) -> NoReturn:
     sys.exit(2)
 
 
+def _tidy_help(command: object) -> None:
+    """Arguments show their name only (``PATH``), not typer's type (``<list[str]>``)."""
+    for sub in getattr(command, "commands", {}).values():
+        _tidy_help(sub)
+    for param in getattr(command, "params", []):
+        if getattr(param, "param_type_name", "") == "argument":
+            param.display_type_rich = lambda ctx: ""
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point of the ``k8snetlint`` command."""
     command = typer.main.get_command(app)
+    _tidy_help(command)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)

@@ -252,11 +252,13 @@ def run(
     findings: dict[tuple[object, ...], Finding] = {}
     suppressed = 0
     ns = config.default_namespace
-    for rule in rules:
+    for i, rule in enumerate(rules):
         if rule.name == UNUSED_SUPPRESSION:
             continue
         if progress is not None:
-            progress(rule.name)
+            progress(
+                f"checking {len(loaded.manifests):,} objects: rule {i + 1}/{len(rules)} ({rule.name})"
+            )
         for hit in CHECKS[rule.check](ctx, rule.params):
             finding = to_finding(rule, hit, ns)
             key = finding.sort_key() + (finding.end_line, finding.end_column)

@@ -16,10 +16,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from k8snetlint.cli import build_config, fail, write_output
+from k8snetlint.cli import (
+    ConfigOption,
+    NamespaceOption,
+    OutputOption,
+    PathsArgument,
+    build_config,
+    epilog,
+    fail,
+    resolve_format,
+    write_output,
+)
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
-from k8snetlint.reporters import graphfmt
+from k8snetlint.reporters import DIFF, GRAPH, REACH, graphfmt
 
 if TYPE_CHECKING:
     from k8snetlint.graph import Connectivity
@@ -121,29 +131,24 @@ def render_graph(
 
 
 def graph_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    paths: PathsArgument,
     format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="txt|json|csv|dot|mermaid|graphml|html."),
-    ] = "txt",
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the map to FILE.")
-    ] = None,
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=GRAPH.help())
+    ] = "text",
+    output: OutputOption = None,
     focus: Annotated[
         str | None,
-        typer.Option("--focus", help="Only pairs where this workload (ns/name) is src or dst."),
+        typer.Option(
+            "--focus",
+            metavar="NS/NAME",
+            help="Only pairs where this workload (ns/name) is src or dst.",
+        ),
     ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
-    ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """The connectivity map: every allowed (source, destination) pair and its ports."""
-    if format not in graphfmt.GRAPH_FORMATS:
-        fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
+    format = resolve_format(GRAPH, format)
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
     loaded = load(paths, cfg)
@@ -380,30 +385,30 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
 
 
 def reach_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    paths: PathsArgument,
     src: Annotated[
         str,
         typer.Option(
             "--from",
+            metavar="SRC",
             help="ns/name, ns/name[Kind], svc:ns/name[:port], an IP address or 'internet'.",
         ),
     ],
-    dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
+    dst: Annotated[str, typer.Option("--to", metavar="DST", help="Same forms as --from.")],
     port: Annotated[
-        str | None, typer.Option("--port", "-p", help="PORT[/PROTOCOL], e.g. 5432/TCP.")
-    ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text|json.")] = "text",
-    namespace: Annotated[
         str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+        typer.Option(
+            "--port", "-p", metavar="PORT[/PROTOCOL]", help="The port, e.g. 5432/TCP or http."
+        ),
     ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=REACH.help())
+    ] = "text",
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
-    if format not in ("text", "json"):
-        fail(f"--format: {format!r} is not one of text, json")
+    format = resolve_format(REACH, format)
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
@@ -562,19 +567,20 @@ def render_diff_text(d: dict[str, Any]) -> str:
 
 
 def diff_cmd(
-    old: Annotated[str, typer.Argument(help="Before: a path, or REV:path in a git work tree.")],
-    new: Annotated[str, typer.Argument(help="After: a path, or REV:path in a git work tree.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="txt|json.")] = "txt",
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the diff to FILE.")
-    ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
-    ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    old: Annotated[
+        str,
+        typer.Argument(metavar="OLD", help="Before: a path, or REV:path in a git work tree."),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(metavar="NEW", help="After: a path, or REV:path in a git work tree."),
+    ],
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=DIFF.help())
+    ] = "text",
+    output: OutputOption = None,
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -598,13 +604,8 @@ def diff_cmd(
 
     A base (OLD) given as REV:path where REV does not have path yet (a repository's
     first pull request) is read as empty, with a note.
-
-    \b
-    Exit codes: 0 nothing that --fail-on/--fail-on-connections name; 1 the change
-    brings such findings or connections; 2 usage error.
     """
-    if format not in ("txt", "json"):
-        fail(f"--format: {format!r} is not one of txt, json")
+    format = resolve_format(DIFF, format)
     if fail_on not in ("error", "warning", "info", "never"):
         fail(f"--fail-on: {fail_on!r} is not one of error, warning, info, never")
     if fail_on_connections not in DIFF_CONNECTION_SCOPES:
@@ -663,9 +664,35 @@ def diff_failures(d: dict[str, Any], fail_on: str, connections: str) -> list[str
 
 
 def register(app: typer.Typer) -> None:
-    app.command("graph")(graph_cmd)
-    app.command("reach")(reach_cmd)
-    app.command("diff")(diff_cmd)
+    app.command(
+        "graph",
+        epilog=epilog(
+            "k8snetlint graph k8s/",
+            "k8snetlint graph -f html -o map.html k8s/",
+            "k8snetlint graph --focus shop/api -f mermaid k8s/",
+            codes=("0  the map was written", "2  usage, configuration or internal error"),
+        ),
+    )(graph_cmd)
+    app.command(
+        "reach",
+        epilog=epilog(
+            "k8snetlint reach k8s/ --from shop/api --to shop/db --port 5432/TCP",
+            "k8snetlint reach k8s/ --from internet --to svc:shop/web:80",
+            codes=("0  allowed", "1  denied", "2  usage, configuration or internal error"),
+        ),
+    )(reach_cmd)
+    app.command(
+        "diff",
+        epilog=epilog(
+            "k8snetlint diff origin/main:k8s k8s",
+            "k8snetlint diff --fail-on warning --fail-on-connections external old/ new/",
+            codes=(
+                "0  nothing that --fail-on/--fail-on-connections name",
+                "1  the change brings such findings or connections",
+                "2  usage, configuration or internal error",
+            ),
+        ),
+    )(diff_cmd)
 
 
 def mermaid_for(loaded: object, cfg: Config) -> str | None:

@@ -317,7 +317,9 @@ def test_kubernetes_version_input(workspace: Path) -> None:
     run = run_action(workspace, {"paths": "deploy", "kubernetes-version": "0.1"})
     assert run.code == 2
     assert run.outputs["check"] == {"exit-code": "2"}
-    assert "unsupported Kubernetes version '0.1'" in run.stderr
+    assert "--kubernetes-version: Kubernetes 0.1 is older than 1.22" in run.stderr
+    # the error is also an annotation, so it shows on the pull request
+    assert any("is older than 1.22" in a for a in run.annotations("error"))
 
 
 def test_crafted_inputs_are_not_executed(workspace: Path, tmp_path: Path) -> None:

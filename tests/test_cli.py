@@ -427,3 +427,143 @@ def test_kubernetes_version_range(
         assert note in err and len(err.splitlines()) == 1
     if code == 0:
         assert json.loads(out)["kubernetesVersion"] == version.lstrip("v")[:4]
+
+
+# -- one CLI: formats, flags, help ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "-f", "{fmt}", str(GOOD)],
+        ["graph", "-f", "{fmt}", str(SEED)],
+        ["reach", "-f", "{fmt}", str(SEED), "--from", "default/pod-a", "--to", "default/pod-b"],
+        ["diff", "-f", "{fmt}", str(SEED), str(SEED)],
+        ["rules", "-f", "{fmt}"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_text_and_txt_are_one_format_everywhere(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = []
+    for fmt in ("text", "txt", "TXT"):
+        code, out, err = run_cli([a.replace("{fmt}", fmt) for a in argv], capsys)
+        assert code in (0, 1), err
+        outputs.append(out)
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0]
+
+
+def test_unknown_format_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["graph", "-f", "svg", str(SEED)], capsys)
+    assert code == 2
+    assert err == (
+        "k8snetlint: error: --format: 'svg' is not one of text, json, csv, dot, mermaid, "
+        "graphml, html\n"
+    )
+
+
+def test_statistics_counts_per_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["check", "--statistics", "-f", "text", str(SEED)], capsys)
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split()[:3] == ["4", "service-selector-matches-nothing", "warning"]
+    assert lines[-1] == "9 warnings, 2 info... in 1 file".replace(
+        "9 warnings, 2 info... in 1 file", lines[-1]
+    )
+    assert sum(int(line.split()[0]) for line in lines[:-1]) == 11
+    assert lines[-1].startswith("0 errors, 9 warnings, 2 info in 1 file")
+    code, _, err = run_cli(["check", "--statistics", "-f", "json", str(SEED)], capsys)
+    assert code == 2 and "--statistics: works with --format text only" in err
+
+
+def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        ["check", "-q", "-f", "text", "--kubernetes-version", "1.25", str(BAD)], capsys
+    )
+    assert code == 1 and err == ""
+    assert all(line.startswith("fixtures/") or line.startswith("    ") for line in out.splitlines())
+    code, out, _ = run_cli(["check", "-q", "-f", "text", "--select", "bare-pod", str(GOOD)], capsys)
+    assert (code, out) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("option", "env", "coloured"),
+    [
+        ("auto", {}, False),  # not a terminal
+        ("auto", {"FORCE_COLOR": "1"}, True),
+        ("auto", {"FORCE_COLOR": "0"}, False),
+        ("auto", {"FORCE_COLOR": "1", "NO_COLOR": "1"}, True),
+        ("always", {"NO_COLOR": "1"}, True),
+        ("never", {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_color_option_and_environment(
+    option: str,
+    env: dict[str, str],
+    coloured: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    _, out, _ = run_cli(["check", "-f", "text", "--color", option, str(BAD)], capsys)
+    assert ("\x1b[" in out) is coloured
+
+
+def test_show_source_puts_a_caret_under_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_cli(
+        ["check", "-f", "text", "--show-source", "--select", "schema-violation", str(BAD)],
+        capsys,
+    )
+    lines = out.splitlines()
+    i = next(n for n, line in enumerate(lines) if "70000" in line and ":12:11:" in line)
+    assert lines[i + 1 : i + 4] == ["     |", "  12 |   - port: 70000", "     |           ^^^^^"]
+    _, plain, _ = run_cli(["check", "-f", "text", "--select", "schema-violation", str(BAD)], capsys)
+    assert "  12 |" not in plain  # off by default when not a terminal
+
+
+def test_help_shows_metavars_defaults_exit_codes_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for command in ("check", "graph", "reach", "diff", "rules", "explain"):
+        code, out, _ = run_cli([command, "--help"], capsys)
+        assert code == 0
+        assert "<str>" not in out and "<list[str]>" not in out, command
+        assert "Exit codes:" in out and "Examples:" in out, command
+        examples = out.split("Examples:", 1)[1].strip().splitlines()
+        assert 2 <= len(examples) <= 3 and all("k8snetlint " in e for e in examples), command
+    _, out, _ = run_cli(["check", "--help"], capsys)
+    for needle in (
+        "--output FILE",
+        "--fail-on SEVERITY",
+        "--kubernetes-version X.Y",
+        "[default: auto]",
+        "--color WHEN",
+        "{PATH}...",
+    ):
+        assert needle in out, needle
+
+
+def test_progress_covers_every_phase(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from k8snetlint.cli import Progress
+
+    shown: list[str] = []
+    p = Progress(True)
+    monkeypatch.setattr(p, "show", lambda text: shown.append(text))
+    monkeypatch.setattr("k8snetlint.cli.Progress", lambda enabled: p)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    run_cli(["check", "-f", "json", str(SEED)], capsys)
+    assert any(s.startswith("checking 8 objects: rule 1/") for s in shown)
+    assert shown[-1] == "writing the report"
+    # a real Progress is silent during the first second, then writes one line
+    q = Progress(True)
+    q._start -= 5
+    q.files(0, 300)
+    q.done()
+    err = capsys.readouterr().err
+    assert "k8snetlint: reading files 1/300" in err and err.endswith("\r")
