@@ -95,10 +95,11 @@ def render(findings: Iterable[Finding], path: str) -> str:
 
 def load(path: str) -> Counter[str]:
     """The identities recorded in the baseline at ``path``, counted."""
+    from k8snetlint.discovery import FileTooLarge, read_capped
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_capped(path, what="baseline").decode("utf-8"))
+    except (OSError, ValueError, FileTooLarge, RecursionError) as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc}") from exc
     if not isinstance(data, dict) or "findings" not in data:
         raise BaselineError(f"{path}: not a k8snetlint baseline")
@@ -107,8 +108,11 @@ def load(path: str) -> Counter[str]:
             f"{path}: baseline format {data.get('version')!r} is not the current one "
             f"({BASELINE_VERSION}); write it again with --write-baseline {path}"
         )
+    entries = data.get("findings", [])
+    if not isinstance(entries, list):
+        raise BaselineError(f"{path}: 'findings' is not a list")
     out: Counter[str] = Counter()
-    for e in data.get("findings", []):
+    for e in entries:
         try:
             out[_identity(e["rule"], e["object"], e["file"], e["field"], e["key"])] += 1
         except (KeyError, TypeError) as exc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
@@ -72,40 +71,15 @@ def _root(
     """Lint Kubernetes manifests and analyze who can reach whom."""
 
 
-def write_output(text: str, output: str | None) -> None:
-    """Write ``text`` to stdout or atomically to ``output`` (never half-written)."""
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    target = Path(output)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        fail(f"--output: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        # mkstemp creates 0600; a report is created as any other file would be (0666
-        # less the umask), and a report written over keeps the old file's mode
-        with contextlib.suppress(OSError):
-            os.fchmod(fd, _file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _file_mode(target: Path) -> int:
-    import stat
+def write_output(text: str, output: str | None, *, option: str = "--output") -> None:
+    """Write ``text`` to stdout or to ``output`` (see :mod:`k8snetlint.output`)."""
+    from k8snetlint.output import OutputError
+    from k8snetlint.output import write_output as write
 
     try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
+        write(text, output, option=option)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def build_config(
@@ -402,6 +376,19 @@ def check(
             "[default: on a terminal]",
         ),
     ] = None,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Follow symlinks that lead outside the paths given (not followed by default).",
+        ),
+    ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
+        ),
+    ] = False,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import load, resolve_version, run, version_note
@@ -411,6 +398,13 @@ def check(
     colour = output is None and use_colour(color, sys.stdout)
     if statistics and fmt != "text":
         fail("--statistics: works with --format text only")
+    _check_outputs(
+        ("--output", output),
+        ("--output-json", output_json),
+        ("--output-sarif", output_sarif),
+        ("--output-junit", output_junit),
+        ("--write-baseline", write_baseline),
+    )
     cfg = build_config(
         paths,
         config,
@@ -434,9 +428,21 @@ def check(
     ]
     progress = Progress(not quiet and sys.stderr.isatty())
     try:
-        loaded = load(paths, cfg, progress.files, skip=own_files, stdin_path=stdin_path)
+        loaded = load(
+            paths,
+            cfg,
+            progress.files,
+            skip=own_files,
+            stdin_path=stdin_path,
+            follow_symlinks=follow_symlinks,
+        )
         if loaded.errors:
             fail("; ".join(loaded.errors))
+        if not loaded.manifests and not loaded.issues and not allow_empty:
+            fail(
+                f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "
+                "is expected"
+            )
         try:
             report = run(loaded, cfg, version, progress.show)
         except RuleError as exc:
@@ -447,7 +453,11 @@ def check(
     if write_baseline:
         from k8snetlint import baseline as baseline_mod
 
-        write_output(baseline_mod.render(report.findings, write_baseline), write_baseline)
+        write_output(
+            baseline_mod.render(report.findings, write_baseline),
+            write_baseline,
+            option="--write-baseline",
+        )
         n = sum(1 for f in report.findings if not f.suppressed)
         sys.stderr.write(
             f"k8snetlint: {n} finding{'' if n == 1 else 's'} recorded in {write_baseline}\n"
@@ -475,7 +485,11 @@ def check(
         ("junit", output_junit),
     ):
         if path:
-            write_output(render_report(report, extra_fmt, RenderOptions(root=root)), path)
+            write_output(
+                render_report(report, extra_fmt, RenderOptions(root=root)),
+                path,
+                option=f"--output-{extra_fmt}",
+            )
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and fmt == "github":
         from k8snetlint.reporters import summary
@@ -483,6 +497,15 @@ def check(
         mermaid, map_note = _summary_map(loaded, cfg, report)
         summary.write_step_summary(report, summary_path, mermaid, root=root, map_note=map_note)
     raise typer.Exit(1 if report.failed() else 0)
+
+
+def _check_outputs(*outputs: tuple[str, str | None]) -> None:
+    from k8snetlint.output import OutputError, check_distinct
+
+    try:
+        check_distinct(outputs)
+    except OutputError as exc:
+        fail(str(exc))
 
 
 def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str | None, str | None]:

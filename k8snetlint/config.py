@@ -196,12 +196,13 @@ def load_config(path: str) -> Config:
     import jsonschema
 
     from k8snetlint.data import data_dir
+    from k8snetlint.discovery import FileTooLarge, read_capped
     from k8snetlint.document import locate, plain
     from k8snetlint.loader import parse_yaml
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_capped(Path(path), what="config").decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from exc
     docs, issues = parse_yaml(text, path)
     for issue in issues:

@@ -1,6 +1,6 @@
 """Result types of the connectivity engine, shared by the engine, rules and renderers.
 
-The engine (:mod:`k8snetlint.graph`) produces a :class:`Connectivity`-shaped result made
+The engine (:mod:`k8snetlint.net`) produces a :class:`Connectivity`-shaped result made
 of these values; renderers (``k8snetlint graph``/``reach``/``diff``) and rules only read
 them. Everything here is immutable and ordered deterministically.
 """
@@ -102,6 +102,38 @@ class ConnSet:
                     if a <= b:
                         d.setdefault(p, []).append((a, b))
         return ConnSet.from_dict(d)
+
+    def difference(self, other: ConnSet) -> ConnSet:
+        """The pairs of ``self`` that are not in ``other``."""
+        o = other.to_dict()
+        d: dict[str, list[tuple[int, int]]] = {}
+        for p, rs in self.ranges:
+            cuts = _merge(o.get(p, []))
+            for lo, hi in rs:
+                cur = lo
+                for lo2, hi2 in cuts:
+                    if hi2 < cur or lo2 > hi:
+                        continue
+                    if lo2 > cur:
+                        d.setdefault(p, []).append((cur, lo2 - 1))
+                    cur = hi2 + 1
+                    if cur > hi:
+                        break
+                if cur <= hi:
+                    d.setdefault(p, []).append((cur, hi))
+        return ConnSet.from_dict(d)
+
+    def __or__(self, other: ConnSet) -> ConnSet:
+        return self.union(other)
+
+    def __and__(self, other: ConnSet) -> ConnSet:
+        return self.intersection(other)
+
+    def __sub__(self, other: ConnSet) -> ConnSet:
+        return self.difference(other)
+
+    def issubset(self, other: ConnSet) -> bool:
+        return self.difference(other).is_empty()
 
     def text(self) -> str:
         """netpol-analyzer's CONN text: ``All Connections`` or ``TCP 80,TCP 8000-8010``."""

@@ -10,9 +10,9 @@ from k8snetlint.config import Config
 from k8snetlint.document import Manifest
 
 if TYPE_CHECKING:
-    from k8snetlint.graph import Connectivity
     from k8snetlint.loader import LoadIssue
     from k8snetlint.model import Inventory
+    from k8snetlint.net import Connectivity
     from k8snetlint.validate import Violation
 
 
@@ -41,6 +41,6 @@ class Context:
 
     @cached_property
     def connectivity(self) -> Connectivity:
-        from k8snetlint.graph import analyze
+        from k8snetlint.net import analyze
 
         return analyze(self.inventory, self.config)

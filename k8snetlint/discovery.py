@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -68,12 +71,40 @@ SKIP_FILE_PATTERNS = (
 
 
 def display_name(path: Path) -> str:
-    """Path shown in reports: relative to the working directory when inside it."""
+    """Path shown in reports: relative to the working directory when inside it.
+
+    Bytes of the name that are not UTF-8 are shown as ``\\xNN`` (see
+    :func:`escape_name`), so every report stays valid UTF-8.
+    """
     try:
         rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix()
-    except ValueError:
-        return path.as_posix()
+        return escape_name(rel.as_posix())
+    except (ValueError, OSError):
+        return escape_name(path.as_posix())
+
+
+def escape_name(name: str) -> str:
+    """``name`` with undecodable bytes (surrogate escapes) written as ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def name_bytes(name: str) -> bytes:
+    """The bytes of a display name, with :func:`escape_name`'s ``\\xNN`` undone (for
+    percent-encoded URIs that name the real file)."""
+    if "\\x" not in name:
+        return name.encode("utf-8")
+    parts = _ESCAPED_BYTE.split(name)
+    out = bytearray()
+    for i, part in enumerate(parts):
+        out += bytes([int(part, 16)]) if i % 2 else part.encode("utf-8")
+    return bytes(out)
 
 
 def _skipped(name: str) -> bool:
@@ -93,29 +124,52 @@ def _kustomization_dir(directory: Path) -> bool:
     return any((directory / name).is_file() for name in KUSTOMIZATION_NAMES)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A path met while walking that is not read, and why (a finding of ``rule``)."""
+
+    display: str
+    message: str
+    rule: str = "not-a-kubernetes-object"
+
+
 @dataclass
 class Expansion:
     """Command-line paths expanded: files to read (display name -> path, ``None`` for
-    stdin; a directory is a kustomization to render), usage errors, and the
-    kustomization directories met while walking (display name -> path)."""
+    stdin; a directory is a kustomization to render), usage errors, the kustomization
+    directories met while walking (display name -> path), and the paths skipped."""
 
     files: dict[str, Path | None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     walked_kdirs: dict[str, Path] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
-def expand(paths: Sequence[str], exclude: Sequence[str] = (), kustomize: bool = False) -> Expansion:
+def expand(
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    kustomize: bool = False,
+    *,
+    follow_symlinks: bool = False,
+) -> Expansion:
     """Expand command-line paths into the files to read.
 
-    ``-`` stands for standard input (path ``None``). Directories are walked
-    recursively (following symlinks, never twice into the same folder); hidden and
-    vendored folders are skipped. With ``kustomize``, a directory named on the command
-    line that holds a kustomization file is one entry (the directory itself, to be
-    rendered) instead of its files, and a walk stops at kustomization directories and
-    records them in ``walked_kdirs`` (the loader decides which of them to render).
+    ``-`` stands for standard input (path ``None``). A path named on the command line
+    is read whatever it is (a file, a FIFO such as ``<(helm template ...)``, a device;
+    reads are capped). Directories are walked recursively in sorted order, never twice
+    into the same folder; hidden and vendored folders and known non-manifest files are
+    skipped quietly. While walking, anything that is not a regular file or directory
+    (FIFO, socket, device) is skipped with a finding, and so is a symlink whose target
+    lies outside every path given on the command line, unless ``follow_symlinks``.
+
+    With ``kustomize``, a directory named on the command line that holds a
+    kustomization file is one entry (the directory itself, to be rendered) instead of
+    its files, and a walk stops at kustomization directories and records them in
+    ``walked_kdirs`` (the loader decides which of them to render).
     """
     out = Expansion()
     files = out.files
+    roots = [_real(Path(raw)) for raw in paths if raw != "-"]
     for raw in paths:
         if raw == "-":
             files["-"] = None
@@ -127,55 +181,160 @@ def expand(paths: Sequence[str], exclude: Sequence[str] = (), kustomize: bool = 
             if kustomize and _kustomization_dir(p):
                 files.setdefault(display_name(p), p)
                 continue
-            for f in _walk(p, out.walked_kdirs if kustomize else None):
+            walk = _Walk(roots, follow_symlinks, out, out.walked_kdirs if kustomize else None)
+            for f in walk.run(p):
                 d = display_name(f)
                 if not excluded(d, exclude):
                     files.setdefault(d, f)
-        elif p.is_file():
+        elif os.path.exists(p):
             d = display_name(p)
             if not excluded(d, exclude):
                 files.setdefault(d, p)
         else:
-            out.errors.append(f"{raw}: no such file or directory")
+            out.errors.append(f"{escape_name(raw)}: no such file or directory")
     return out
 
 
-def _walk(root: Path, kdirs: dict[str, Path] | None = None) -> Iterator[Path]:
-    seen: set[tuple[int, int]] = set()
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+def _real(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def _inside(real: str, roots: Sequence[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+class _Walk:
+    """One directory walk (sorted, each folder once, symlinks checked)."""
+
+    def __init__(
+        self,
+        roots: Sequence[str],
+        follow_symlinks: bool,
+        out: Expansion,
+        kdirs: dict[str, Path] | None,
+    ) -> None:
+        self.roots = roots
+        self.follow = follow_symlinks
+        self.out = out
+        self.kdirs = kdirs
+        self.seen: set[tuple[int, int]] = set()
+        self.found: list[Path] = []
+
+    def run(self, root: Path) -> list[Path]:
+        self._dir(root)
+        return sorted(self.found)
+
+    def _skip(self, path: Path, message: str, rule: str = "not-a-kubernetes-object") -> None:
+        self.out.skipped.append(Skipped(display_name(path), message, rule))
+
+    def _dir(self, directory: Path) -> None:
         try:
-            st = os.stat(dirpath)
+            st = os.stat(directory)
         except OSError:
-            dirnames[:] = []
-            continue
+            return
         ident = (st.st_dev, st.st_ino)
-        if ident in seen:
-            dirnames[:] = []
-            continue
-        seen.add(ident)
-        if kdirs is not None and any(n in filenames for n in KUSTOMIZATION_NAMES):
-            kdirs[display_name(Path(dirpath))] = Path(dirpath)
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for fn in filenames:
-            if fn.endswith(MANIFEST_SUFFIXES) and not _skipped(fn):
-                found.append(Path(dirpath) / fn)
-    yield from sorted(found)
+        if ident in self.seen:
+            return
+        self.seen.add(ident)
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self._skip(
+                directory,
+                f"cannot read directory: {exc.strerror or exc}; its files are not checked",
+                "yaml-syntax-error",
+            )
+            return
+        names = {e.name for e in entries}
+        if self.kdirs is not None and names & set(KUSTOMIZATION_NAMES):
+            self.kdirs[display_name(directory)] = directory
+            return
+        subdirs: list[Path] = []
+        for entry in entries:
+            name = entry.name
+            path = directory / name
+            manifest = name.endswith(MANIFEST_SUFFIXES) and not _skipped(name)
+            try:
+                is_link = entry.is_symlink()
+                st_mode = os.stat(path).st_mode if is_link else entry.stat().st_mode
+            except OSError:
+                if manifest:  # a dangling symlink
+                    self._skip(path, "broken symlink; not read")
+                continue
+            is_dir = stat.S_ISDIR(st_mode)
+            if is_dir and (name in SKIP_DIRS or name.startswith(".")):
+                continue
+            if not is_dir and not manifest:
+                continue
+            if is_link and not self.follow:
+                target = _real(path)
+                if not _inside(target, self.roots):
+                    self._skip(
+                        path,
+                        f"symlink to {escape_name(target)!r}, outside the paths given on the "
+                        "command line; not followed (pass --follow-symlinks to follow it)",
+                    )
+                    continue
+            if is_dir:
+                subdirs.append(path)
+            elif stat.S_ISREG(st_mode):
+                self.found.append(path)
+            else:
+                self._skip(
+                    path,
+                    f"not a regular file ({_file_type(st_mode)}); not read while walking a "
+                    "directory (name it on the command line to read it)",
+                )
+        for sub in subdirs:
+            self._dir(sub)
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 class FileTooLarge(Exception):
     """A file (or stdin) holds more than :data:`MAX_FILE_BYTES`."""
 
 
-def read_capped(path: Path | None, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The bytes of ``path`` (stdin for ``None``); raises OSError or FileTooLarge."""
+def read_capped(
+    path: Path | str | None, limit: int = MAX_FILE_BYTES, *, what: str = "file"
+) -> bytes:
+    """The bytes of ``path`` (stdin for ``None``), at most ``limit`` of them.
+
+    The cap counts bytes actually read, not ``st_size`` (0 for devices and pipes), so
+    ``/dev/zero``, an endless pipe or a FIFO cannot grow memory without bound. Raises
+    :class:`FileTooLarge` past the cap, OSError when the file cannot be read.
+    """
     if path is None:
-        return sys.stdin.buffer.read()
-    size = path.stat().st_size
-    if size > limit:
-        raise FileTooLarge(
-            f"file is {size:,} bytes, larger than the {limit:,}-byte limit; not read"
-        )
-    return path.read_bytes()
+        if sys.stdin is None:
+            return b""
+        return _read_limited(sys.stdin.buffer, limit, "stdin")
+    with open(path, "rb", buffering=0) as fh:
+        return _read_limited(fh, limit, what)
+
+
+def _read_limited(fh: BinaryIO, limit: int, what: str) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = fh.read(min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise FileTooLarge(f"{what} holds more than the {limit:,}-byte limit; not read")
+    return b"".join(chunks)

@@ -87,6 +87,7 @@ def load(
     *,
     skip: Sequence[str] = (),
     stdin_path: str | None = None,
+    follow_symlinks: bool = False,
 ) -> LoadResult:
     """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
     the config file's folder; the config file, baselines and the files named in ``skip``
@@ -95,10 +96,13 @@ def load(
     ``result.errors``."""
     import os
 
-    from k8snetlint.loader import expand_paths, load_files
+    from k8snetlint.loader import LoadIssue, expand_paths, load_files
 
     own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
-    files, errors = expand_paths(paths, (), config.kustomize)
+    skipped: list[LoadIssue] = []
+    files, errors = expand_paths(
+        paths, (), config.kustomize, follow_symlinks=follow_symlinks, skipped=skipped
+    )
     kept = [
         (display, path)
         for display, path in files
@@ -110,6 +114,7 @@ def load(
         )
     ]
     result = load_files(kept, progress)
+    result.issues.extend(skipped)
     result.errors.extend(errors)
     if stdin_path and any(display == "-" for display, _ in kept):
         rename_stdin(result, stdin_path, {display for display, _ in kept if display != "-"})

@@ -25,9 +25,11 @@ from k8snetlint.discovery import (
     MAX_FILE_BYTES,
     SKIP_DIRS,
     SKIP_FILE_PATTERNS,
+    FileTooLarge,
     display_name,
     excluded,
     expand,
+    read_capped,
 )
 from k8snetlint.kustomize import load_kustomization, referenced_directories
 from k8snetlint.reader import (
@@ -68,15 +70,23 @@ __all__ = [
 
 
 def expand_paths(
-    paths: Sequence[str], exclude: Sequence[str] = (), kustomize: bool = False
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    kustomize: bool = False,
+    *,
+    follow_symlinks: bool = False,
+    skipped: list[LoadIssue] | None = None,
 ) -> tuple[list[tuple[str, Path | None]], list[str]]:
     """Expand command-line paths into (display name, path) pairs, sorted.
 
     See :func:`k8snetlint.discovery.expand`. With ``kustomize``, the kustomization
     directories met while walking are rendered, except bases that another found
-    kustomization uses. Returns the entries and the usage errors.
+    kustomization uses. Returns the entries and the usage errors; the paths skipped
+    while walking are appended to ``skipped`` as issues.
     """
-    found = expand(paths, exclude, kustomize)
+    found = expand(paths, exclude, kustomize, follow_symlinks=follow_symlinks)
+    if skipped is not None:
+        skipped.extend(LoadIssue(s.rule, s.display, 1, 1, s.message) for s in found.skipped)
     files = found.files
     if found.walked_kdirs:
         used: set[Path] = set()
@@ -126,8 +136,27 @@ def load_files(
         for i, (display, path) in enumerate(plain):
             if progress is not None:
                 progress(i, len(plain))
-            result.extend(read_path(display, path))
+            if path is None:
+                result.extend(_read_stdin(display))
+            else:
+                result.extend(read_path(display, path))
     return result
+
+
+STDIN_EMPTY = "stdin was empty: did the command before the pipe fail?"
+
+
+def _read_stdin(display: str) -> LoadResult:
+    """Standard input; empty (or only whitespace) is a usage error, not a clean run."""
+    try:
+        data = read_capped(None)
+    except FileTooLarge as exc:
+        return unreadable(display, str(exc))
+    except OSError as exc:
+        return unreadable(display, f"cannot read stdin: {exc.strerror}")
+    if not data.strip():
+        return LoadResult(errors=[STDIN_EMPTY])
+    return load_bytes(data, display)
 
 
 def load_paths(
@@ -135,13 +164,19 @@ def load_paths(
     exclude: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     kustomize: bool = False,
+    *,
+    follow_symlinks: bool = False,
 ) -> LoadResult:
     """Expand ``paths`` and load every file; usage errors are in ``result.errors``.
 
     With ``kustomize``, directories holding a kustomization file are rendered (see
     :mod:`k8snetlint.kustomize`) instead of read file by file.
     """
-    files, errors = expand_paths(paths, exclude, kustomize)
+    skipped: list[LoadIssue] = []
+    files, errors = expand_paths(
+        paths, exclude, kustomize, follow_symlinks=follow_symlinks, skipped=skipped
+    )
     result = load_files(files, progress)
+    result.issues.extend(skipped)
     result.errors.extend(errors)
     return result

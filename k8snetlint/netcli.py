@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import itertools
 import json
 import os
 import re
@@ -11,7 +13,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -29,12 +31,13 @@ from k8snetlint.cli import (
 )
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.net.nodes import range_name
 from k8snetlint.reporters import DIFF, GRAPH, REACH, graphfmt
 
 if TYPE_CHECKING:
-    from k8snetlint.graph import Connectivity
     from k8snetlint.loader import LoadResult
     from k8snetlint.model import Inventory, Service, Workload
+    from k8snetlint.net import Connectivity
 
 INTERNET_ADDRESS = "8.8.8.8"
 MERMAID_MAX_ENDPOINTS = 200
@@ -60,8 +63,8 @@ def load(paths: Sequence[str], cfg: Config) -> LoadResult:
 
 
 def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:
-    from k8snetlint.graph import analyze
     from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
 
     return analyze(build_inventory(loaded.manifests, cfg), cfg)
 
@@ -78,6 +81,10 @@ def _workload_candidates(inv: Inventory, text: str) -> list[str]:
 def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
     inv = conn.inventory
     found = inv.find_workloads(text)
+    if not found:
+        # the names graph prints, ``ns/owner[Kind]/pod`` included (pods of one owner
+        # whose labels differ)
+        found = tuple(w for w in inv.workloads if w.display() == text.strip())
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -263,10 +270,18 @@ class Check:
     port: int | None
     conns: ConnSet
     verdicts: tuple[Verdict, ...]
-    via: str = ""
+    vias: tuple[str, ...] = ()
+    unrouted: str = ""  # why a proxy source forwards nothing there (empty: not the case)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def via(self) -> str:
+        return "; ".join(self.vias)
 
     @property
     def allowed(self) -> bool:
+        if self.unrouted:
+            return False
         if self.port is None:
             return not self.conns.is_empty()
         return all(v.allowed for v in self.verdicts)
@@ -309,22 +324,55 @@ def _dst_port(
     return cp.number, proto, f"named port {port} = {cp.number}"
 
 
+def _replica_note(conn: Connectivity, ep: Endpoint) -> str:
+    w = conn.workload_for(ep)
+    text = (
+        f"between two pods of {ep.display()} (replicas of one workload): "
+        "its policies apply between them"
+    )
+    if w is not None and w.replicas is not None and w.replicas < 2 and not w.pods:
+        text += f" (it declares {w.replicas} replica: the answer is for when it scales)"
+    return text
+
+
 def run_reach(
     conn: Connectivity, src_t: Target, dst_t: Target, port: str | None, proto: str
 ) -> list[Check]:
     checks: list[Check] = []
     for src in src_t.endpoints:
         for dst in dst_t.endpoints:
+            notes: tuple[str, ...] = ()
             if src == dst:
-                continue
+                if src.kind != "workload":
+                    continue
+                # pod to pod within one workload: policies apply between replicas
+                notes = (_replica_note(conn, src),)
             num, p, via = _dst_port(conn, dst, dst_t, port, proto)
             cs = conn.allowed(src, dst)
+            vias = [via] if via else []
+            unrouted = ""
+            if src.kind == "ingress-controller" and dst.kind == "workload":
+                # the controller forwards only what Ingress routes carry (as `graph` lists it)
+                paths = conn.entry_paths(src, dst)
+                routed: dict[str, list[tuple[int, int]]] = {}
+                for ep in paths:
+                    routed.setdefault(ep.protocol, []).append((ep.target_port, ep.target_port))
+                cs = cs.intersection(ConnSet.from_dict(routed))
+                used = [
+                    ep
+                    for ep in paths
+                    if num is None or (ep.protocol == p and ep.target_port == num)
+                ]
+                vias += [f"via {ep.via} ({ep.file}:{ep.line})" for ep in used]
+                if not used:
+                    on = f" on {p} {num}" if num is not None else ""
+                    unrouted = f"no Ingress routes to {dst.display()}{on}"
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
             else:
                 verdicts = (conn.verdict(src, dst, p, num),)
-            checks.append(Check(src, dst, p, num, cs, verdicts, via))
+            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted, notes))
     return checks
 
 
@@ -336,8 +384,10 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
         out.append(
             f"{verdict}: {graphfmt.endpoint_name(c.src)} => {graphfmt.endpoint_name(c.dst)} : {what}"
         )
-        if c.via:
-            out.append(f"  {c.via}")
+        for via in c.vias:
+            out.append(f"  {via}")
+        if c.unrouted:
+            out.append(f"  {c.unrouted}")
         for direction in ("egress", "ingress"):
             side = "from " + c.src.display() if direction == "egress" else "to " + c.dst.display()
             out.append(f"  {direction} ({side}):")
@@ -350,7 +400,7 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
                         out.append(f"    - {line}")
             if not seen:
                 out.append("    - (not evaluated)")
-        vnotes = sorted({n for v in c.verdicts for n in v.notes})
+        vnotes = [*c.notes, *sorted({n for v in c.verdicts for n in v.notes})]
         if any(v.assumed for v in c.verdicts):
             out.append("  assumed: the verdict depends on assumptions (see notes)")
         for n in vnotes:
@@ -372,10 +422,11 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
                 "port": c.port,
                 "conn": c.conns.text(),
                 "via": c.via,
+                "unrouted": c.unrouted,
                 "assumed": any(v.assumed for v in c.verdicts),
                 "egress": [_reason_json(r) for v in c.verdicts for r in v.egress],
                 "ingress": [_reason_json(r) for v in c.verdicts for r in v.ingress],
-                "notes": sorted({n for v in c.verdicts for n in v.notes}),
+                "notes": [*c.notes, *sorted({n for v in c.verdicts for n in v.notes})],
             }
             for c in checks
         ],
@@ -391,7 +442,8 @@ def reach_cmd(
         typer.Option(
             "--from",
             metavar="SRC",
-            help="ns/name, ns/name[Kind], svc:ns/name[:port], an IP address or 'internet'.",
+            help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
+            "address, 'internet' or '{ingress-controller}'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", metavar="DST", help="Same forms as --from.")],
@@ -417,7 +469,7 @@ def reach_cmd(
     dst_t = resolve_target(conn, dst, "--to")
     checks = run_reach(conn, src_t, dst_t, port_txt, proto)
     if not checks:
-        fail("--from and --to are the same workload (a workload is never paired with itself)")
+        fail("--from and --to are the same endpoint and not a workload: nothing to evaluate")
     notes = [*src_t.notes, *dst_t.notes]
     if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
         notes.append("several workloads: ALLOWED only when every pair is allowed")
@@ -484,10 +536,18 @@ def materialize(spec: str, notes: list[str] | None = None) -> Iterator[str]:
         yield os.path.join(tmp, path) if path != "." else tmp
 
 
+# (direction "from"/"to" the external range, the other endpoint's name, IP version)
+ExternalKey = tuple[str, str, int]
+
+
 @dataclass(frozen=True)
 class Side:
+    """One side of a diff: connections between named endpoints, connections with
+    external addresses per interval, and findings."""
+
     connections: dict[tuple[str, str], str]
     findings: dict[tuple[str, str, str], str]
+    external: dict[ExternalKey, list[tuple[int, int, str]]] = field(default_factory=dict)
 
 
 def _side(path: str, cfg: Config) -> Side:
@@ -495,10 +555,19 @@ def _side(path: str, cfg: Config) -> Side:
 
     loaded = load([path], cfg)
     conn = analyze_loaded(loaded, cfg)
-    conns = {
-        (graphfmt.endpoint_name(c.src), graphfmt.endpoint_name(c.dst)): c.conns.text()
-        for c in conn.connections
-    }
+    conns: dict[tuple[str, str], str] = {}
+    external: dict[ExternalKey, list[tuple[int, int, str]]] = {}
+    for c in conn.connections:
+        text = c.conns.text()
+        if c.src.kind == "external" or c.dst.kind == "external":
+            outside, other, way = (
+                (c.src, c.dst, "from") if c.src.kind == "external" else (c.dst, c.src, "to")
+            )
+            ipv, lo, hi = conn.external_ranges(outside)
+            key = (way, graphfmt.endpoint_name(other), ipv)
+            external.setdefault(key, []).append((lo, hi, text))
+            continue
+        conns[(graphfmt.endpoint_name(c.src), graphfmt.endpoint_name(c.dst))] = text
     try:
         version = resolve_version(cfg)
     except ValueError as exc:
@@ -510,17 +579,75 @@ def _side(path: str, cfg: Config) -> Side:
             continue
         obj = f.object.display() if f.object is not None else ""
         findings[(f.rule, obj, f.message)] = f.severity
-    return Side(conns, findings)
+    return Side(conns, findings, external)
+
+
+def _interval_changes(
+    old: Sequence[tuple[int, int, str]], new: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int, str | None, str | None]]:
+    """Where ``old`` and ``new`` (disjoint intervals with a value) differ: the intervals
+    split on the union of both sides' boundaries, adjacent ones with the same (before,
+    after) merged."""
+    cuts = sorted({lo for lo, _, _ in (*old, *new)} | {hi + 1 for _, hi, _ in (*old, *new)})
+
+    def index(side: Sequence[tuple[int, int, str]]) -> tuple[list[int], list[tuple[int, int, str]]]:
+        items = sorted(side)
+        return [lo for lo, _, _ in items], items
+
+    def value(ix: tuple[list[int], list[tuple[int, int, str]]], x: int) -> str | None:
+        starts, items = ix
+        i = bisect.bisect_right(starts, x) - 1
+        if i >= 0 and items[i][0] <= x <= items[i][1]:
+            return items[i][2]
+        return None
+
+    o_ix, n_ix = index(old), index(new)
+    out: list[tuple[int, int, str | None, str | None]] = []
+    for lo, nxt in itertools.pairwise(cuts):
+        hi = nxt - 1
+        before, after = value(o_ix, lo), value(n_ix, lo)
+        if before == after:
+            continue
+        if out and out[-1][1] + 1 == lo and out[-1][2:] == (before, after):
+            out[-1] = (out[-1][0], hi, before, after)
+        else:
+            out.append((lo, hi, before, after))
+    return out
+
+
+def _connection_changes(
+    old: Side, new: Side
+) -> tuple[
+    list[tuple[tuple[str, str], str]],
+    list[tuple[tuple[str, str], str]],
+    list[tuple[tuple[str, str], str, str]],
+]:
+    """(added, removed, changed): by endpoint names, external addresses per interval."""
+    added = [(k, v) for k, v in new.connections.items() if k not in old.connections]
+    removed = [(k, v) for k, v in old.connections.items() if k not in new.connections]
+    changed = [
+        (k, old.connections[k], v)
+        for k, v in new.connections.items()
+        if k in old.connections and old.connections[k] != v
+    ]
+    for key in sorted(set(old.external) | set(new.external)):
+        way, other, version = key
+        for lo, hi, before, after in _interval_changes(
+            old.external.get(key, []), new.external.get(key, [])
+        ):
+            name = range_name(version, lo, hi)
+            pair = (name, other) if way == "from" else (other, name)
+            if before is None and after is not None:
+                added.append((pair, after))
+            elif after is None and before is not None:
+                removed.append((pair, before))
+            elif before is not None and after is not None:
+                changed.append((pair, before, after))
+    return sorted(added), sorted(removed), sorted(changed)
 
 
 def diff_sides(old: Side, new: Side) -> dict[str, Any]:
-    added = sorted(k for k in new.connections if k not in old.connections)
-    removed = sorted(k for k in old.connections if k not in new.connections)
-    changed = sorted(
-        k
-        for k in new.connections
-        if k in old.connections and old.connections[k] != new.connections[k]
-    )
+    added, removed, changed = _connection_changes(old, new)
     new_f = sorted(k for k in new.findings if k not in old.findings)
     fixed = sorted(k for k in old.findings if k not in new.findings)
 
@@ -532,16 +659,11 @@ def diff_sides(old: Side, new: Side) -> dict[str, Any]:
 
     return {
         "connections": {
-            "added": [cj(k, new.connections[k]) for k in added],
-            "removed": [cj(k, old.connections[k]) for k in removed],
+            "added": [cj(k, v) for k, v in added],
+            "removed": [cj(k, v) for k, v in removed],
             "changed": [
-                {
-                    "src": k[0],
-                    "dst": k[1],
-                    "before": old.connections[k],
-                    "after": new.connections[k],
-                }
-                for k in changed
+                {"src": k[0], "dst": k[1], "before": before, "after": after}
+                for k, before, after in changed
             ],
         },
         "findings": {

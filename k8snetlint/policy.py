@@ -2,7 +2,7 @@
 
 This module parses a NetworkPolicy into typed rules, peers and ports (each with its
 path in the document, for locations) and holds the semantic primitives the engine
-(:mod:`k8snetlint.graph`) builds on:
+(:mod:`k8snetlint.net`) builds on:
 
 * effective ``policyTypes`` (point 3) and inert rules (point 25);
 * peers (points 6-10, 13) and their validity (point 7, 12);

@@ -21,12 +21,15 @@ function over one file that returns a :class:`LoadResult`.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml.error import YAMLError
 
 from k8snetlint.discovery import FileTooLarge, read_capped
 from k8snetlint.document import Manifest, Pos, YMap, YSeq
@@ -34,14 +37,16 @@ from k8snetlint.document import Manifest, Pos, YMap, YSeq
 # Limits that keep hostile input cheap.
 MAX_DEPTH = 200
 MAX_NODES_PER_DOCUMENT = 1_000_000
+MAX_ISSUES_PER_RULE = 100  # per file; the rest are counted in one more issue
 
 _IGNORE_COMMENT = re.compile(r"#\s*k8snetlint:\s*ignore(?:\[([^\]]*)\])?")
 _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$")
 _DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)")
-_HELM_ACTION = re.compile(
-    r"\{\{-?\s*(?:[^}]*?\.(?:Values|Release|Chart|Capabilities|Files|Template)\b"
-    r"|(?:include|template|tpl|toYaml|required|if|else|end|range|with|define)\b|/\*)"
+# A template action that references Helm's objects or Helm-only functions.
+_HELM_REF = re.compile(
+    r"\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|\b(?:include|tpl|required)\b"
 )
+_MAX_ACTION = 4096
 _FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INT_RE = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$")
 
@@ -183,18 +188,41 @@ class _Parsed:
     brace_scalars: list[tuple[tuple[int, int], tuple[int, int], str]]
 
 
+class MissingYamlExtension(RuntimeError):
+    """ruamel.yaml's compiled libyaml extension is not installed."""
+
+
+def _c_parser() -> Any:
+    try:
+        import _ruamel_yaml
+    except ImportError as exc:
+        raise MissingYamlExtension(
+            "ruamel.yaml's compiled extension (package ruamel.yaml.clib, module "
+            f"_ruamel_yaml) cannot be imported: {exc}; reinstall k8snetlint with a "
+            "Python for which ruamel.yaml.clib has a wheel"
+        ) from exc
+    return _ruamel_yaml.CParser
+
+
 def _mark(m: Any) -> tuple[int, int]:
     return (int(m.line) + 1, int(m.column) + 1)
 
 
-def _parse_stream(text: str, name: str) -> _Parsed:
+def _parse_stream(
+    text: str, name: str, first_line: int = 0, sink: Callable[[_Doc], None] | None = None
+) -> _Parsed:
     """Parse every document of ``text``; raise on the first syntax error.
+
+    ``first_line`` (0-based) is the line of the whole file that ``text`` starts at:
+    every position is shifted by it. With ``sink``, each document is handed to it as
+    soon as it ends instead of being kept (memory stays that of one document).
 
     A hot loop: one iteration per libyaml event. Event classes are compared by
     identity and marks read inline, since that is where the time goes.
     """
-    import _ruamel_yaml
     from ruamel.yaml import events as ev
+
+    get_event = _c_parser()(text).get_event
 
     scalar_event = ev.ScalarEvent
     mapping_start = ev.MappingStartEvent
@@ -206,7 +234,6 @@ def _parse_stream(text: str, name: str) -> _Parsed:
     document_end = ev.DocumentEndEvent
     stream_end = ev.StreamEndEvent
 
-    get_event = _ruamel_yaml.CParser(text).get_event
     docs: list[_Doc] = []
     issues: list[LoadIssue] = []
     braces: list[tuple[tuple[int, int], tuple[int, int], str]] = []
@@ -216,11 +243,14 @@ def _parse_stream(text: str, name: str) -> _Parsed:
     anchors: dict[str, tuple[Any, int]] = {}
     root: Any = None
     nodes = 0
-    doc_start = 1
+    lo = first_line + 1
+    doc_start = lo
 
-    def attach(value: Any, pos: Pos, weight: int) -> None:
+    def attach(value: Any, pos: Pos, weight: int, new: int) -> None:
+        # ``weight``: the nodes ``value`` stands for (an alias: its whole target);
+        # ``new``: the nodes counted now (each node once, each alias expansion again).
         nonlocal root, nodes
-        nodes += weight
+        nodes += new
         if nodes > MAX_NODES_PER_DOCUMENT:
             raise _Abort(
                 f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} nodes "
@@ -276,7 +306,7 @@ def _parse_stream(text: str, name: str) -> _Parsed:
         if cls is scalar_event:
             sm = event.start_mark
             em = event.end_mark
-            pos = (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+            pos = (sm.line + lo, sm.column + 1, em.line + lo, em.column + 1)
             value = event.value
             style = event.style
             tag = event.tag
@@ -290,23 +320,23 @@ def _parse_stream(text: str, name: str) -> _Parsed:
                 braces.append(((pos[0], pos[1]), (pos[2], pos[3]), style or ""))
             if event.anchor:
                 anchors[event.anchor] = (resolved, 1)
-            attach(resolved, pos, 1)
+            attach(resolved, pos, 1, 1)
         elif cls is mapping_start or cls is sequence_start:
             sm = event.start_mark
             if len(stack) >= MAX_DEPTH:
-                raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", sm.line + 1, sm.column + 1)
+                raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", sm.line + lo, sm.column + 1)
             if cls is mapping_start:
                 container: Any = YMap()
                 stack.append([container, None, None, 1, [], event.anchor])
             else:
                 container = YSeq()
                 stack.append([container, None, False, 1, [], event.anchor])
-            container.pos = (sm.line + 1, sm.column + 1, 0, 0)
+            container.pos = (sm.line + lo, sm.column + 1, 0, 0)
         elif cls is mapping_end or cls is sequence_end:
             frame = stack.pop()
             container = frame[0]
             em = event.end_mark
-            container.pos = (container.pos[0], container.pos[1], em.line + 1, em.column + 1)
+            container.pos = (container.pos[0], container.pos[1], em.line + lo, em.column + 1)
             for merged in frame[4]:
                 sources = merged if isinstance(merged, list) else [merged]
                 for src in sources:
@@ -318,28 +348,33 @@ def _parse_stream(text: str, name: str) -> _Parsed:
                                 container.vpos[k] = src.vpos.get(k, container.pos)
             if frame[5]:
                 anchors[frame[5]] = (container, frame[3])
-            attach(container, container.pos, frame[3])
+            attach(container, container.pos, frame[3], 1)
         elif cls is alias_event:
             sm = event.start_mark
             em = event.end_mark
             target = anchors.get(event.anchor)
             if target is None:  # pragma: no cover - libyaml rejects unknown aliases
-                raise _Abort(f'unknown alias "*{event.anchor}"', sm.line + 1, sm.column + 1)
-            attach(target[0], (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1), target[1])
+                raise _Abort(f'unknown alias "*{event.anchor}"', sm.line + lo, sm.column + 1)
+            apos = (sm.line + lo, sm.column + 1, em.line + lo, em.column + 1)
+            attach(target[0], apos, target[1], target[1])
         elif cls is document_start:
             root = None
             nodes = 0
             anchors = {}
-            doc_start = event.start_mark.line + 1
+            doc_start = event.start_mark.line + lo
         elif cls is document_end:
-            docs.append(_Doc(root, doc_start, event.end_mark.line + 1))
+            done = _Doc(root, doc_start, event.end_mark.line + lo)
+            if sink is None:
+                docs.append(done)
+            else:
+                sink(done)
             root = None
         elif cls is stream_end:
             break
     return _Parsed(docs, issues, braces)
 
 
-def _syntax_issue(exc: BaseException, name: str, text: str) -> LoadIssue:
+def _syntax_issue(exc: YAMLError, name: str, text: str, first_line: int = 0) -> LoadIssue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem_text = str(getattr(exc, "problem", "") or "")
     if "end of stream" in problem_text and getattr(exc, "context_mark", None) is not None:
@@ -348,8 +383,8 @@ def _syntax_issue(exc: BaseException, name: str, text: str) -> LoadIssue:
     line, col = _mark(mark) if mark is not None else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0] if str(exc) else ""
     context = getattr(exc, "context", None)
-    lines = text.splitlines()
-    src_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    src_line = _line_of(text, line)
+    line += first_line
     if "\t" in src_line[: max(col, 1)] or (problem and "tab" in str(problem)):
         tab_col = src_line.find("\t") + 1 if "\t" in src_line else col
         return LoadIssue(
@@ -363,6 +398,17 @@ def _syntax_issue(exc: BaseException, name: str, text: str) -> LoadIssue:
     if context:
         msg = f"{msg} ({context})"
     return LoadIssue("yaml-syntax-error", name, line, col, msg)
+
+
+def _line_of(text: str, line: int) -> str:
+    """Line ``line`` (1-based) of ``text`` without splitting all of it."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return ""
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -380,35 +426,73 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 # --------------------------------------------------------------------------- templates
 
 
-def _template_markers(text: str, parsed: _Parsed | None) -> list[tuple[int, int]]:
-    """Positions of unrendered Helm/Go template markers in ``text``.
+@dataclass(frozen=True)
+class _Marker:
+    line: int
+    column: int
+    # outside every scalar: the template breaks the YAML structure, the document is
+    # not what Kubernetes would get. Else a string that references Helm's objects.
+    structural: bool
 
-    A ``{{`` in the YAML structure (outside any scalar) is a template marker. Inside a
-    block scalar it is content (a config file in a ConfigMap). Inside a quoted or plain
-    scalar it is a marker only when it reads like Helm (``.Values``, ``.Release``,
-    ``include`` ...), since ``"{{ $labels.instance }}"`` is legitimate Prometheus text.
+
+def _template_markers(text: str, parsed: _Parsed | None, first_line: int = 0) -> list[_Marker]:
+    """Unrendered Helm template markers in ``text``, in order (linear time).
+
+    A ``{{`` in the YAML structure (outside any scalar and comment) is a marker. Inside
+    a block scalar it is always content (a Go template in a ConfigMap). Inside a quoted
+    or plain scalar it is content (Prometheus' ``{{ $labels.instance }}``) unless its
+    action references Helm's objects or functions (``.Values``,
+    ``.Release``, ``.Chart``, ``.Capabilities``, ``.Files``, ``.Template``,
+    ``include``, ``tpl``, ``required``).
     """
     if "{{" not in text:
         return []
     spans = parsed.brace_scalars if parsed is not None else []
-    out: list[tuple[int, int]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if "{{" not in line or line.lstrip().startswith("#"):
+    nspans = len(spans)
+    j = 0
+    out: list[_Marker] = []
+    for lineno, line in enumerate(text.split("\n"), start=first_line + 1):
+        if "{{" not in line:
             continue
-        for m in re.finditer(r"\{\{", line):
-            pos = (lineno, m.start() + 1)
-            inside = None
-            for start, end, style in spans:
-                if start <= pos < end:
-                    inside = style
-                    break
-            if inside is None:
-                out.append(pos)
-            elif inside in ("|", ">"):
-                continue
-            elif _HELM_ACTION.match(line, m.start()):
-                out.append(pos)
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            continue
+        col = line.find("{{")
+        while col >= 0:
+            pos = (lineno, col + 1)
+            while j < nspans and spans[j][1] <= pos:
+                j += 1
+            inside = j < nspans and spans[j][0] <= pos
+            if inside:
+                # A block scalar (``|``, ``>``) is file content: a config template
+                # in a ConfigMap, Alertmanager templates. Never a marker.
+                if spans[j][2] not in ("|", ">") and _helm_action(line, col):
+                    out.append(_Marker(lineno, col + 1, False))
+            elif not _in_comment(line, col):
+                out.append(_Marker(lineno, col + 1, True))
+            col = line.find("{{", col + 2)
     return out
+
+
+def _helm_action(line: str, col: int) -> bool:
+    """Whether the template action starting at ``line[col]`` references Helm."""
+    end = line.find("}}", col + 2, col + 2 + _MAX_ACTION)
+    action = line[col + 2 : end if end >= 0 else col + 2 + _MAX_ACTION]
+    return _HELM_REF.search(action) is not None
+
+
+def _in_comment(line: str, col: int) -> bool:
+    """Whether ``col`` is inside a ``# comment`` (approximation outside scalars)."""
+    hash_at = line.find(" #", 0, col)
+    return hash_at >= 0 or line.startswith("#")
+
+
+def _markers_between(
+    markers: list[_Marker], lines: list[int], first: int, last: int
+) -> list[_Marker]:
+    lo = bisect.bisect_left(lines, first)
+    hi = bisect.bisect_right(lines, last)
+    return markers[lo:hi]
 
 
 # --------------------------------------------------------------------------- documents
@@ -562,62 +646,122 @@ def load_text(text: str, name: str) -> LoadResult:
     # file saved on disk is itself the file to point at.
     sources = _sources(text) if name == "-" else {}
     try:
-        parsed = _parse_stream(text, name)
-    except Exception:
+        if "{{" in text:
+            parsed = _parse_stream(text, name)
+            result.issues.extend(parsed.issues)
+            _documents(parsed, _template_markers(text, parsed), 0, name, sources, result)
+        else:
+            # No template markers: each document becomes objects as soon as it is
+            # parsed. A syntax error later in the file starts over document by
+            # document, so what this pass produced is dropped first.
+            streamed = LoadResult()
+            counter = iter(range(1 << 62))
+
+            def sink(doc: _Doc) -> None:
+                _objects(doc, next(counter), name, sources, streamed)
+
+            parsed = _parse_stream(text, name, sink=sink)
+            result.issues.extend(parsed.issues)
+            result.issues.extend(streamed.issues)
+            result.manifests.extend(streamed.manifests)
+    except (_Abort, YAMLError):
+        result.manifests.clear()
+        result.issues.clear()
         _load_chunks(text, name, sources, result)
-        return result
-    markers = _template_markers(text, parsed)
-    result.issues.extend(parsed.issues)
-    for index, doc in enumerate(parsed.docs):
-        marker = next((m for m in markers if doc.start_line <= m[0] <= doc.end_line), None)
-        if marker is not None:
-            result.issues.append(_template_issue(name, marker))
-            continue
-        _objects(doc, index, name, sources, result)
+    if len(result.issues) > MAX_ISSUES_PER_RULE:
+        result.issues = _capped(result.issues)
     return result
 
 
-def _template_issue(name: str, marker: tuple[int, int]) -> LoadIssue:
-    return LoadIssue(
-        "unrendered-template",
-        name,
-        marker[0],
-        marker[1],
-        "unrendered Helm/Go template marker '{{'; render the chart first, e.g. "
-        "`helm template RELEASE CHART | k8snetlint check -`",
-    )
+def _capped(issues: list[LoadIssue]) -> list[LoadIssue]:
+    """At most :data:`MAX_ISSUES_PER_RULE` issues of one rule per file, then one that
+    counts the rest (a file of a million broken documents stays one screen)."""
+    counts: dict[tuple[str, str], int] = {}
+    last: dict[tuple[str, str], LoadIssue] = {}
+    out: list[LoadIssue] = []
+    for issue in issues:
+        key = (issue.rule, issue.file)
+        n = counts.get(key, 0) + 1
+        counts[key] = n
+        if n <= MAX_ISSUES_PER_RULE:
+            out.append(issue)
+        else:
+            last[key] = issue
+    for key, issue in last.items():
+        more = counts[key] - MAX_ISSUES_PER_RULE
+        out.append(
+            replace(
+                issue,
+                message=f"{more:,} more {issue.rule} problems in this file (the first "
+                f"{MAX_ISSUES_PER_RULE} are reported; this is the last): {issue.message}",
+            )
+        )
+    return out
+
+
+def _documents(
+    parsed: _Parsed,
+    markers: list[_Marker],
+    index: int,
+    name: str,
+    sources: dict[int, str],
+    result: LoadResult,
+) -> int:
+    """Turn parsed documents into objects; returns the next document index."""
+    lines = [m.line for m in markers]
+    for doc in parsed.docs:
+        found = _markers_between(markers, lines, doc.start_line, doc.end_line) if markers else []
+        structural = next((m for m in found if m.structural), None)
+        if structural is not None:
+            result.issues.append(_template_issue(name, structural))
+        else:
+            if found:
+                result.issues.append(_template_issue(name, found[0]))
+            _objects(doc, index, name, sources, result)
+        index += 1
+    return index
+
+
+def _template_issue(name: str, marker: _Marker) -> LoadIssue:
+    if marker.structural:
+        message = (
+            "unrendered Helm/Go template marker '{{' in the YAML structure; the document "
+            "is not read. Render the chart first, e.g. "
+            "`helm template RELEASE CHART | k8snetlint check -`"
+        )
+    else:
+        message = (
+            "unrendered Helm template in a string (it references Helm's objects); render "
+            "the chart first, e.g. `helm template RELEASE CHART | k8snetlint check -`"
+        )
+    return LoadIssue("unrendered-template", name, marker.line, marker.column, message)
 
 
 def _load_chunks(text: str, name: str, sources: dict[int, str], result: LoadResult) -> None:
-    """Slow path after a syntax error: parse document by document."""
+    """Slow path after a syntax error: parse document by document (linear time: each
+    chunk is parsed on its own, its positions shifted by its first line)."""
     index = 0
     for first_line, chunk in _chunks(text):
-        padded = "\n" * first_line + chunk
         try:
-            parsed = _parse_stream(padded, name)
+            parsed = _parse_stream(chunk, name, first_line)
         except _Abort as abort:
             result.issues.append(
                 LoadIssue("yaml-syntax-error", name, abort.line, abort.column, abort.message)
             )
             index += 1
             continue
-        except Exception as exc:
-            markers = _template_markers(padded, None)
+        except YAMLError as exc:
+            markers = _template_markers(chunk, None, first_line)
             if markers:
                 result.issues.append(_template_issue(name, markers[0]))
             else:
-                result.issues.append(_syntax_issue(exc, name, padded))
+                result.issues.append(_syntax_issue(exc, name, chunk, first_line))
             index += 1
             continue
-        markers = _template_markers(padded, parsed)
         result.issues.extend(parsed.issues)
-        for doc in parsed.docs:
-            marker = next((m for m in markers if doc.start_line <= m[0] <= doc.end_line), None)
-            if marker is not None:
-                result.issues.append(_template_issue(name, marker))
-            else:
-                _objects(doc, index, name, sources, result)
-            index += 1
+        index = _documents(
+            parsed, _template_markers(chunk, parsed, first_line), index, name, sources, result
+        )
 
 
 def load_bytes(data: bytes, name: str) -> LoadResult:
@@ -671,6 +815,6 @@ def parse_yaml(text: str, name: str) -> tuple[list[Any], list[LoadIssue]]:
         parsed = _parse_stream(text, name)
     except _Abort as abort:
         return [], [LoadIssue("yaml-syntax-error", name, abort.line, abort.column, abort.message)]
-    except Exception as exc:
+    except YAMLError as exc:
         return [], [_syntax_issue(exc, name, text)]
     return [d.root for d in parsed.docs], parsed.issues

@@ -12,8 +12,8 @@ from typing import Any
 from k8snetlint.config import Assume, Config, IngressController
 from k8snetlint.connectivity import ConnSet, Endpoint
 from k8snetlint.document import Manifest, YMap, YSeq
-from k8snetlint.graph import Connectivity, analyze
 from k8snetlint.model import Inventory, build_inventory
+from k8snetlint.net import Connectivity, analyze
 
 PROTOS = ("TCP", "UDP", "SCTP")
 

@@ -137,3 +137,26 @@ def test_bad_baseline_file_is_a_usage_error(
     p.write_text('{"version": 1, "findings": []}')
     code, _, err = run(["check", "--baseline", str(p), str(BAD)], capsys)
     assert code == 2 and f"write it again with --write-baseline {p}" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": 2, "findings": 5}', "'findings' is not a list"),
+        ('{"version": 2, "findings": ' + "[" * 100_000 + "]" * 100_000 + "}", "cannot read"),
+    ],
+)
+def test_malformed_baselines_are_usage_errors(tmp_path: Path, text: str, message: str) -> None:
+
+    path = tmp_path / "b.json"
+    path.write_text(text)
+    with pytest.raises(BaselineError, match=message):
+        load(str(path))
+
+
+def test_baseline_read_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8snetlint import discovery
+
+    monkeypatch.setattr(discovery.read_capped, "__defaults__", (1 << 12,))
+    with pytest.raises(BaselineError, match="limit"):
+        load("/dev/zero")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import netutil
-from k8snetlint.graph import Connectivity
+from k8snetlint.net import Connectivity
 from netutil import config, ep, netpol
 
 NAMESPACES = ("x", "y", "z")

@@ -12,7 +12,7 @@ import pytest
 import netutil
 from k8snetlint.config import IngressController
 from k8snetlint.connectivity import ConnSet, Endpoint
-from k8snetlint.graph import connlist_text, range_name
+from k8snetlint.net import connlist_text, range_name
 from netutil import analyze_input, can, config, deployment, ep, namespace, netpol, pod
 from reference import Reference
 
@@ -303,7 +303,7 @@ def test_nx_graph() -> None:
 
 
 def test_networkx_is_imported_lazily() -> None:
-    code = "import sys, k8snetlint.graph, k8snetlint.model; print('networkx' in sys.modules)"
+    code = "import sys, k8snetlint.net, k8snetlint.model; print('networkx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -14,9 +14,9 @@ import pytest
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint
 from k8snetlint.engine import resolve_version, run
-from k8snetlint.graph import analyze
 from k8snetlint.loader import load_paths
 from k8snetlint.model import build_inventory
+from k8snetlint.net import analyze
 from k8snetlint.reporters import graphfmt
 
 ROOT = Path(__file__).resolve().parent.parent

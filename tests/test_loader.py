@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,6 +22,19 @@ from k8snetlint.loader import (
 )
 
 LOADER = FIXTURES / "loader"
+
+
+def _hostile_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "hostile_generate", FIXTURES / "hostile" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOSTILE = _hostile_generator()
 
 
 def _issues(result: object) -> list[tuple[str, int, int]]:
@@ -82,6 +98,39 @@ def test_quoted_helm_expression_is_a_template() -> None:
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{{ .Release.Name }}"\n', "t.yaml"
     )
     assert _issues(r) == [("unrendered-template", 4, 10)]
+    # a marker inside a string never costs the document
+    assert [m.kind for m in r.manifests] == ["ConfigMap"]
+
+
+def test_go_templates_that_are_not_helm_are_content() -> None:
+    r = load_paths([str(LOADER / "alert-rules-go-templates.yaml")])
+    assert r.issues == []
+    assert [m.name for m in r.manifests] == ["storage-alerts"]
+
+
+@pytest.mark.parametrize(
+    "action", ['include "x" .', "tpl .Values.t .", 'required "m" .Values.x', "$.Chart.Name"]
+)
+def test_helm_functions_and_objects_in_strings_are_reported(action: str) -> None:
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: 'a {{{{ {action} }}}}'\n"
+    r = load_text(text, "t.yaml")
+    assert _issues(r) == [("unrendered-template", 6, 9)]
+    assert len(r.manifests) == 1
+
+
+def test_template_in_a_comment_is_not_a_marker() -> None:
+    r = load_text("apiVersion: v1\nkind: ConfigMap  # {{ .Values.x }}\nmetadata:\n  name: c\n", "t")
+    assert r.issues == [] and len(r.manifests) == 1
+
+
+def test_recovery_after_syntax_error_keeps_positions() -> None:
+    text = "a: [\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n---\nb: {\n"
+    r = load_text(text, "t.yaml")
+    assert [i.rule for i in r.issues] == ["yaml-syntax-error", "yaml-syntax-error"]
+    assert r.issues[0].line == 2 and r.issues[1].line == 9
+    (m,) = r.manifests
+    assert m.span_at(("metadata", "name")).line == 6
+    assert m.doc_index == 1
 
 
 def test_documents_that_are_not_objects() -> None:
@@ -135,6 +184,47 @@ def test_alias_bomb_is_refused_quickly() -> None:
     assert [i.rule for i in r.issues] == ["yaml-syntax-error"]
     assert "alias" in r.issues[0].message
     assert r.manifests == []
+
+
+def test_large_ordinary_crd_counts_each_node_once() -> None:
+    data = HOSTILE.large_crd()
+    assert len(data) > 1_000_000
+    r = load_bytes(data, "crd.yaml")
+    assert r.issues == []
+    assert [m.kind for m in r.manifests] == ["CustomResourceDefinition"]
+
+
+def test_alias_expansion_is_counted_each_time() -> None:
+    r = load_bytes(HOSTILE.alias_bomb(), "bomb.yaml")
+    assert [i.rule for i in r.issues] == ["yaml-syntax-error"]
+    assert "1,000,000 nodes" in r.issues[0].message
+
+
+def _bare_parse_seconds(data: bytes) -> float:
+    import _ruamel_yaml
+
+    start = time.perf_counter()
+    parser = _ruamel_yaml.CParser(data.decode())
+    with contextlib.suppress(Exception):
+        while parser.get_event() is not None:
+            pass
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize(
+    "case", ["template_markers", "syntax_error_then_documents", "many_documents"]
+)
+def test_hostile_small_files_load_in_linear_time(case: str) -> None:
+    """Issue 11 point 4: each took minutes (quadratic scans); now a few bare parses.
+    The bare parse of the recovery case stops at the error, so it is measured on the
+    same documents without the broken first line."""
+    data = getattr(HOSTILE, case)()
+    bare = _bare_parse_seconds(data.split(b"\n", 1)[1] if case.startswith("syntax") else data)
+    start = time.perf_counter()
+    load_bytes(data, f"{case}.yaml")
+    elapsed = time.perf_counter() - start
+    # generous for a loaded shared machine; quadratic behaviour took 50-400x longer
+    assert elapsed < 25 * bare + 3.0, (elapsed, bare)
 
 
 def test_deep_nesting_is_refused() -> None:

@@ -478,3 +478,233 @@ def test_diff_base_without_the_path_is_empty(
     assert "connections removed (0):" in out
     code, out, _ = run(["diff", "HEAD:k8s", "k8s", "-f", "json"], capsys)
     assert code == 0 and json.loads(out)["notes"] == ["HEAD has no k8s; it is compared as empty"]
+
+
+WEB = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+"""
+
+
+def _ingress_from(*blocks: str) -> str:
+    peers = ", ".join(f"{{ipBlock: {b}}}" for b in blocks)
+    return (
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: p, namespace: default}\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"
+        f"  ingress:\n  - from: [{peers}]\n    ports: [{{port: 80}}]\n"
+    )
+
+
+def _folder(root: Path, name: str, *docs: str) -> str:
+    d = root / name
+    d.mkdir()
+    (d / "all.yaml").write_text("---\n".join([WEB, *docs]))
+    return str(d)
+
+
+def test_diff_compares_external_addresses_per_interval(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old = _folder(tmp_path, "old")
+    new = _folder(
+        tmp_path,
+        "new",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: half, namespace: default}\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"
+        "  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/1}}]\n",
+    )
+    code, out, _ = run(["diff", old, new], capsys)
+    assert code == 0
+    section = out.split("findings new")[0]
+    # egress never changed; ingress from the upper half of IPv4 (and from IPv6) is gone
+    assert section.splitlines() == [
+        "connections added (0):",
+        "connections removed (2):",
+        "- 128.0.0.0-255.255.255.255 => default/web[Deployment] : All Connections",
+        "- ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => default/web[Deployment] : All Connections",
+        "connections changed (0):",
+    ]
+    code, out, _ = run(["diff", old, new, "-f", "json"], capsys)
+    doc = json.loads(out)["connections"]
+    assert doc["added"] == [] and doc["changed"] == []
+    assert [x["src"] for x in doc["removed"]] == [
+        "128.0.0.0-255.255.255.255",
+        "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ]
+
+
+def test_diff_splits_on_both_sides_boundaries_and_merges(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the same addresses, cut differently: no change
+    old = _folder(tmp_path, "old", _ingress_from("{cidr: 10.0.0.0/8}", "{cidr: 11.0.0.0/8}"))
+    same = _folder(tmp_path, "same", _ingress_from("{cidr: 10.0.0.0/7}"))
+    code, out, _ = run(["diff", old, same, "-f", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["connections"] == {"added": [], "removed": [], "changed": []}
+    # a hole in the middle: one change for the hole, one for what lies beyond
+    holed = _folder(tmp_path, "holed", _ingress_from("{cidr: 10.0.0.0/8, except: [10.1.0.0/16]}"))
+    code, out, _ = run(["diff", old, holed, "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)["connections"]
+    assert doc["added"] == [] and doc["changed"] == []
+    assert [(x["src"], x["conn"]) for x in doc["removed"]] == [
+        ("10.1.0.0-10.1.255.255", "TCP 80"),
+        ("11.0.0.0-11.255.255.255", "TCP 80"),
+    ]
+
+
+def test_interval_changes_merge_adjacent_equal_changes() -> None:
+    from k8snetlint.netcli import _interval_changes
+
+    old = [(0, 9, "A"), (10, 19, "A"), (20, 29, "B")]
+    new = [(0, 4, "A"), (5, 24, "C")]
+    assert _interval_changes(old, new) == [
+        (5, 19, "A", "C"),
+        (20, 24, "B", "C"),
+        (25, 29, "B", None),
+    ]
+
+
+INGRESS_INPUTS = [
+    ROOT / "fixtures" / "scenarios" / "seed",
+    ROOT / "fixtures" / "scenarios" / "seed-fixed",
+    SHOP,
+    SHOP_OPEN,
+]
+
+
+@pytest.mark.parametrize("folder", INGRESS_INPUTS, ids=lambda p: p.name)
+def test_reach_from_the_ingress_controller_agrees_with_graph(folder: Path) -> None:
+    from k8snetlint.config import Config
+    from k8snetlint.loader import load_paths
+    from k8snetlint.netcli import analyze_loaded, resolve_target, run_reach
+
+    cfg = Config()
+    conn = analyze_loaded(load_paths([str(folder)], ()), cfg)
+    listed = {c.dst: c.conns for c in conn.connections if c.src.kind == "ingress-controller"}
+    src = resolve_target(conn, "{ingress-controller}", "--from")
+    for w in conn.inventory.workloads:
+        dst = resolve_target(conn, w.display(), "--to")
+        (check,) = run_reach(conn, src, dst, None, "TCP")
+        ep = conn.endpoint_for(w)
+        assert check.allowed == (ep in listed), w.display()
+        if ep in listed:
+            assert check.conns == listed[ep]
+            assert all(v.startswith("via Ingress ") for v in check.vias)
+            for proto, ranges in listed[ep].ranges:
+                for lo, _hi in ranges:
+                    (one,) = run_reach(conn, src, dst, str(lo), proto)
+                    assert one.allowed and one.vias
+        else:
+            assert check.unrouted or check.conns.is_empty()
+
+
+def test_reach_through_the_ingress_controller_names_ingress_rule_and_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["reach", str(SHOP), "--from", "{ingress-controller}"]
+    code, out, _ = run([*base, "--to", "shop/frontend", "-p", "8080"], capsys)
+    assert code == 0
+    assert (
+        "  via Ingress shop/shop rule 0 path shop.example.com/ -> Service shop/frontend "
+        "port 80 -> targetPort 8080 (" in out
+    )
+    # policies admit it, but no Ingress routes there: graph omits the edge, reach denies
+    code, out, _ = run([*base, "--to", "shop/backend", "-p", "9000"], capsys)
+    assert code == 1
+    assert out.startswith("DENIED: {ingress-controller} => shop/backend[Deployment] : TCP 9000\n")
+    assert "  no Ingress routes to shop/backend[Deployment] on TCP 9000" in out
+    code, out, _ = run([*base, "--to", "shop/frontend", "-p", "9999", "-f", "json"], capsys)
+    assert code == 1
+    (check,) = json.loads(out)["checks"]
+    assert check["allowed"] is False and "no Ingress routes" in check["unrouted"]
+    code, out, _ = run([*base, "--to", "shop/frontend", "-f", "json"], capsys)
+    (check,) = json.loads(out)["checks"]
+    assert check["allowed"] is True and check["via"].startswith("via Ingress shop/shop rule 0")
+
+
+REPLICAS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: monitoring}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: alertmanager-main, namespace: monitoring}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: am}}
+  template:
+    metadata: {labels: {app: am}}
+    spec:
+      containers:
+      - name: am
+        image: quay.io/prometheus/alertmanager
+        ports: [{containerPort: 9093, name: web}, {containerPort: 9094, protocol: UDP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: am, namespace: monitoring}
+spec:
+  podSelector: {matchLabels: {app: am}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: am}}}]
+    ports: [{port: 9094, protocol: UDP}]
+"""
+
+
+def test_reach_between_two_replicas_of_one_workload(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    f = tmp_path / "am.yaml"
+    f.write_text(REPLICAS)
+    am = "monitoring/alertmanager-main"
+    base = ["reach", str(f), "--from", am, "--to", am]
+    code, out, _ = run([*base, "--port", "9094/UDP"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        "ALLOWED: monitoring/alertmanager-main[StatefulSet] => "
+        "monitoring/alertmanager-main[StatefulSet] : UDP 9094"
+    )
+    assert any("monitoring/am ingress rule 0 allows" in line for line in lines)
+    assert any("between two pods of monitoring/alertmanager-main" in line for line in lines)
+    # the policy applies between replicas: the web port is not admitted
+    code, out, _ = run([*base, "--port", "9093"], capsys)
+    assert code == 1
+    assert out.startswith("DENIED: ")
+    code, out, _ = run([*base, "-f", "json"], capsys)
+    assert code == 0
+    (check,) = json.loads(out)["checks"]
+    assert check["conn"] == "UDP 9094"
+
+
+def test_reach_accepts_the_owner_kind_pod_names_graph_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    split = ROOT / "fixtures" / "rules" / "owner-pods-label-mismatch" / "fail-example.yaml"
+    code, out, _ = run(["graph", str(split)], capsys)
+    assert code == 0
+    names = sorted({line.split(" => ")[0] for line in out.splitlines() if line.startswith("shop/")})
+    assert names == [
+        "shop/api-7d9f[ReplicaSet]/api-7d9f-a",
+        "shop/api-7d9f[ReplicaSet]/api-7d9f-b",
+    ]
+    code, out, err = run(
+        ["reach", str(split), "--from", names[0], "--to", names[1], "-p", "80"], capsys
+    )
+    assert code == 0, err
+    assert out.startswith(f"ALLOWED: {names[0]} => {names[1]} : TCP 80\n")
+    code, out, err = run(["graph", str(split), "--focus", names[1]], capsys)
+    assert code == 0, err
+    assert all(names[1] in line for line in out.splitlines())

@@ -5,7 +5,7 @@ object), workloads with labels, named ports and (for Pods) addresses, and polici
 with random selectors (valid and invalid), peers, ports, endPort, ipBlocks with
 excepts and policyTypes. For every ordered pair of workloads (a workload with itself
 included), every external range and sample addresses, and every port of a small
-universe, :mod:`k8snetlint.graph` must answer exactly like :mod:`tests.reference`.
+universe, :mod:`k8snetlint.net` must answer exactly like :mod:`tests.reference`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import netutil
-from k8snetlint.graph import Connectivity
+from k8snetlint.net import Connectivity
 from reference import Reference, RefPod
 
 NAMESPACES = ("x", "y", "z")

@@ -7,7 +7,7 @@ from typing import Any
 import netutil
 from k8snetlint.config import IngressController
 from k8snetlint.connectivity import ConnSet
-from k8snetlint.graph import connlist_text
+from k8snetlint.net import connlist_text
 from netutil import analyze_input, can, config, deployment, ep, namespace, netpol, pod, service
 
 

@@ -69,7 +69,7 @@ from k8snetlint.model import ContainerPort, Ingress, IngressBackend, Service, Wo
 from k8snetlint.selectors import parse_selector
 
 if TYPE_CHECKING:
-    from k8snetlint.graph import Connectivity
+    from k8snetlint.net import Connectivity
 
 EXTERNAL_KINDS = ("nodeport", "loadbalancer", "externalip", "ingress", "hostport")
 _ROUTE_WORDS = {
@@ -92,7 +92,7 @@ def _any_pod_probe(ctx: Context) -> tuple[Connectivity, Endpoint]:
         return conn, conn.ingress_controller
     cached = ctx.cache.get("exposure.any-pod")
     if cached is None:
-        from k8snetlint.graph import analyze
+        from k8snetlint.net import analyze
 
         cfg = replace(
             ctx.config, assume=replace(ctx.config.assume, ingress_controller=IngressController())

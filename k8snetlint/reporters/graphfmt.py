@@ -1,7 +1,7 @@
 """Renderers of the connectivity map: txt, json, csv, dot, mermaid, graphml and html.
 
 Every renderer takes the (possibly focus-filtered) connections and routes of a
-:class:`~k8snetlint.graph.Connectivity` and returns text. Output is deterministic:
+:class:`~k8snetlint.net.export.GraphSource` (a :class:`~k8snetlint.net.Connectivity`) and returns text. Output is deterministic:
 connections are sorted by their connlist line, routes by their fields.
 """
 
@@ -18,8 +18,8 @@ from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
 
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
-    from k8snetlint.graph import Connectivity
     from k8snetlint.model import Workload
+    from k8snetlint.net.export import GraphSource
 
 GRAPH_FORMATS = ("txt", "json", "csv", "dot", "mermaid", "graphml", "html")
 
@@ -56,7 +56,7 @@ class GraphData:
     focus: Endpoint | None = None
 
 
-def graph_data(conn: Connectivity, focus: Endpoint | None = None) -> GraphData:
+def graph_data(conn: GraphSource, focus: Endpoint | None = None) -> GraphData:
     """The connectivity result, restricted to pairs touching ``focus`` when given."""
     conns = tuple(conn.connections)
     routes = tuple(conn.routes)
@@ -408,7 +408,7 @@ def render_mermaid(data: GraphData) -> str:
 # -- graphml ------------------------------------------------------------------------
 
 
-def render_graphml(conn: Connectivity, focus: Endpoint | None = None) -> str:
+def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
     import networkx as nx
 
     g = conn.nx_graph
@@ -438,7 +438,7 @@ def finding_json(f: Finding) -> dict[str, str]:
     }
 
 
-def _workload_index(conn: Connectivity) -> dict[tuple[str, str, str], set[Endpoint]]:
+def _workload_index(conn: GraphSource) -> dict[tuple[str, str, str], set[Endpoint]]:
     """(kind, namespace, name) of every object a workload stands for -> its endpoints."""
     index: dict[tuple[str, str, str], set[Endpoint]] = {}
     for w in conn.inventory.workloads:
@@ -452,7 +452,7 @@ def _workload_index(conn: Connectivity) -> dict[tuple[str, str, str], set[Endpoi
     return index
 
 
-def _concerned_workloads(conn: Connectivity, kind: str, ns: str, name: str) -> list[Workload]:
+def _concerned_workloads(conn: GraphSource, kind: str, ns: str, name: str) -> list[Workload]:
     """The workloads a Service, Ingress or NetworkPolicy concerns (empty when unknown)."""
     inv = conn.inventory
     if kind == "Service":
@@ -474,7 +474,7 @@ def _concerned_workloads(conn: Connectivity, kind: str, ns: str, name: str) -> l
     return []
 
 
-def map_findings(conn: Connectivity, report: Report) -> tuple[FindingsByKey, FindingsByKey]:
+def map_findings(conn: GraphSource, report: Report) -> tuple[FindingsByKey, FindingsByKey]:
     """Findings per node id, and per namespace for those tied to no workload.
 
     A finding on a workload (or one of its pods) goes to that workload's node; one on a
@@ -679,7 +679,7 @@ def render_html(
     return _HTML.replace("__DATA__", text)
 
 
-def pair_reasons(conn: Connectivity) -> dict[tuple[str, str], str]:
+def pair_reasons(conn: GraphSource) -> dict[tuple[str, str], str]:
     """(src, dst) connlist names -> the policies and rules behind the connection."""
     out: dict[tuple[str, str], str] = {}
     names = {ep.display(): endpoint_name(ep) for ep in conn.endpoints}

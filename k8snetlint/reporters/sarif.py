@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from k8snetlint.discovery import name_bytes
 from k8snetlint.findings import Finding, Related, Report, RuleInfo
 from k8snetlint.reporters.github import repo_relative
 
@@ -179,7 +180,7 @@ class _Artifacts:
             return {"uri": "-", "description": {"text": "standard input"}}
         rel = repo_relative(file, self.root)
         if rel is not None:
-            return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
+            return {"uri": quote(name_bytes(rel), safe="/"), "uriBaseId": SRCROOT}
         return {"uri": Path(os.path.abspath(file)).as_uri()}
 
 

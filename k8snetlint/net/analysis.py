@@ -1,0 +1,210 @@
+"""The :class:`Connectivity` result: the one object rules and commands query.
+
+Its one job is assembling the engine's parts for one inventory, lazily and cached:
+:mod:`~k8snetlint.net.compile` (classes and bitsets), :mod:`~k8snetlint.net.evaluate`
+(answers and explanations), :mod:`~k8snetlint.net.routes` (ways in) and
+:mod:`~k8snetlint.net.export` (presentation). It holds no algorithm of its own; its
+methods translate workloads and endpoints to nodes and delegate.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from k8snetlint.config import Config
+from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
+from k8snetlint.model import Inventory, Workload, paused_gc
+from k8snetlint.net import export
+from k8snetlint.net.compile import Compiled
+from k8snetlint.net.evaluate import Evaluator
+from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
+from k8snetlint.policy import Direction, IPBlock, NetworkPolicy, Rule
+from k8snetlint.selectors import iter_bits
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Connectivity", "analyze"]
+
+
+class Connectivity:
+    """Reachability between every pair of endpoints, with explanations and routes."""
+
+    def __init__(self, inventory: Inventory, config: Config) -> None:
+        self.inventory = inventory
+        self.config = config
+        with paused_gc():
+            self.compiled = Compiled(inventory, config)
+        self.evaluator = Evaluator(self.compiled)
+        self.ingress_controller = self.compiled.ingress_controller
+
+    # -- endpoints ----------------------------------------------------------------
+
+    @cached_property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        c = self.compiled
+        eps = [c.ep_of[id(w)] for w in self.inventory.workloads]
+        eps.extend(c.atom_eps)
+        if self.inventory.ingresses:
+            eps.append(self.ingress_controller)
+        return tuple(sorted(set(eps)))
+
+    @property
+    def external_endpoints(self) -> tuple[Endpoint, ...]:
+        return tuple(self.compiled.atom_eps)
+
+    @property
+    def class_count(self) -> int:
+        return self.compiled.n
+
+    def endpoint_for(self, workload: Workload) -> Endpoint:
+        return self.compiled.ep_of[id(workload)]
+
+    def workload_for(self, endpoint: Endpoint) -> Workload | None:
+        return self.compiled.wl_of.get(endpoint)
+
+    def external_endpoints_for(self, ip: str) -> Endpoint:
+        """The external range holding address ``ip``."""
+        c = self.compiled
+        addr = ipaddress.ip_address(ip.strip())
+        return c.atom_eps[c.atom_index(addr.version, int(addr))]
+
+    def external_ranges(self, endpoint: Endpoint) -> tuple[int, int, int]:
+        """(version, first, last) integer addresses of an external endpoint."""
+        a = self.compiled.atoms[self.compiled.atom_of_ep[endpoint]]
+        return (a.version, a.lo, a.hi)
+
+    def _ci(self, workload: Workload) -> int:
+        return self.compiled.class_of[id(workload)]
+
+    # -- queries ------------------------------------------------------------------
+
+    def allowed(self, src: Endpoint, dst: Endpoint) -> ConnSet:
+        """Every (protocol, port) ``src`` may open to ``dst`` (``src == dst``: two pods of one workload)."""
+        return self.evaluator.pair(self.compiled.node(src), self.compiled.node(dst))
+
+    def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
+        """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
+        return self.evaluator.verdict(src, dst, protocol, port)
+
+    def is_ingress_isolated(self, workload: Workload) -> bool:
+        return bool((self.compiled.in_iso >> self._ci(workload)) & 1)
+
+    def is_egress_isolated(self, workload: Workload) -> bool:
+        return bool((self.compiled.eg_iso >> self._ci(workload)) & 1)
+
+    def policies_selecting(
+        self, workload: Workload, direction: Direction
+    ) -> tuple[NetworkPolicy, ...]:
+        return self.evaluator.policies_selecting(self._ci(workload), direction)
+
+    def selected_workloads(self, policy: NetworkPolicy) -> tuple[Workload, ...]:
+        """Workloads the policy's podSelector selects (point 24: empty = no effect)."""
+        c = self.compiled
+        bits = c.policy_bits.get(id(policy), 0) & c.all_real
+        return tuple(w for ci in iter_bits(bits) for w in c.classes[ci].workloads)
+
+    def peer_workloads(
+        self, policy: NetworkPolicy, rule: Rule, peer_index: int
+    ) -> tuple[Workload, ...]:
+        """Workloads one peer of a rule matches (point 24)."""
+        c = self.compiled
+        for crule in c.compiled_rules(policy, rule.direction):
+            if crule.rule is rule and 0 <= peer_index < len(crule.peer_cls):
+                bits = crule.peer_cls[peer_index] & c.all_real
+                return tuple(w for ci in iter_bits(bits) for w in c.classes[ci].workloads)
+        peers = rule.peers or ()
+        if 0 <= peer_index < len(peers):
+            # inert rules are not compiled: evaluate on demand
+            pc, _pe, _u = c.peer_bits(
+                policy, Rule(rule.direction, rule.index, rule.path, (peers[peer_index],), None)
+            )
+            bits = pc[0] & c.all_real
+            return tuple(w for ci in iter_bits(bits) for w in c.classes[ci].workloads)
+        return ()
+
+    def admits_any_pod(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether the workload's ingress admits *any* pod of *any* namespace on the port.
+
+        True when ingress is not isolated or some rule admits a pod of unknown namespace
+        and labels (no peers, or ``namespaceSelector: {}`` with an empty or absent
+        podSelector) on ``protocol``/``port``; the shape of "open to the whole cluster".
+        """
+        return self.evaluator.admits_any_pod(self._ci(workload), protocol, port)
+
+    def external_sources(self, workload: Workload, protocol: str, port: int) -> tuple[str, ...]:
+        """External ranges whose traffic the workload's ingress admits on the port."""
+        return tuple(self.evaluator.external_sources(self._ci(workload), protocol, port, None))
+
+    def egress_allows(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether the workload's egress lets ``protocol``/``port`` out to some destination.
+
+        Egress side only (the destination's ingress is not consulted); named ports count
+        when some matched destination declares them.
+        """
+        return self.evaluator.egress_allows(self._ci(workload), protocol, port)
+
+    def workloads_with_ip_in(self, block: IPBlock) -> tuple[Workload, ...]:
+        """Workloads with a known pod address inside ``block`` (point 13 warning)."""
+        return tuple(
+            w
+            for w in self.inventory.workloads
+            if any(block.contains(ip) for pod in w.pod_ips for ip in pod)
+        )
+
+    # -- listings -----------------------------------------------------------------
+
+    @cached_property
+    def connections(self) -> tuple[Connection, ...]:
+        """Every allowed ordered pair of distinct endpoints, sorted.
+
+        Workloads and external ranges in both directions; the ingress controller only
+        towards the ports its Ingress routes use (as netpol-analyzer lists it).
+        """
+        with paused_gc():
+            return self.evaluator.connections(self.endpoints, self.routes)
+
+    @cached_property
+    def routes(self) -> tuple[Route, ...]:
+        """Service ports, external exposure, Ingress paths and host ports (points 23, 26-28)."""
+        return resolve_routes(self.route_context)
+
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
+        """How proxy ``src`` (the ingress controller) forwards to ``dst``: Ingress object,
+        rule and path -> Service port -> targetPort. Empty when ``src`` is no proxy."""
+        return self.route_context.entry_paths(src, dst)
+
+    @cached_property
+    def route_context(self) -> RouteContext:
+        return RouteContext(self.compiled, self.evaluator)
+
+    # -- assumptions and presentation ---------------------------------------------
+
+    @cached_property
+    def assumed_namespaces(self) -> tuple[str, ...]:
+        """Namespaces with workloads whose labels the input does not state."""
+        used = {w.namespace for w in self.inventory.workloads}
+        return tuple(ns.name for ns in self.inventory.namespaces if ns.assumed and ns.name in used)
+
+    @cached_property
+    def host_network_workloads(self) -> tuple[Workload, ...]:
+        return tuple(w for w in self.inventory.workloads if w.host_network)
+
+    @cached_property
+    def notes(self) -> tuple[str, ...]:
+        """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
+        return export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
+
+    @cached_property
+    def nx_graph(self) -> nx.MultiDiGraph:
+        """The map as a networkx graph (see :func:`k8snetlint.net.export.build_nx`)."""
+        return export.build_nx(
+            self.compiled, self.evaluator, self.endpoints, self.connections, self.routes
+        )
+
+
+def analyze(inventory: Inventory, config: Config) -> Connectivity:
+    """Evaluate every NetworkPolicy of ``inventory`` (see :mod:`k8snetlint.net`)."""
+    return Connectivity(inventory, config)

@@ -1,0 +1,665 @@
+"""Evaluate compiled policies: answer "what may pass between these nodes", and explain.
+
+Its one job is answering queries over a :class:`~k8snetlint.net.compile.Compiled`
+inventory: the connection set of one (source, destination) pair, verdicts with the
+rules that decide them, the listing of every allowed pair, and the per-workload
+questions rules ask (isolated? admits any pod? which external sources?). Pairs are
+only visited to produce output, never to evaluate policies.
+
+Each direction is decided by an ordered stack of :class:`DecisionLayer` s: for every
+(protocol, port), the first layer that decides it (Allow or Deny) wins; what no layer
+decides is allowed (Kubernetes' default). NetworkPolicy is one layer
+(:class:`NetworkPolicyLayer`): for a pod it isolates, it allows what some rule allows
+and denies the rest; for a pod it does not isolate, it decides nothing. Admin tiers
+(an admin layer before it, a baseline layer after it) plug in through
+:meth:`Evaluator.add_layer`; Pass is a layer leaving a port undecided. With
+NetworkPolicy alone the evaluator takes a fast path with the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple, Protocol
+
+from k8snetlint.connectivity import (
+    PROTOCOLS,
+    Connection,
+    ConnSet,
+    Endpoint,
+    Reason,
+    Route,
+    Verdict,
+)
+from k8snetlint.model import Workload
+from k8snetlint.net.compile import Compiled, CRule, Profile
+from k8snetlint.net.nodes import (
+    ALL,
+    EMPTY,
+    AtomNode,
+    ClassNode,
+    Node,
+    bits_of,
+    intersect,
+    range_name,
+    union_all,
+)
+from k8snetlint.policy import DIRECTIONS, Direction, NetworkPolicy
+from k8snetlint.selectors import iter_bits
+
+__all__ = [
+    "NOTE_PROTOCOLS",
+    "Decision",
+    "DecisionLayer",
+    "Evaluator",
+    "LayerExplanation",
+    "NetworkPolicyLayer",
+]
+
+NOTE_PROTOCOLS = "only TCP, UDP and SCTP are modelled; other protocols (ICMP, ...) depend on the network plugin (semantics point 18)"
+
+
+# ---------------------------------------------------------------------------------
+# Decision layers
+
+
+class Decision(NamedTuple):
+    """What one layer decides for one direction of one pair.
+
+    ``allow`` and ``deny`` are the connections the layer decides (they should not
+    overlap; ``allow`` wins where they do); every other connection passes on to the
+    next layer.
+    """
+
+    allow: ConnSet
+    deny: ConnSet
+
+
+class LayerExplanation(NamedTuple):
+    """A layer's explanation of one (protocol, port): the decision and its reasons."""
+
+    allowed: bool
+    reasons: tuple[Reason, ...]
+
+
+class DecisionLayer(Protocol):
+    """One ordered layer of the per-direction decision (admin tier, NetworkPolicy, ...)."""
+
+    name: str
+
+    def decide(self, direction: Direction, subject: ClassNode, other: Node) -> Decision | None:
+        """The layer's decision for traffic of ``subject`` (the pod whose ``direction`` is
+        evaluated) with ``other``; None when it decides nothing."""
+        ...
+
+    def explain(
+        self,
+        direction: Direction,
+        subject: ClassNode,
+        other: Node,
+        protocol: str,
+        port: int | None,
+        names: tuple[str, str],
+    ) -> LayerExplanation | None:
+        """Why the layer allows or denies ``protocol``/``port`` (``port=None``: any port);
+        None when it leaves that traffic undecided. ``names``: (subject, other) display."""
+        ...
+
+
+class NetworkPolicyLayer:
+    """NetworkPolicy: an isolated pod gets what some rule allows, and nothing else."""
+
+    name = "NetworkPolicy"
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.c = compiled
+
+    def allowed(self, direction: Direction, subject: ClassNode, other: Node) -> ConnSet:
+        """What the NetworkPolicies of ``subject`` allow (everything when not isolated)."""
+        prof = self.c.profiles[direction][subject.i]
+        if prof is None:
+            return ALL
+        acc: list[ConnSet] = []
+        if isinstance(other, ClassNode):
+            named = self.c.classes[other.i if direction == "egress" else subject.i].named
+            for r in prof.rules:
+                if r.has_cls(other.i):
+                    acc.append(r.conns(named))
+        elif direction == "egress":
+            for r in prof.rules:
+                if r.has_ext(other.i):
+                    acc.append(r.ext_conns)
+        else:
+            named = self.c.classes[subject.i].named
+            for r in prof.rules:
+                if r.has_ext(other.i):
+                    acc.append(r.conns(named))
+        return union_all(tuple(acc))
+
+    def decide(self, direction: Direction, subject: ClassNode, other: Node) -> Decision | None:
+        if self.c.profiles[direction][subject.i] is None:
+            return None
+        allow = self.allowed(direction, subject, other)
+        return Decision(allow, ALL.difference(allow))
+
+    def explain(
+        self,
+        direction: Direction,
+        subject: ClassNode,
+        other: Node,
+        protocol: str,
+        port: int | None,
+        names: tuple[str, str],
+    ) -> LayerExplanation | None:
+        prof = self.c.profiles[direction][subject.i]
+        if prof is None:
+            return None
+        subject_name, other_name = names
+        dst = other if direction == "egress" else subject
+        named = self.c.named_ports(dst)
+        reasons: list[Reason] = []
+        want = f"{protocol} {port}" if port is not None else f"{protocol} (any port)"
+        for r in prof.rules:
+            if isinstance(other, ClassNode):
+                if not r.has_cls(other.i):
+                    continue
+                peers = [i for i, b in enumerate(r.peer_cls) if (b >> other.i) & 1] or [-1]
+            else:
+                if not r.has_ext(other.i):
+                    continue
+                peers = [i for i, b in enumerate(r.peer_ext) if (b >> other.i) & 1] or [-1]
+            if r.rule.ports is None:
+                ports = [-1]
+            else:
+                ports = [p.index for p in r.rule.ports if p.contains(protocol, port, named)]
+                if not ports:
+                    continue
+            peer_txt = "every peer" if peers[0] == -1 else (r.rule.peers or ())[peers[0]].text()
+            port_txt = "every port" if ports[0] == -1 else (r.rule.ports or ())[ports[0]].text()
+            reasons.append(
+                rule_reason(
+                    r,
+                    peers[0],
+                    ports[0],
+                    f"{r.policy.key} {direction} rule {r.rule.index} allows {other_name} "
+                    f"({peer_txt}) on {port_txt}",
+                )
+            )
+        if reasons:
+            return LayerExplanation(True, tuple(reasons))
+        for pol in prof.policies:
+            span = pol.manifest.span_at(pol.pod_selector_path)
+            reasons.append(
+                Reason(
+                    direction,
+                    policy=pol.key,
+                    file=pol.manifest.file,
+                    line=span.line,
+                    column=span.column,
+                    text=f"{pol.key} selects {subject_name} for {direction} and none of its "
+                    f"rules allows {other_name} on {want}",
+                )
+            )
+        return LayerExplanation(False, tuple(reasons))
+
+
+def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
+    """A reason pointing at rule ``r`` of its policy (file, line, indexes)."""
+    span = r.policy.manifest.span_at(r.rule.path)
+    return Reason(
+        direction=r.rule.direction,
+        policy=r.policy.key,
+        rule_index=r.rule.index,
+        peer_index=peer,
+        port_index=port,
+        file=r.policy.manifest.file,
+        line=span.line,
+        column=span.column,
+        text=text,
+    )
+
+
+# ---------------------------------------------------------------------------------
+# The evaluator
+
+
+class Evaluator:
+    """Answers over one compiled inventory (see the module docs)."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.c = compiled
+        self.np = NetworkPolicyLayer(compiled)
+        self.layers: dict[Direction, list[DecisionLayer]] = {d: [self.np] for d in DIRECTIONS}
+        self._pair_list: list[tuple[Node, Node, ConnSet]] | None = None
+        self._side: Callable[[Direction, ClassNode, Node], ConnSet] = self.np.allowed
+
+    # -- layers -------------------------------------------------------------------
+
+    def add_layer(
+        self, direction: Direction, layer: DecisionLayer, *, before_network_policy: bool
+    ) -> None:
+        """Add a decision layer before (admin tier) or after (baseline tier) NetworkPolicy.
+
+        Layers added on the same side keep the order they were added in. Must be called
+        before any query (results are cached).
+        """
+        stack = self.layers[direction]
+        pos = stack.index(self.np)
+        if before_network_policy:
+            before = stack[:pos]
+            stack[:pos] = [*before, layer]
+        else:
+            stack.append(layer)
+        self._pair_list = None
+
+        self._side = self.side
+
+    def _layered(self, direction: Direction) -> bool:
+        return len(self.layers[direction]) > 1
+
+    # -- core evaluation ----------------------------------------------------------
+
+    def side(self, direction: Direction, subject: ClassNode, other: Node) -> ConnSet:
+        """What ``subject``'s ``direction`` lets through with ``other``, every layer applied."""
+        if not self._layered(direction):
+            return self.np.allowed(direction, subject, other)
+        allowed = EMPTY
+        decided = EMPTY
+        for layer in self.layers[direction]:
+            d = layer.decide(direction, subject, other)
+            if d is None:
+                continue
+            allowed = allowed.union(d.allow.difference(decided))
+            decided = decided.union(d.allow).union(d.deny)
+            if decided.is_all():
+                return allowed
+        return allowed.union(ALL.difference(decided))
+
+    def pair(self, s: Node, d: Node) -> ConnSet:
+        """Every connection ``s`` may open to ``d`` (egress of ``s`` and ingress of ``d``)."""
+        side = self._side
+        if isinstance(s, ClassNode):
+            eg = side("egress", s, d)
+            if not eg.ranges:
+                return EMPTY
+        elif isinstance(d, ClassNode):
+            eg = ALL
+        else:
+            return EMPTY
+        ing = side("ingress", d, s) if isinstance(d, ClassNode) else ALL
+        if eg is ALL:
+            return ing
+        if ing is ALL:
+            return eg
+        return intersect(eg, ing)
+
+    # -- explanations -------------------------------------------------------------
+
+    def explain(
+        self,
+        direction: Direction,
+        subject: Node,
+        other: Node,
+        protocol: str,
+        port: int | None,
+        subject_name: str,
+        other_name: str,
+    ) -> tuple[bool, list[Reason]]:
+        if isinstance(subject, AtomNode):
+            what = "source" if direction == "egress" else "destination"
+            return True, [
+                Reason(
+                    direction,
+                    not_isolated=True,
+                    text=f"external {what}: NetworkPolicy does not apply",
+                )
+            ]
+        for layer in self.layers[direction]:
+            res = layer.explain(
+                direction, subject, other, protocol, port, (subject_name, other_name)
+            )
+            if res is not None:
+                return res.allowed, list(res.reasons)
+        return True, [
+            Reason(
+                direction,
+                not_isolated=True,
+                text=f"no policy selects {subject_name} for {direction}",
+            )
+        ]
+
+    def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
+        """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
+        protocol = protocol.upper()
+        s, d = self.c.node(src), self.c.node(dst)
+        notes = self.pair_notes(s, d)
+        if protocol not in PROTOCOLS:
+            notes.append(NOTE_PROTOCOLS)
+            return Verdict(src, dst, protocol, port, False, (), (), True, tuple(notes))
+        if isinstance(s, AtomNode) and isinstance(d, AtomNode):
+            notes.append("traffic between two external addresses is not modelled")
+            return Verdict(src, dst, protocol, port, False, (), (), False, tuple(notes))
+        eg_ok, eg = self.explain("egress", s, d, protocol, port, src.display(), dst.display())
+        in_ok, ing = self.explain("ingress", d, s, protocol, port, dst.display(), src.display())
+        return Verdict(
+            src,
+            dst,
+            protocol,
+            port,
+            eg_ok and in_ok,
+            tuple(eg),
+            tuple(ing),
+            self.pair_assumed(s, d),
+            tuple(notes),
+        )
+
+    def pair_reason_text(self, s: Node, d: Node) -> str:
+        """The policies and rules matching the pair, ``;``-separated (for the map)."""
+        out: list[str] = []
+        sides: tuple[tuple[Direction, Node, Node], ...] = (("egress", s, d), ("ingress", d, s))
+        for direction, subj, other in sides:
+            if not isinstance(subj, ClassNode):
+                continue
+            prof = self.c.profiles[direction][subj.i]
+            if prof is None:
+                out.append(f"{direction}: not isolated")
+                continue
+            hits = sorted(
+                {
+                    f"{r.policy.key} {direction}[{r.rule.index}]"
+                    for r in prof.rules
+                    if r.matches(other)
+                }
+            )
+            out.extend(hits)
+        return ";".join(out)
+
+    # -- assumptions --------------------------------------------------------------
+
+    def _ns_dependent(self, s: Node, d: Node) -> list[int]:
+        """Classes whose assumed namespace labels the pair's result depends on."""
+        out: list[int] = []
+        if isinstance(s, ClassNode) and isinstance(d, ClassNode):
+            c = self.c
+            pin = c.profiles["ingress"][d.i]
+            if pin is not None and pin.uses_ns_labels and c.class_ns_assumed[s.i]:
+                out.append(s.i)
+            peg = c.profiles["egress"][s.i]
+            if peg is not None and peg.uses_ns_labels and c.class_ns_assumed[d.i]:
+                out.append(d.i)
+        return out
+
+    def pair_assumed(self, s: Node, d: Node) -> bool:
+        c = self.c
+        flags = c.class_assumed
+        if isinstance(s, ClassNode):
+            if flags[s.i]:
+                return True
+            if not isinstance(d, ClassNode):
+                return False
+        elif isinstance(d, ClassNode):
+            return flags[d.i]
+        else:
+            return False
+        if flags[d.i]:
+            return True
+        ns_assumed = c.class_ns_assumed
+        if not (ns_assumed[s.i] or ns_assumed[d.i]):
+            return False
+        return bool(self._ns_dependent(s, d))
+
+    def pair_notes(self, s: Node, d: Node) -> list[str]:
+        c = self.c
+        out: list[str] = []
+        for node in (s, d):
+            if not isinstance(node, ClassNode):
+                continue
+            if node.i == c.ctrl and not c.config.assume.ingress_controller.known:
+                out.append(
+                    "the ingress controller's namespace and labels are unknown (point 27): "
+                    "only rules admitting every pod of every namespace admit it"
+                )
+            for w in c.classes[node.i].workloads:
+                if w.host_network:
+                    out.append(
+                        f"{w.display()} uses hostNetwork: whether policies apply depends on "
+                        "the network plugin (point 22)"
+                    )
+            if c.ipblock_pods and c.classes[node.i].ips:
+                out.append(
+                    "ipBlocks match pods by their status.podIP (assume.ipblock-matches-pods, "
+                    "point 13): the effect depends on the network plugin"
+                )
+        for ci in self._ns_dependent(s, d):
+            ns = c.classes[ci].namespace or "(unknown)"
+            out.append(
+                f"namespace {ns} has no Namespace object in the input: the namespaceSelectors "
+                "evaluated against it assume its labels"
+            )
+        return list(dict.fromkeys(out))
+
+    # -- listings -----------------------------------------------------------------
+
+    def _class_pairs(self) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every (source, destination, allowed) with a non-empty result, by class.
+
+        The candidates of a source are the destinations its egress may reach that have
+        some ingress rule admitting it. The latter is computed by transposing the
+        ingress profiles (distinct admitted-source sets -> their destinations) block by
+        block of sources, so that no pair is visited unless it is a candidate.
+        """
+        c = self.c
+        n = c.n
+        all_real = c.all_real
+        not_in_iso = all_real & ~c.in_iso
+        group_lists: dict[int, list[int]] = {}
+        ext_lists: dict[int, list[int]] = {}
+        for prof in c.profile_set["ingress"]:
+            dsts = [ci for ci in prof.members if ci < n]
+            src_any, ext_any = prof.peers_any()
+            key = src_any & all_real
+            if key:
+                group_lists.setdefault(key, []).extend(dsts)
+            if ext_any:
+                ext_lists.setdefault(ext_any, []).extend(dsts)
+        groups = {k: bits_of(v) for k, v in group_lists.items()}
+        ext_groups = {k: bits_of(v) for k, v in ext_lists.items()}
+        del group_lists, ext_lists
+        eg_cache: dict[int, tuple[int, int]] = {}
+        cn, an, pair = c.class_nodes, c.atom_nodes, self.pair
+        block = 512
+        mask = (1 << block) - 1
+        for base in range(0, n, block):
+            admit = [not_in_iso] * min(block, n - base)
+            for srcs, members in groups.items():
+                for i in iter_bits((srcs >> base) & mask):
+                    admit[i] |= members
+            for i, row in enumerate(admit):
+                s = base + i
+                peg = c.profiles["egress"][s]
+                if peg is None:
+                    eg_cand, eg_ext = all_real, c.all_ext
+                else:
+                    hit = eg_cache.get(id(peg))
+                    if hit is None:
+                        eg_cand = eg_ext = 0
+                        for r in peg.rules:
+                            eg_cand |= r.cls & r.named_ok
+                            if not r.ext_conns.is_empty():
+                                eg_ext |= r.ext
+                        hit = (eg_cand & all_real, eg_ext)
+                        eg_cache[id(peg)] = hit
+                    eg_cand, eg_ext = hit
+                src = cn[s]
+                for d in iter_bits(eg_cand & row):
+                    dst = cn[d]
+                    cs = pair(src, dst)
+                    if cs.ranges:
+                        yield src, dst, cs
+                for a in iter_bits(eg_ext):
+                    adst = an[a]
+                    cs = pair(src, adst)
+                    if cs.ranges:
+                        yield src, adst, cs
+        for a in range(len(c.atoms)):
+            row = not_in_iso
+            for exts, members in ext_groups.items():
+                if (exts >> a) & 1:
+                    row |= members
+            for d in iter_bits(row):
+                cs = pair(an[a], cn[d])
+                if cs.ranges:
+                    yield an[a], cn[d], cs
+
+    def _all_pairs(self) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every pair, visited one by one (when layers other than NetworkPolicy decide,
+        the candidate pruning of :meth:`_class_pairs` does not hold)."""
+        n = self.c.n
+        atoms = range(len(self.c.atoms))
+        for s in range(n):
+            src = ClassNode(s)
+            for d in range(n):
+                cs = self.pair(src, ClassNode(d))
+                if not cs.is_empty():
+                    yield src, ClassNode(d), cs
+            for a in atoms:
+                cs = self.pair(src, AtomNode(a))
+                if not cs.is_empty():
+                    yield src, AtomNode(a), cs
+        for a in atoms:
+            for d in range(n):
+                cs = self.pair(AtomNode(a), ClassNode(d))
+                if not cs.is_empty():
+                    yield AtomNode(a), ClassNode(d), cs
+
+    def pair_list(self) -> list[tuple[Node, Node, ConnSet]]:
+        """Every allowed (source, destination) node pair with its connections."""
+        if self._pair_list is None:
+            layered = any(self._layered(d) for d in DIRECTIONS)
+            self._pair_list = list(self._all_pairs() if layered else self._class_pairs())
+        return self._pair_list
+
+    def connections(
+        self, endpoints: Sequence[Endpoint], routes: Sequence[Route]
+    ) -> tuple[Connection, ...]:
+        """Every allowed ordered pair of distinct endpoints, sorted by ``endpoints`` order.
+
+        The ingress controller only towards the ports its Ingress routes use.
+        """
+        c = self.c
+        rank = {e: i for i, e in enumerate(endpoints)}
+        rank.setdefault(c.ingress_controller, len(rank))
+        ranked: dict[Node, list[tuple[int, Endpoint, Workload | None]]] = {}
+
+        def members(node: Node) -> list[tuple[int, Endpoint, Workload | None]]:
+            hit = ranked.get(node)
+            if hit is None:
+                hit = [(rank[e], e, w) for e, w in c.node_endpoints(node)]
+                ranked[node] = hit
+            return hit
+
+        out: list[tuple[int, int, Connection]] = []
+        for s, d, cs in self.pair_list():
+            assumed = self.pair_assumed(s, d)
+            dsts = members(d)
+            for rs, sep, sw in members(s):
+                for rd, dep, dw in dsts:
+                    if sw is not None and sw is dw:
+                        continue
+                    out.append((rs, rd, Connection(sep, dep, cs, assumed)))
+        if c.inventory.ingresses:
+            ctrl = c.ingress_controller
+            ctrl_assumed = not c.config.assume.ingress_controller.known
+            per_dst: dict[Endpoint, list[ConnSet]] = {}
+            for route in routes:
+                if route.kind != "ingress" or route.blocked:
+                    continue
+                per_dst.setdefault(route.dst, []).append(
+                    ConnSet.from_dict({route.protocol: [(route.target_port, route.target_port)]})
+                )
+            for dst, sets in per_dst.items():
+                cs = intersect(union_all(tuple(sets)), self.pair(c.node(ctrl), c.node(dst)))
+                if not cs.is_empty():
+                    conn = Connection(ctrl, dst, cs, ctrl_assumed)
+                    out.append((rank[ctrl], rank[dst], conn))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return tuple(t[2] for t in out)
+
+    # -- per-workload questions ---------------------------------------------------
+
+    def profile(self, direction: Direction, ci: int) -> Profile | None:
+        return self.c.profiles[direction][ci]
+
+    def external_sources(
+        self, ci: int, protocol: str, port: int, within: Sequence[tuple[int, int, int]] | None
+    ) -> list[str]:
+        """External ranges the class's ingress admits on protocol/port, cut to ``within``."""
+        c = self.c
+        prof = c.profiles["ingress"][ci]
+        named = c.classes[ci].named
+        if prof is None:
+            ext = c.all_ext
+        else:
+            ext = 0
+            for r in prof.rules:
+                if r.ext and r.conns(named).contains(protocol, port):
+                    ext |= r.ext
+        out: list[str] = []
+        for a in iter_bits(ext):
+            atom = c.atoms[a]
+            if within is None:
+                out.append(atom.name)
+                continue
+            for ver, lo, hi in within:
+                if ver == atom.version:
+                    a_lo, a_hi = max(lo, atom.lo), min(hi, atom.hi)
+                    if a_lo <= a_hi:
+                        out.append(range_name(ver, a_lo, a_hi))
+        return sorted(set(out))
+
+    def admits_any(self, ci: int, protocol: str, port: int) -> bool:
+        """Whether some source (pod or address) is admitted to the class on the port."""
+        prof = self.c.profiles["ingress"][ci]
+        if prof is None:
+            return True
+        named = self.c.classes[ci].named
+        return any((r.cls or r.ext) and r.conns(named).contains(protocol, port) for r in prof.rules)
+
+    def admits_any_pod(self, ci: int, protocol: str, port: int) -> bool:
+        """Whether the class's ingress admits *any* pod of *any* namespace on the port."""
+        prof = self.c.profiles["ingress"][ci]
+        if prof is None:
+            return True
+        named = self.c.classes[ci].named
+        for r in prof.rules:
+            if not r.conns(named).contains(protocol, port):
+                continue
+            if r.rule.peers is None or any(
+                p.matches_pod(r.policy.namespace, None, None, None) for p in r.rule.peers
+            ):
+                return True
+        return False
+
+    def egress_allows(self, ci: int, protocol: str, port: int) -> bool:
+        """Whether the class's egress lets ``protocol``/``port`` out to some destination."""
+        c = self.c
+        prof = c.profiles["egress"][ci]
+        if prof is None:
+            return True
+        for r in prof.rules:
+            if r.ext and r.ext_conns.contains(protocol, port):
+                return True
+            targets = r.cls & r.named_ok & c.all_real
+            if not targets:
+                continue
+            if r.static is not None:
+                if r.static.contains(protocol, port):
+                    return True
+                continue
+            for d in iter_bits(targets):
+                if r.conns(c.classes[d].named).contains(protocol, port):
+                    return True
+        return False
+
+    def policies_selecting(self, ci: int, direction: Direction) -> tuple[NetworkPolicy, ...]:
+        prof = self.c.profiles[direction][ci]
+        return prof.policies if prof is not None else ()

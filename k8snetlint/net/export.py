@@ -1,0 +1,222 @@
+"""The presentation-side export: what reporters and commands read of a result.
+
+Its one job is turning the engine's answer into presentation values: the
+:class:`GraphSource` interface that renderers (``reporters/graphfmt.py``), the
+``graph``/``reach``/``diff`` commands and rules are typed against, the networkx graph
+(display-string nodes, plain edge attributes), netpol-analyzer's connlist text and the
+notes on what results depend on. Nothing here evaluates a policy; reporters never
+touch classes, bitsets or compiled rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from k8snetlint.connectivity import Connection, Endpoint, Route
+from k8snetlint.model import Inventory, Workload, paused_gc
+from k8snetlint.net.compile import Compiled
+from k8snetlint.net.evaluate import NOTE_PROTOCOLS, Evaluator
+from k8snetlint.net.nodes import Node
+from k8snetlint.policy import NetworkPolicy
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "INGRESS_CONTROLLER_CONNLIST",
+    "GraphSource",
+    "build_nx",
+    "connlist_name",
+    "connlist_text",
+    "notes",
+]
+
+INGRESS_CONTROLLER_CONNLIST = "{ingress-controller}"
+
+NOTE_LOOPBACK = "a pod talking to itself is plugin-defined and not listed; a workload is never paired with itself (point 20)"
+NOTE_NODE = "traffic from a pod's own node is always allowed and nodes are not modelled (point 21)"
+NOTE_IPBLOCK_OFF = "ipBlocks never match pods, only addresses outside the cluster (point 13; assume.ipblock-matches-pods changes this)"
+NOTE_IPBLOCK_ON = "ipBlocks match pods whose status states their IP (assume.ipblock-matches-pods: true, point 13); pods without a known IP are never matched"
+
+
+class GraphSource(Protocol):
+    """What renderers read of a connectivity result (satisfied by ``Connectivity``)."""
+
+    @property
+    def inventory(self) -> Inventory: ...
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]: ...
+
+    @property
+    def connections(self) -> tuple[Connection, ...]: ...
+
+    @property
+    def routes(self) -> tuple[Route, ...]: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+    @property
+    def nx_graph(self) -> nx.MultiDiGraph: ...
+
+    def endpoint_for(self, workload: Workload) -> Endpoint: ...
+
+    def selected_workloads(self, policy: NetworkPolicy) -> tuple[Workload, ...]: ...
+
+
+def notes(
+    compiled: Compiled, host_network: Sequence[Workload], assumed_ns: Sequence[str]
+) -> tuple[str, ...]:
+    """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
+    out = [NOTE_PROTOCOLS, NOTE_LOOPBACK, NOTE_NODE]
+    out.append(NOTE_IPBLOCK_ON if compiled.ipblock_pods else NOTE_IPBLOCK_OFF)
+    if host_network:
+        out.append(
+            "hostNetwork workloads are evaluated like other pods, but the network plugin decides "
+            f"(point 22): {', '.join(w.display() for w in host_network)}"
+        )
+    if assumed_ns:
+        out.append(
+            "no Namespace object for "
+            + ", ".join(assumed_ns)
+            + ": their labels are assumed (only kubernetes.io/metadata.name, or config)"
+        )
+    if compiled.inventory.ingresses and not compiled.config.assume.ingress_controller.known:
+        out.append(
+            "the ingress controller's namespace and labels are unknown: a policy admits it only if it "
+            "admits every pod of every namespace (point 27; set assume.ingress-controller)"
+        )
+    return tuple(out)
+
+
+def build_nx(
+    compiled: Compiled,
+    evaluator: Evaluator,
+    endpoints: Sequence[Endpoint],
+    connections: Sequence[Connection],
+    routes: Sequence[Route],
+) -> nx.MultiDiGraph:
+    """Endpoints, Services and Ingress paths as nodes; connections and routes as edges.
+
+    Node ids are display strings (``ns/name[Kind]``, ranges, ``svc:ns/name``,
+    ``ingress:ns/name host/path``). Edge attributes are plain values (graphml-safe):
+    ``kind`` (``connection``/``route``/``ingress``), ``conns`` text, ``assumed``,
+    ``reasons`` (policies, ``;``-separated), ports and ``blocked`` for routes.
+    """
+    with paused_gc():
+        return _build_nx(compiled, evaluator, endpoints, connections, routes)
+
+
+def _build_nx(
+    c: Compiled,
+    ev: Evaluator,
+    endpoints: Sequence[Endpoint],
+    connections: Sequence[Connection],
+    routes: Sequence[Route],
+) -> nx.MultiDiGraph:
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for ep in endpoints:
+        g.add_node(
+            ep.display(),
+            type=ep.kind,
+            namespace=ep.namespace,
+            name=ep.name,
+            workload_kind=ep.workload_kind,
+        )
+    reason_cache: dict[tuple[Node, Node], str] = {}
+    for s, d, cs in ev.pair_list():
+        txt = reason_cache.get((s, d))
+        if txt is None:
+            txt = ev.pair_reason_text(s, d)
+            reason_cache[(s, d)] = txt
+        for sep, sw in c.node_endpoints(s):
+            for dep, dw in c.node_endpoints(d):
+                if sw is not None and sw is dw:
+                    continue
+                g.add_edge(
+                    sep.display(),
+                    dep.display(),
+                    key="connection",
+                    kind="connection",
+                    conns=cs.text(),
+                    reasons=txt,
+                    assumed=ev.pair_assumed(s, d),
+                )
+    for conn in connections:
+        if conn.src.kind == "ingress-controller":
+            g.add_edge(
+                conn.src.display(),
+                conn.dst.display(),
+                key="connection",
+                kind="connection",
+                conns=conn.conns.text(),
+                reasons="",
+                assumed=conn.assumed,
+            )
+    for svc in c.inventory.services:
+        g.add_node(
+            f"svc:{svc.namespace}/{svc.name}",
+            type="service",
+            namespace=svc.namespace,
+            name=svc.name,
+            service_type=svc.type,
+        )
+    for route in routes:
+        if route.kind == "service":
+            svc_id = "svc:" + route.via.rsplit(":", 1)[0]
+            g.add_edge(
+                svc_id,
+                route.dst.display(),
+                kind="route",
+                protocol=route.protocol,
+                port=route.port,
+                target_port=route.target_port,
+                blocked=route.blocked,
+            )
+    for ing in c.inventory.ingresses:
+        for b in ing.backends:
+            node = f"ingress:{ing.namespace}/{ing.name} {b.text()}"
+            g.add_node(node, type="ingress", namespace=ing.namespace, name=ing.name, path=b.text())
+            if b.service is not None:
+                svc_id = f"svc:{ing.namespace}/{b.service}"
+                if svc_id not in g:
+                    g.add_node(
+                        svc_id,
+                        type="service",
+                        namespace=ing.namespace,
+                        name=b.service,
+                        missing=True,
+                    )
+                g.add_edge(node, svc_id, kind="ingress", port=str(b.port))
+    return g
+
+
+def connlist_name(ep: Endpoint) -> str:
+    """netpol-analyzer's name of an endpoint (``{ingress-controller}`` for the controller)."""
+    if ep.kind == "ingress-controller":
+        return INGRESS_CONTROLLER_CONNLIST
+    return ep.display()
+
+
+def connlist_text(conn: GraphSource) -> str:
+    """netpol-analyzer's connlist: ``SRC => DST : CONN`` per allowed pair, sorted."""
+    names: dict[Endpoint, str] = {}
+    texts: dict[int, str] = {}
+    lines: list[str] = []
+    for c in conn.connections:
+        src = names.get(c.src)
+        if src is None:
+            src = names[c.src] = connlist_name(c.src)
+        dst = names.get(c.dst)
+        if dst is None:
+            dst = names[c.dst] = connlist_name(c.dst)
+        text = texts.get(id(c.conns))
+        if text is None:
+            text = texts[id(c.conns)] = c.conns.text()
+        lines.append(f"{src} => {dst} : {text}")
+    lines.sort()
+    return "\n".join(lines) + ("\n" if lines else "")
