@@ -14,6 +14,7 @@ from k8snetlint import __version__
 from k8snetlint.checks import CHECKS, Hit
 from k8snetlint.config import Config, did_you_mean
 from k8snetlint.context import Context
+from k8snetlint.document import Manifest
 from k8snetlint.findings import CheckedObject, Finding, Related, Report, RuleInfo
 from k8snetlint.loader import LoadResult
 from k8snetlint.registry import active_rules, all_rules
@@ -178,6 +179,11 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
         end_line, end_col = hit.end_line, hit.end_column
         obj = None
     related = []
+    patched = _patched_at(m, hit.path) if m is not None else None
+    if patched is not None:
+        # the value comes from a Kustomize patch: report it there, the base as related
+        related.append(Related(file, max(line, 1), max(col, 1), "the base, before the patch"))
+        file, line, col, end_line, end_col = patched
     for r in hit.related:
         rs = r.manifest.span_at(r.path, key=True)
         related.append(Related(r.manifest.file, max(rs.line, 1), max(rs.column, 1), r.message))
@@ -195,6 +201,19 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
         assumed=hit.assumed or rule.confidence == "assumed",
         field_path=field_path(hit.path) if m is not None else "",
     )
+
+
+def _patched_at(m: Manifest, path: Sequence[object]) -> tuple[str, int, int, int, int] | None:
+    """Where a Kustomize patch set the field at ``path`` (or a field above it), if one
+    did (see :func:`k8snetlint.kustomize.patched_fields`)."""
+    patched = m.extra.get("patched")
+    if not patched:
+        return None
+    for k in range(len(path), 0, -1):
+        found = patched.get(tuple(path[:k]))
+        if found is not None:
+            return tuple(found)
+    return None
 
 
 def field_path(path: Sequence[object]) -> str:

@@ -15,7 +15,7 @@ from k8snetlint.reporters.github import active_findings, relative_path, severity
 
 if TYPE_CHECKING:
     from k8snetlint.connectivity import Endpoint
-    from k8snetlint.graph import Connectivity
+    from k8snetlint.net import Connectivity
 
 MAX_FINDINGS = 20
 # The map is drawn whole up to this many endpoints; above, a subgraph is drawn.
