@@ -13,8 +13,10 @@ annotation naming its file. The object is then found in that file (by kind and n
 allowing for ``namePrefix``/``nameSuffix``) and every field of the rendered object takes
 the position of the same field in the source; a field the render added (a common label,
 the namespace) takes the position of its nearest ancestor that the source has. A value
-that a patch or transformer changed keeps the position of the field it overrides. The
-annotation itself is removed again, so the objects are exactly what the directory
+that a patch set is located in the patch (``transformerAnnotations`` name the
+kustomizations whose patches touched the object; see :func:`patched_fields`); a value
+another transformer changed keeps the position of the field it overrides. The
+annotations themselves are removed again, so the objects are exactly what the directory
 renders to. Objects without a local origin (remote bases, or when the wrapper cannot be
 built) point at line 1 of the kustomization file; generated ConfigMaps and Secrets
 point at their generator entry. Either way the finding names the object.
@@ -142,7 +144,12 @@ def render(
     return plain
 
 
-def _render_wrapped(directory: Path, command: list[str], timeout: float) -> RenderResult | None:
+def _render_wrapped(
+    directory: Path,
+    command: list[str],
+    timeout: float,
+    metadata: str = "originAnnotations, transformerAnnotations",
+) -> RenderResult | None:
     target = directory.resolve()
     try:
         with tempfile.TemporaryDirectory(prefix="k8snetlint-kustomize-") as tmp:
@@ -152,12 +159,15 @@ def _render_wrapped(directory: Path, command: list[str], timeout: float) -> Rend
                 "apiVersion: kustomize.config.k8s.io/v1beta1\n"
                 "kind: Kustomization\n"
                 f"resources:\n- {json.dumps(relative)}\n"
-                "buildMetadata: [originAnnotations, transformerAnnotations]\n",
+                f"buildMetadata: [{metadata}]\n",
                 encoding="utf-8",
             )
             result = _run([*command, str(wrapper)], timeout)
     except (OSError, ValueError):
         return None
+    if not result.ok and "transformerAnnotations" in (result.error or "") and "," in metadata:
+        # a kustomize too old for transformer annotations: origins only
+        return _render_wrapped(directory, command, timeout, "originAnnotations")
     return replace(result, origin_root=wrapper, origins_added=True)
 
 
