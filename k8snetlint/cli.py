@@ -347,6 +347,15 @@ def check(
             "names PATH/templates/x.yaml; or a file name for standard input.",
         ),
     ] = None,
+    schema_location: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schema-location",
+            metavar="DIR",
+            help="Also validate custom resources against the JSON schemas in DIR "
+            "(GROUP/KIND_VERSION.json or KIND_VERSION.json, as kubeconform; repeatable).",
+        ),
+    ] = None,
     statistics: Annotated[
         bool,
         typer.Option(
@@ -423,6 +432,11 @@ def check(
         sys.stderr.write(f"k8snetlint: info: {note}\n")
     if no_kustomize:
         cfg = replace(cfg, kustomize=False)
+    if schema_location:
+        for folder in schema_location:
+            if not Path(folder).is_dir():
+                fail(f"--schema-location: {folder}: no such folder")
+        cfg = replace(cfg, schema_locations=(*cfg.schema_locations, *schema_location))
     own_files = [
         p for p in (baseline, write_baseline, output, output_json, output_sarif, output_junit) if p
     ]

@@ -53,6 +53,8 @@ class Config:
     assume: Assume = field(default_factory=Assume)
     kustomize: bool = True
     config_file: str | None = None
+    # Folders of JSON schemas for custom resources (``--schema-location``)
+    schema_locations: tuple[str, ...] = ()
     # Folder that ``exclude`` and ``per-path-ignores`` patterns are relative to: the
     # folder of the config file that declares them (``None``: the current folder).
     base_dir: str | None = None
@@ -267,4 +269,7 @@ def load_config(path: str) -> Config:
         ),
         config_file=path,
         base_dir=str(Path(path).resolve().parent),
+        schema_locations=tuple(
+            str(Path(path).resolve().parent / d) for d in _as_tuple(data.get("schema-location"))
+        ),
     )

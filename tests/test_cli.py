@@ -567,3 +567,72 @@ def test_progress_covers_every_phase(
     q.done()
     err = capsys.readouterr().err
     assert "k8snetlint: reading files 1/300" in err and err.endswith("\r")
+
+
+CERTIFICATE = """apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: web
+spec:
+  duration: 2160
+"""
+CERT_SCHEMA = (
+    '{"type": "object", "properties": {"spec": {"type": "object", "required": ["secretName"], '
+    '"properties": {"secretName": {"type": "string"}, "duration": {"type": "string"}}}}}'
+)
+
+
+@pytest.mark.parametrize("layout", ["cert-manager.io/certificate_v1.json", "certificate_v1.json"])
+def test_schema_location_validates_custom_resources(
+    layout: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "cert.yaml").write_text(CERTIFICATE)
+    schema = tmp_path / "schemas" / layout
+    schema.parent.mkdir(parents=True)
+    schema.write_text(CERT_SCHEMA)
+    code, out, _ = run_cli(["check", "-f", "json", str(tmp_path / "cert.yaml")], capsys)
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["unknown-kind"]
+    code, out, _ = run_cli(
+        [
+            "check",
+            "-f",
+            "json",
+            "--schema-location",
+            str(tmp_path / "schemas"),
+            str(tmp_path / "cert.yaml"),
+        ],
+        capsys,
+    )
+    found = [(f["rule"], f["line"], f["message"]) for f in json.loads(out)["findings"]]
+    assert code == 1
+    assert found == [
+        (
+            "schema-violation",
+            5,
+            "spec: 'secretName' is a required property (schema certificate_v1.json)",
+        ),
+        (
+            "schema-violation",
+            6,
+            "spec.duration: 2160 is not of type 'string' (schema certificate_v1.json)",
+        ),
+    ]
+    code, _, err = run_cli(
+        ["check", "--schema-location", str(tmp_path / "nope"), str(GOOD)], capsys
+    )
+    assert code == 2 and "--schema-location" in err
+
+
+def test_schema_location_in_config_is_relative_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cert.yaml").write_text(CERTIFICATE)
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "certificate_v1.json").write_text(CERT_SCHEMA)
+    (tmp_path / ".k8snetlint.yaml").write_text("schema-location: [schemas]\n")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / "k8s")
+    code, out, _ = run_cli(["check", "-f", "json", "."], capsys)
+    assert code == 1
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"schema-violation"}
