@@ -335,7 +335,8 @@ def check(
         typer.Option(
             "--write-baseline",
             metavar="FILE",
-            help="Record the current findings in FILE as a baseline, print how many, exit 0.",
+            help="Record the current findings in FILE as a baseline, print how many, exit 0 "
+            "(reports named by -o/--output-* are written too).",
         ),
     ] = None,
     stdin_path: Annotated[
@@ -476,7 +477,6 @@ def check(
         sys.stderr.write(
             f"k8snetlint: {n} finding{'' if n == 1 else 's'} recorded in {write_baseline}\n"
         )
-        raise typer.Exit(0)
     if baseline:
         from k8snetlint import baseline as baseline_mod
 
@@ -492,7 +492,9 @@ def check(
     options = RenderOptions(
         root=root, colour=colour, source=show_source, statistics=statistics, quiet=quiet
     )
-    write_output(render_report(report, fmt, options), output)
+    if not write_baseline or output is not None:
+        # recording a baseline prints only what it recorded, unless -o asks for a report
+        write_output(render_report(report, fmt, options), output)
     for extra_fmt, path in (
         ("json", output_json),
         ("sarif", output_sarif),
@@ -510,7 +512,8 @@ def check(
 
         mermaid, map_note = _summary_map(loaded, cfg, report)
         summary.write_step_summary(report, summary_path, mermaid, root=root, map_note=map_note)
-    raise typer.Exit(1 if report.failed() else 0)
+    # recording a baseline succeeds whatever it recorded
+    raise typer.Exit(1 if report.failed() and not write_baseline else 0)
 
 
 def _check_outputs(*outputs: tuple[str, str | None]) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from k8snetlint import __version__
 from k8snetlint.checks import CHECKS, Hit
@@ -19,6 +21,11 @@ from k8snetlint.findings import CheckedObject, Finding, Related, Report, RuleInf
 from k8snetlint.loader import LoadResult
 from k8snetlint.registry import active_rules, all_rules
 from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
+
+if TYPE_CHECKING:
+    from k8snetlint.model import Inventory
+    from k8snetlint.net import Connectivity
+    from k8snetlint.validate import Violation
 
 UNUSED_SUPPRESSION = "unused-suppression"
 
@@ -259,6 +266,37 @@ def _nearby_finding(
     return min(candidates, key=lambda f: (abs(f.line - line), f.line, f.column))
 
 
+class _Phases(Context):
+    """A Context that names each shared analysis on the progress line as it starts
+    (validation, the inventory, the connectivity analysis run inside the first rule
+    that needs them and take most of a long run)."""
+
+    say: Callable[[str], None] | None = None
+
+    def _phase(self, text: str) -> None:
+        if self.say is not None:
+            self.say(text)
+
+    @cached_property
+    def violations(self) -> tuple[tuple[Manifest, Violation], ...]:
+        self._phase(
+            f"validating {len(self.manifests):,} objects against Kubernetes "
+            f"{self.kubernetes_version}"
+        )
+        return Context.violations.func(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        self._phase(f"indexing {len(self.manifests):,} objects")
+        return Context.inventory.func(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def connectivity(self) -> Connectivity:
+        inventory = self.inventory
+        self._phase(f"analysing connectivity of {len(inventory.workloads):,} workloads")
+        return Context.connectivity.func(self)  # type: ignore[attr-defined,no-any-return]
+
+
 def run(
     loaded: LoadResult,
     config: Config,
@@ -267,7 +305,8 @@ def run(
 ) -> Report:
     """Run every active rule over already loaded input."""
     rules = active_rules(config)
-    ctx = Context(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    ctx = _Phases(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    ctx.say = progress
     by_name = {r.name: r for r in rules}
     known = {r.name for r in all_rules(config)}
     suppressor = Suppressor(

@@ -559,6 +559,10 @@ def test_progress_covers_every_phase(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     run_cli(["check", "-f", "json", str(SEED)], capsys)
     assert any(s.startswith("checking 8 objects: rule 1/") for s in shown)
+    # the shared analyses, which take most of a long run, are named as they start
+    assert "validating 8 objects against Kubernetes 1.37" in shown
+    assert "indexing 8 objects" in shown
+    assert any(s.startswith("analysing connectivity of ") for s in shown)
     assert shown[-1] == "writing the report"
     # a real Progress is silent during the first second, then writes one line
     q = Progress(True)
