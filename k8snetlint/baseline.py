@@ -23,6 +23,7 @@ from typing import Any
 from k8snetlint.findings import Finding
 
 BASELINE_VERSION = 2
+BASELINE_KIND = "k8snetlint-baseline"  # also tells the loader not to read it as a manifest
 
 _NUMBER = re.compile(r"\d+")
 _ASIDE = re.compile(r"\s*\([^()]*\)")
@@ -90,7 +91,8 @@ def render(findings: Iterable[Finding], path: str) -> str:
         ),
         key=lambda e: json.dumps(e, sort_keys=True),
     )
-    return json.dumps({"version": BASELINE_VERSION, "findings": entries}, indent=2) + "\n"
+    doc = {"kind": BASELINE_KIND, "version": BASELINE_VERSION, "findings": entries}
+    return json.dumps(doc, indent=2) + "\n"
 
 
 def load(path: str) -> Counter[str]:

@@ -7,6 +7,8 @@ check, resolves their locations, applies suppressions, sorts and deduplicates.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
@@ -102,8 +104,6 @@ def load(
     (reports this run writes) are never read as manifests; ``stdin_path`` maps Helm's
     ``# Source:`` names to files (:func:`stdin_name`). Usage errors are in
     ``result.errors``."""
-    import os
-
     from k8snetlint.loader import LoadIssue, expand_paths, load_files
 
     own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
@@ -119,6 +119,7 @@ def load(
             config.excluded(display)
             or os.path.abspath(display) in own
             or os.path.basename(display) in OWN_FILE_NAMES
+            or (path is not None and own_output(path))
         )
     ]
     result = load_files(kept, progress)
@@ -136,8 +137,6 @@ def stdin_name(file: str, stdin_path: str, real: set[str]) -> str:
     become ``STDIN_PATH/templates/x.yaml`` when ``stdin_path`` is the chart's folder;
     with ``stdin_path`` naming a file, standard input itself is named after it.
     """
-    import os
-
     if file == "-":
         return file if os.path.isdir(stdin_path) else stdin_path
     if file in real or not os.path.isdir(stdin_path):
@@ -157,6 +156,24 @@ def rename_stdin(result: LoadResult, stdin_path: str, real: set[str]) -> None:
     ]
     if "-" in result.comments:
         result.comments[stdin_name("-", stdin_path, real)] = result.comments.pop("-")
+
+
+_OWN_OUTPUT = re.compile(
+    rb'\A\s*\{\s*"kind":\s*"k8snetlint-baseline"|"tool":\s*\{\s*"name":\s*"k8snetlint"'
+)
+
+
+def own_output(path: os.PathLike[str] | str) -> bool:
+    """Whether ``path`` is a JSON report or baseline that k8snetlint wrote (read as a
+    manifest, it would only give a not-a-kubernetes-object finding per run)."""
+    if not str(path).endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return _OWN_OUTPUT.search(head) is not None
 
 
 def lint(paths: Sequence[str], config: Config) -> Report:

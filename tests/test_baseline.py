@@ -160,3 +160,20 @@ def test_baseline_read_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discovery.read_capped, "__defaults__", (1 << 12,))
     with pytest.raises(BaselineError, match="limit"):
         load("/dev/zero")
+
+
+def test_reports_and_baselines_of_earlier_runs_are_not_manifests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(BAD, tmp_path / "svc.yaml")
+    monkeypatch.chdir(tmp_path)
+    run(["check", "-f", "json", "-o", "report.json", "svc.yaml"], capsys)
+    run(["check", "--write-baseline", "recorded.json", "svc.yaml"], capsys)
+    assert json.loads(Path("recorded.json").read_text())["kind"] == "k8snetlint-baseline"
+    Path("other.json").write_text(
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}'
+    )
+    _, out, _ = run(["check", "-f", "json", "."], capsys)
+    report = json.loads(out)
+    assert report["summary"]["files"] == 2  # svc.yaml and other.json
+    assert "not-a-kubernetes-object" not in {f["rule"] for f in report["findings"]}
