@@ -203,7 +203,7 @@ OutputOption = Annotated[
         "--output",
         "-o",
         metavar="FILE",
-        help="Write to FILE (atomically) instead of standard output.",
+        help="Write to FILE instead of standard output.",
     ),
 ]
 KubernetesVersionOption = Annotated[

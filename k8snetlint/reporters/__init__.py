@@ -51,8 +51,11 @@ class Formats:
         described = "; ".join(f"{k}: {v}" for k, v in self.descriptions.items())
         text = f"{lead}: {self.metavar()}"
         if "text" in self.names:
-            more = "".join(f", {a}" for a, n in self.aliases.items() if n == "text")
-            text += f" (txt{more}: aliases of text)"
+            aliases = ["txt", *(a for a, n in self.aliases.items() if n == "text")]
+            if len(aliases) == 1:
+                text += " (txt is an alias of text)"
+            else:
+                text += f" ({', '.join(aliases)}: aliases of text)"
         return text + (f"; {described}." if described else ".")
 
 
