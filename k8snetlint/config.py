@@ -72,6 +72,11 @@ class Config:
             for rule in rules
         ]
 
+    # ``workloads:``: pods outside the input (positioned mappings of the config file)
+    workloads: tuple[Any, ...] = ()
+    # ``operators:``: rows added to the shipped operator table (schemas/operators.json)
+    operators: tuple[dict[str, Any], ...] = ()
+
 
 CONFIG_NAMES = (".k8snetlint.yaml", ".k8snetlint.yml")
 
@@ -272,4 +277,6 @@ def load_config(path: str) -> Config:
         schema_locations=tuple(
             str(Path(path).resolve().parent / d) for d in _as_tuple(data.get("schema-location"))
         ),
+        workloads=tuple(root.get("workloads") or ()) if isinstance(root, dict) else (),
+        operators=tuple(data.get("operators", [])),
     )

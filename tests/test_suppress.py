@@ -96,3 +96,20 @@ def test_comment_on_the_line_above_says_where_the_finding_is() -> None:
             "put the comment on that line",
         )
     ]
+
+
+def test_unused_annotation_suppression_names_its_object() -> None:
+    # issue 13 item 5: baselines and SARIF tie the finding to the annotated object
+    text = _svc('  annotations:\n    ignore.k8snetlint.io/node-port-service: "not a NodePort"\n')
+    report = lint_text(text, select=["node-port-service", "unused-suppression"])
+    (f,) = report.findings
+    assert f.rule == "unused-suppression"
+    assert f.object is not None
+    assert (f.object.kind, f.object.namespace, f.object.name) == ("Service", "default", "web")
+    assert "annotation of Service default/web" in f.message
+    assert f.to_json()["object"] == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "namespace": "default",
+        "name": "web",
+    }
