@@ -12,7 +12,7 @@ classes with the same policies). Nothing here answers a query; see
 The ingress controller is a pseudo-pod (class index ``n``, after the real classes).
 Unless config names it, its namespace and labels are unknown: a selector matches an
 unknown value only when it matches everything, so a policy admits the controller only
-if it admits every pod of every namespace (semantics point 27).
+if it admits every pod of every namespace (docs/semantics.md, E-2).
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ class Compiled:
         )
 
     def _build_flags(self) -> None:
-        """Per class: does any result involving it rest on an assumption (points 13, 22, 27)?"""
+        """Per class: does any result involving it rest on an assumption (semantics NP-13, NP-22, E-2)?"""
         inv = self.inventory
         ctrl_unknown = not self.config.assume.ingress_controller.known
         self.class_assumed: list[bool] = []
@@ -305,7 +305,7 @@ class Compiled:
         return bits
 
     def _block_cls(self, block: IPBlock) -> int:
-        """Classes whose pods all have an address in ``block`` (opt-in, point 13)."""
+        """Classes whose pods all have an address in ``block`` (opt-in, semantics NP-13)."""
         if not self.ipblock_pods:
             return 0
         key = block.key()

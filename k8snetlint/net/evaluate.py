@@ -31,7 +31,7 @@ from k8snetlint.connectivity import (
     Verdict,
 )
 from k8snetlint.model import Workload
-from k8snetlint.net.compile import Compiled, CRule, Profile
+from k8snetlint.net.compile import Compiled, CRule
 from k8snetlint.net.nodes import (
     ALL,
     EMPTY,
@@ -585,9 +585,6 @@ class Evaluator:
         return tuple(t[2] for t in out)
 
     # -- per-workload questions ---------------------------------------------------
-
-    def profile(self, direction: Direction, ci: int) -> Profile | None:
-        return self.c.profiles[direction][ci]
 
     def external_sources(
         self, ci: int, protocol: str, port: int, within: Sequence[tuple[int, int, int]] | None
