@@ -20,6 +20,7 @@ from k8snetlint.net import export, outside
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
+from k8snetlint.net.tiers import install_tiers
 from k8snetlint.policy import Direction, IPBlock, NetworkPolicy, Rule
 from k8snetlint.selectors import iter_bits
 
@@ -38,6 +39,8 @@ class Connectivity:
         with paused_gc():
             self.compiled = Compiled(inventory, config)
         self.evaluator = Evaluator(self.compiled)
+        # the admin and baseline tiers, when the input has any (docs/semantics.md, T)
+        self.tiers = install_tiers(self.compiled, self.evaluator)
         self.ingress_controller = self.compiled.ingress_controller
 
     # -- endpoints ----------------------------------------------------------------

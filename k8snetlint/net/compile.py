@@ -49,6 +49,7 @@ from k8snetlint.policy import (
     policy_selects_pod,
 )
 from k8snetlint.selectors import LabelIndex, Selector, iter_bits
+from k8snetlint.tiers import cidr_blocks
 
 __all__ = ["CRule", "Compiled", "Profile"]
 
@@ -161,7 +162,8 @@ class Compiled:
         keyed: dict[tuple[Any, ...], list[Workload]] = {}
         for w in inv.workloads:
             ips = w.pod_ips if self.ipblock_pods else ()
-            key = (w.namespace, tuple(sorted(w.labels.items())), w.named_ports, ips)
+            # host-network pods are never tier subjects or peers: keep them apart
+            key = (w.namespace, tuple(sorted(w.labels.items())), w.named_ports, ips, w.host_network)
             keyed.setdefault(key, []).append(w)
         classes: list[PodClass] = []
         for i, key in enumerate(sorted(keyed)):
@@ -262,6 +264,9 @@ class Compiled:
             for _rule, peer in pol.peers():
                 if peer.valid and peer.ip_block is not None:
                     blocks.setdefault(peer.ip_block.key(), peer.ip_block)
+        # the admin tiers' networks CIDRs cut the external ranges too (k8snetlint.tiers)
+        for block in cidr_blocks(self.inventory.tier_policies):
+            blocks.setdefault(block.key(), block)
         atoms: list[Atom] = []
         self._atom_starts: dict[int, list[int]] = {}
         self._atom_offset: dict[int, int] = {}
