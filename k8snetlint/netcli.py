@@ -1,4 +1,4 @@
-"""Connectivity commands: ``graph``, ``reach`` and ``diff`` (registered by :mod:`k8snetlint.cli`)."""
+"""Connectivity commands: ``graph``, ``reach`` and ``diff`` (registered by :mod:`k8snetlint.cli.root`)."""
 
 from __future__ import annotations
 

@@ -550,12 +550,12 @@ def test_help_shows_metavars_defaults_exit_codes_and_examples(
 def test_progress_covers_every_phase(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from k8snetlint.cli import Progress
+    from k8snetlint.cli.common import Progress
 
     shown: list[str] = []
     p = Progress(True)
     monkeypatch.setattr(p, "show", lambda text: shown.append(text))
-    monkeypatch.setattr("k8snetlint.cli.Progress", lambda enabled: p)
+    monkeypatch.setattr("k8snetlint.cli.check.Progress", lambda enabled: p)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     run_cli(["check", "-f", "json", str(SEED)], capsys)
     assert any(s.startswith("checking 8 objects: rule 1/") for s in shown)
@@ -640,3 +640,35 @@ def test_schema_location_in_config_is_relative_to_it(
     code, out, _ = run_cli(["check", "-f", "json", "."], capsys)
     assert code == 1
     assert {f["rule"] for f in json.loads(out)["findings"]} == {"schema-violation"}
+
+
+def test_command_modules_form_no_import_cycle() -> None:
+    """Command modules import the shared modules only; the package imports no command."""
+    code = (
+        "import sys, importlib\n"
+        "importlib.import_module(sys.argv[1])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('k8snetlint.cli')"
+        " or m == 'k8snetlint.netcli')))\n"
+    )
+    expected = {
+        "k8snetlint.cli": "k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.options",
+        "k8snetlint.cli.check": (
+            "k8snetlint.cli k8snetlint.cli.check k8snetlint.cli.common k8snetlint.cli.options"
+        ),
+        "k8snetlint.cli.rules": (
+            "k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.options k8snetlint.cli.rules"
+        ),
+        "k8snetlint.netcli": (
+            "k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.options k8snetlint.netcli"
+        ),
+    }
+    for module, loaded in expected.items():
+        proc = subprocess.run(
+            [sys.executable, "-c", code, module], capture_output=True, text=True, check=True
+        )
+        assert proc.stdout.strip() == loaded, module
+    # every command is registered on the one app
+    from k8snetlint.cli import app
+
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}  # type: ignore[union-attr]
+    assert {"check", "rules", "explain", "graph", "reach", "diff"} <= names
