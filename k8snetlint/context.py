@@ -32,7 +32,11 @@ class Context:
         from k8snetlint.validate import validate_all
 
         return tuple(
-            validate_all(self.manifests, self.kubernetes_version, self.config.schema_locations)
+            validate_all(
+                self.manifests,
+                self.kubernetes_version,
+                schema_locations=self.config.schema_locations,
+            )
         )
 
     @cached_property

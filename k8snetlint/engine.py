@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
@@ -106,12 +107,15 @@ def load(
     skip: Sequence[str] = (),
     stdin_path: str | None = None,
     follow_symlinks: bool = False,
+    jobs: int | None = 1,
+    version: str | None = None,
 ) -> LoadResult:
     """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
     the config file's folder; the config file, baselines and the files named in ``skip``
     (reports this run writes) are never read as manifests; ``stdin_path`` maps Helm's
-    ``# Source:`` names to files (:func:`stdin_name`). Usage errors are in
-    ``result.errors``."""
+    ``# Source:`` names to files (:func:`stdin_name`). ``jobs`` worker processes read
+    and validate against ``version`` (``None``: one per core; 1: none, in this
+    process; see :mod:`k8snetlint.parallel`). Usage errors are in ``result.errors``."""
     from k8snetlint.loader import LoadIssue, expand_paths, load_files
 
     own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
@@ -130,7 +134,13 @@ def load(
             or (path is not None and own_output(path))
         )
     ]
-    result = load_files(kept, progress)
+    if jobs == 1:
+        result = load_files(kept, progress)
+    else:
+        from k8snetlint import parallel
+
+        count = parallel.default_jobs() if jobs is None else jobs
+        result = parallel.load_files(kept, version or resolve_version(config), count, progress)
     result.issues.extend(skipped)
     result.errors.extend(errors)
     if stdin_path and any(display == "-" for display, _ in kept):
@@ -184,10 +194,13 @@ def own_output(path: os.PathLike[str] | str) -> bool:
     return _OWN_OUTPUT.search(head) is not None
 
 
-def lint(paths: Sequence[str], config: Config) -> Report:
-    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
+def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
+    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``.
+
+    ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
+    default of this function; the report is the same either way)."""
     version = resolve_version(config)
-    loaded = load(paths, config)
+    loaded = load(paths, config, jobs=jobs, version=version)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)
@@ -325,6 +338,13 @@ class _Phases(Context):
         return Context.connectivity.func(self)  # type: ignore[attr-defined,no-any-return]
 
 
+def rules_gc() -> AbstractContextManager[None]:
+    """The garbage-collection policy while rules run (``bench/run.py --rules`` too)."""
+    from k8snetlint.loader import relaxed_gc
+
+    return relaxed_gc()
+
+
 def run(
     loaded: LoadResult,
     config: Config,
@@ -335,6 +355,13 @@ def run(
     rules = active_rules(config)
     ctx = _Phases(tuple(loaded.manifests), tuple(loaded.issues), config, version)
     ctx.say = progress
+    done = getattr(loaded, "validated", None)
+    if done is not None:  # worker processes validated most objects already
+        from k8snetlint.validate import validate_all
+
+        ctx.__dict__["violations"] = tuple(
+            validate_all(ctx.manifests, version, done, schema_locations=config.schema_locations)
+        )
     by_name = {r.name: r for r in rules}
     known = {r.name for r in all_rules(config)}
     suppressor = Suppressor(
@@ -343,23 +370,28 @@ def run(
     findings: dict[tuple[object, ...], Finding] = {}
     suppressed = 0
     ns = config.default_namespace
-    for i, rule in enumerate(rules):
-        if rule.name == UNUSED_SUPPRESSION:
-            continue
-        if progress is not None:
-            progress(
-                f"checking {len(loaded.manifests):,} objects: rule {i + 1}/{len(rules)} ({rule.name})"
-            )
-        for hit in CHECKS[rule.check](ctx, rule.params):
-            finding = to_finding(rule, hit, ns)
-            key = finding.sort_key() + (finding.end_line, finding.end_column)
-            if key in findings:
+    # The rules build the shared analyses and many long-lived values: a cyclic garbage
+    # collection every few thousand allocations would traverse all of them again (the
+    # cost then grows faster than the input). Cycles are rare here; collected after.
+    with rules_gc():
+        for i, rule in enumerate(rules):
+            if rule.name == UNUSED_SUPPRESSION:
                 continue
-            if suppressor.suppressed(finding, hit.manifest):
-                suppressed += 1
-                findings[key] = replace(finding, suppressed=True)  # counted once
-                continue
-            findings[key] = finding
+            if progress is not None:
+                progress(
+                    f"checking {len(loaded.manifests):,} objects: "
+                    f"rule {i + 1}/{len(rules)} ({rule.name})"
+                )
+            for hit in CHECKS[rule.check](ctx, rule.params):
+                finding = to_finding(rule, hit, ns)
+                key = finding.sort_key() + (finding.end_line, finding.end_column)
+                if key in findings:
+                    continue
+                if suppressor.suppressed(finding, hit.manifest):
+                    suppressed += 1
+                    findings[key] = replace(finding, suppressed=True)  # counted once
+                    continue
+                findings[key] = finding
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):

@@ -138,11 +138,13 @@ def render_graph(
     fmt: str,
     focus: Endpoint | None = None,
     findings: tuple[graphfmt.FindingsByKey, graphfmt.FindingsByKey] | None = None,
+    data: graphfmt.GraphData | None = None,
 ) -> str:
-    """The map in ``fmt``; ``findings`` (per node, per namespace) for json and html."""
+    """The map in ``fmt``; ``findings`` (per node, per namespace) for json and html;
+    ``data`` when the caller has it already (``graph_data(conn, focus)``)."""
     if fmt == "graphml":
         return graphfmt.render_graphml(conn, focus)
-    data = graphfmt.graph_data(conn, focus)
+    data = data if data is not None else graphfmt.graph_data(conn, focus)
     by_node, by_ns = findings if findings is not None else (None, None)
     if fmt == "json":
         return graphfmt.render_json(data, by_node, by_ns)
@@ -231,7 +233,8 @@ def graph_cmd(
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
-    text = render_graph(conn, format, focus_ep, findings)
+    data = graphfmt.graph_data(conn, focus_ep)
+    text = render_graph(conn, format, focus_ep, findings, data)
     if exposure and format == "text":
         text += "\n" + exposure_text(conn, focus_ep)
     elif exposure:
@@ -240,8 +243,7 @@ def graph_cmd(
         text = json.dumps(doc, indent=2) + "\n"
     write_output(text, output)
     # the summary goes to stderr so that the map itself stays diffable
-    summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
-    typer.echo(summary.line(), err=True)
+    typer.echo(graphfmt.outside_summary(data).line(), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------

@@ -165,6 +165,16 @@ def check(
             "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes reading and validating files (1: none). The report is "
+            "the same.  [default: one per core]",
+        ),
+    ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
     from k8snetlint.engine import load, resolve_version, run, version_note
@@ -209,6 +219,8 @@ def check(
     ]
     progress = Progress(not quiet and sys.stderr.isatty())
     try:
+        if jobs is not None and jobs < 1:
+            fail(f"--jobs: {jobs} is not a number of processes (1 or more)")
         loaded = load(
             paths,
             cfg,
@@ -216,6 +228,8 @@ def check(
             skip=own_files,
             stdin_path=stdin_path,
             follow_symlinks=follow_symlinks,
+            jobs=jobs,
+            version=version,
         )
         if loaded.errors:
             fail("; ".join(loaded.errors))
