@@ -827,12 +827,42 @@ def crd_to_jsonschema(node: Any, *, branch: bool = False, depth: int = 0) -> dic
     for kw in ("allOf", "anyOf", "oneOf"):
         options = node.get(kw)
         if isinstance(options, list) and options:
-            out[kw] = [crd_to_jsonschema(o, branch=True, depth=depth + 1) for o in options]
+            out[kw] = [
+                _defaulted_branch(crd_to_jsonschema(o, branch=True, depth=depth + 1), props)
+                for o in options
+            ]
     if isinstance(node.get("not"), dict):
         out["not"] = crd_to_jsonschema(node["not"], branch=True, depth=depth + 1)
     if not branch and not preserve and "properties" in out and "additionalProperties" not in out:
         out["additionalProperties"] = False
     return out
+
+
+def _defaulted_branch(branch: dict[str, Any], props: Any) -> dict[str, Any]:
+    """Make a ``oneOf``/``anyOf`` branch see the API server's defaults.
+
+    The API server applies a property's ``default`` before it validates, so an absent
+    property is its default. A branch that constrains such a property and rejects the
+    default cannot match when the property is absent: it gets the property as required.
+    (Gateway ``spec.addresses[]``: ``type`` defaults to ``IPAddress``; without this an
+    entry without ``type`` would match both branches of the ``oneOf``.)
+    """
+    constrained = branch.get("properties")
+    if not isinstance(props, dict) or not isinstance(constrained, dict):
+        return branch
+    needed = []
+    for name, schema in constrained.items():
+        declared = props.get(name)
+        if not isinstance(declared, dict) or "default" not in declared:
+            continue
+        from jsonschema import Draft202012Validator
+
+        if not Draft202012Validator(schema).is_valid(declared["default"]):
+            needed.append(name)
+    if needed:
+        have = branch.get("required", [])
+        branch["required"] = [*have, *(n for n in needed if n not in have)]
+    return branch
 
 
 def _cr_schema(store: _Store, openapi: Any, kind: str, translated: bool = False) -> dict[str, Any]:
