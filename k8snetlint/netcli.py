@@ -20,6 +20,7 @@ import typer
 from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.net import gatewayroutes
 from k8snetlint.net.nodes import range_name
 from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
 from k8snetlint.reader import load_text
@@ -278,6 +279,13 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
         )
     if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
         return Target((conn.ingress_controller,))
+    if low.startswith(("{gateway:", "gateway:")):
+        name = text.strip().strip("{}").split(":", 1)[1]
+        eps = tuple(e for e in conn.endpoints if e.kind == "gateway" and e.display()[9:-1] == name)
+        if not eps:
+            known = sorted(e.display() for e in conn.endpoints if e.kind == "gateway")
+            fail(f"{option}: no Gateway pseudo-source {name} (known: {', '.join(known) or 'none'})")
+        return Target(eps)
     try:
         ipaddress.ip_address(text.strip())
     except ValueError:
@@ -454,6 +462,9 @@ def run_reach(
                     on = f" on {p} {num}" if num is not None else ""
                     what = "Ingress routes" if src.kind == "ingress-controller" else "route"
                     unrouted = f"no {what} to {dst.display()}{on}"
+            if src.kind == "external" and dst.kind == "workload":
+                # from outside through Gateways: each path and its policy verdict
+                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
@@ -569,9 +580,9 @@ def reach_cmd(
         typer.Option(
             "--from",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
-            "address, 'internet', '{ingress-controller}', or a hypothetical pod outside the "
-            "input: 'pods k=v[,k=v] [in namespace NAME | in namespaces k=v[,k=v]]' or "
-            "'namespaces k=v[,k=v]'.",
+            "address, 'internet', '{ingress-controller}', '{gateway:ns/name}', or a "
+            "hypothetical pod outside the input: 'pods k=v[,k=v] [in namespace NAME | in "
+            "namespaces k=v[,k=v]]' or 'namespaces k=v[,k=v]'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],

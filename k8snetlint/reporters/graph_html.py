@@ -155,6 +155,9 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
                 "ingress-controller",
             )
         )
+    for gw in sorted(u for u in used if u.startswith("{gateway:")):
+        # a Gateway's data plane not in the input (semantics GW-8): a proxy like the above
+        nodes.append(MapNode(gw, f"gateway {gw[9:-1]}", "Gateway routes", "", "ingress-controller"))
     if ANYONE in pseudo:
         nodes.append(MapNode(ANYONE, "anyone", "every pod and address", "", "anyone"))
     if ANY_POD in pseudo:

@@ -38,7 +38,7 @@ NodeFindings = Mapping[str, Sequence[Mapping[str, str]]]
 
 EXTERNAL_SUFFIX = "[External]"
 # Route kinds that carry traffic from outside the cluster to pods
-OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress")
+OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress", "gateway")
 
 
 def endpoint_name(ep: Endpoint) -> str:
@@ -227,6 +227,7 @@ ROUTE_WORDS = {
     "externalip": "externalIP",
     "hostport": "hostPort",
     "ingress": "Ingress",
+    "gateway": "Gateway",
 }
 
 
@@ -255,8 +256,8 @@ def exposure_routes(data: GraphData, c: Connection) -> list[Route]:
     overlap the range, and Ingress paths; each only on a port ``c`` allows."""
     out: list[Route] = []
     for r in data.open_ways_in.get(c.dst, ()):
-        if r.kind == "ingress":
-            out.append(r)  # through the ingress controller, which is not an address
+        if r.kind in ("ingress", "gateway"):
+            out.append(r)  # through a proxy (ingress controller, Gateway): not an address
             continue
         if c.conns.contains(r.protocol, r.target_port) and any(
             _overlaps(src, c.src.name) for src in r.sources
@@ -335,12 +336,13 @@ class OutsideSummary:
         if self.exposed:
             parts.append(
                 f"{_count(self.exposed)} exposed to it through NodePort, LoadBalancer, "
-                f"externalIPs, hostPort or Ingress ({_names(self.exposed)})"
+                f"externalIPs, hostPort, Ingress or Gateway ({_names(self.exposed)})"
             )
         if self.policy_only:
             parts.append(
                 f"{_count(self.policy_only)} admitted by policy only, not exposed: no "
-                f"Service or Ingress routes outside traffic to it ({_names(self.policy_only)})"
+                "Service, Ingress or Gateway routes outside traffic to it "
+                f"({_names(self.policy_only)})"
             )
         return out + ". Outside the cluster: " + "; ".join(parts)
 
