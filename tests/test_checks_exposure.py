@@ -366,3 +366,150 @@ def test_graph_notes_mark_declared_and_operator_workloads() -> None:
         "pods an operator creates from custom resources: "
         "mon/prometheus-k8s[StatefulSet] (Prometheus mon/k8s)"
     ) in conn.notes
+
+
+# ---------------------------------------------------------------------------------
+# the admin and baseline tiers in force (docs/semantics.md, T)
+
+TIER_RULES = [
+    "database-exposed-externally",
+    "service-unreachable",
+    "ingress-route-blocked-by-policy",
+    "database-reachable-cluster-wide",
+    "workload-not-isolated",
+]
+
+NODEPORT_DB = POSTGRES.replace(
+    "  ports:\n  - port: 5432\n", "  type: NodePort\n  ports:\n  - port: 5432\n"
+)
+
+DB_INGRESS = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: db, namespace: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: postgres, port: {number: 5432}}}
+"""
+
+# a Deny whose peer has no known field fails closed (T10): it matches every source
+ADMIN_DENY_ALL = """\
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: lockdown}
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  ingress:
+  - name: deny-everything
+    action: Deny
+    from: [{someFutureField: {}}]
+"""
+
+BASELINE_DENY = """\
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {}}
+  ingress:
+  - name: default-deny
+    action: Deny
+    from: [{namespaces: {}}]
+"""
+
+ADMIN_ALLOW_ALL = """\
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: open-db}
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  ingress:
+  - name: from-all
+    action: Allow
+    from: [{namespaces: {}}]
+"""
+
+NP_DENY = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+"""
+
+
+def _tier_findings(text: str) -> list[tuple[str, int]]:
+    return sorted((f.rule, f.line) for f in lint_text(text, select=TIER_RULES).findings)
+
+
+def test_without_tiers_the_database_is_open() -> None:
+    assert _tier_findings(NODEPORT_DB + DB_INGRESS) == [
+        ("database-exposed-externally", 20),
+        ("database-reachable-cluster-wide", 20),
+        ("workload-not-isolated", 13),
+    ]
+
+
+def test_admin_deny_of_everything_closes_every_route() -> None:
+    report = lint_text(NODEPORT_DB + DB_INGRESS + ADMIN_DENY_ALL, select=TIER_RULES)
+    # no external source, no pod: the NodePort is blocked, the Service has no one to
+    # serve and the workload's ingress is decided by the admin tier
+    assert sorted((f.rule, f.line) for f in report.findings) == [
+        ("ingress-route-blocked-by-policy", 43),
+        ("service-unreachable", 32),
+    ]
+
+
+def test_baseline_deny_from_every_namespace_isolates_from_pods_only() -> None:
+    # the baseline names namespaces only: addresses outside the cluster still reach the
+    # NodePort (ANP ingress cannot name them), but the workload is no longer unisolated
+    assert _tier_findings(NODEPORT_DB + DB_INGRESS + BASELINE_DENY) == [
+        ("database-exposed-externally", 20),
+        ("ingress-route-blocked-by-policy", 43),
+    ]
+    (f,) = lint_text(NODEPORT_DB + BASELINE_DENY, select=["database-exposed-externally"]).findings
+    assert "NodePort shop/postgres:5432" in f.message
+
+
+def test_admin_allow_from_every_namespace_overrides_a_networkpolicy_deny() -> None:
+    assert _tier_findings(NODEPORT_DB + NP_DENY) == [("service-unreachable", 32)]
+    report = lint_text(NODEPORT_DB + NP_DENY + ADMIN_ALLOW_ALL, select=TIER_RULES)
+    (f,) = report.findings
+    assert f.rule == "database-reachable-cluster-wide"
+    assert "AdminNetworkPolicy open-db (priority 5)" in f.message
+
+
+def test_workload_not_isolated_says_what_the_tiers_decide() -> None:
+    partial = ADMIN_ALLOW_ALL.replace(
+        "from: [{namespaces: {}}]", "from: [{namespaces: {matchLabels: {team: ops}}}]"
+    )
+    ops = """\
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ops, labels: {team: ops}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probe, namespace: ops}
+spec:
+  containers: [{name: c, image: curl}]
+"""
+    report = lint_text(POSTGRES + ops + partial, select=["workload-not-isolated"])
+    msgs = {f.message for f in report.findings}
+    assert (
+        "no NetworkPolicy selects shop/postgres[StatefulSet] for ingress: beyond what the "
+        "admin and baseline tiers decide, it accepts every source on every port"
+    ) in msgs

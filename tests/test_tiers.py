@@ -857,3 +857,53 @@ def test_malformed_tier_objects_never_stop_the_run(capsys: pytest.CaptureFixture
     assert code == 0
     # the BaselineAdminNetworkPolicy's Pass is rejected by the schema and matches nothing
     assert "x/web[Deployment]" in out
+
+
+def test_per_workload_queries_honour_the_tiers() -> None:
+    """``external_sources``, ``admits_any*`` and ``egress_allows`` apply every layer."""
+    web = netutil.deployment("a", "web", {"app": "web"}, [("http", 80, "TCP")])
+    client = netutil.deployment("b", "client", {"app": "client"}, [])
+    np_open = netutil.netpol("a", "open", {"podSelector": {}, "ingress": [{}], "egress": [{}]})
+    conn = netutil.analyze_input([web, client, np_open], netutil.config())
+    w = next(x for x in conn.inventory.workloads if x.name == "web")
+    assert conn.external_sources(w, "TCP", 80)
+    assert conn.admits_any_pod(w, "TCP", 80)
+    assert conn.admits_any_source(w, "TCP", 80)
+    assert conn.egress_allows(w, "TCP", 443)
+    assert conn.ingress_tier_coverage(w) == "none"
+    # a fail-closed Deny of all ingress (semantics T10); egress to every address on 443
+    lockdown = anp(
+        "lockdown",
+        1,
+        {
+            "ingress": [
+                {"name": "in", "action": "Deny", "from": [{"futurePeer": {}}]},
+            ],
+            "egress": [
+                {
+                    "name": "out",
+                    "action": "Deny",
+                    "to": [{"networks": ["0.0.0.0/0", "::/0"]}],
+                    "ports": [{"portNumber": {"protocol": "TCP", "port": 443}}],
+                },
+            ],
+        },
+    )
+    conn = netutil.analyze_input([web, client, np_open, lockdown], netutil.config())
+    w = next(x for x in conn.inventory.workloads if x.name == "web")
+    assert conn.external_sources(w, "TCP", 80) == ()
+    assert not conn.admits_any_pod(w, "TCP", 80)
+    assert not conn.admits_any_source(w, "TCP", 80)
+    assert not conn.egress_allows(w, "TCP", 443)
+    assert conn.egress_allows(w, "TCP", 80)
+    assert conn.ingress_tier_coverage(w) == "all"
+    # an admin Allow from every namespace opens a pod a NetworkPolicy closes
+    np_deny = netutil.netpol("a", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    opener = anp(
+        "opener", 1, {"ingress": [{"name": "all", "action": "Allow", "from": [{"namespaces": {}}]}]}
+    )
+    conn = netutil.analyze_input([web, client, np_deny, opener], netutil.config())
+    w = next(x for x in conn.inventory.workloads if x.name == "web")
+    assert conn.admits_any_pod(w, "TCP", 80)
+    assert conn.admits_any_source(w, "TCP", 80)
+    assert conn.external_sources(w, "TCP", 80) == ()

@@ -291,9 +291,17 @@ def workload_not_isolated(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
     for w in ctx.inventory.workloads:
         if conn.is_ingress_isolated(w):
             continue
+        coverage = conn.ingress_tier_coverage(w)
+        if coverage == "all":
+            # the admin or baseline tier decides every connection from every pod
+            continue
+        rest = (
+            "beyond what the admin and baseline tiers decide, it accepts every source on every port"
+            if coverage == "some"
+            else "it accepts every source on every port"
+        )
         yield Hit(
-            f"no NetworkPolicy selects {w.display()} for ingress: it accepts every source "
-            "on every port",
+            f"no NetworkPolicy selects {w.display()} for ingress: {rest}",
             manifest=w.manifest,
             path=w.labels_path,
         )

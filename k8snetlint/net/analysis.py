@@ -101,6 +101,12 @@ class Connectivity:
     def is_ingress_isolated(self, workload: Workload) -> bool:
         return bool((self.compiled.in_iso >> self._ci(workload)) & 1)
 
+    def ingress_tier_coverage(self, workload: Workload) -> str:
+        """How much of the workload's ingress from the input's pods the admin and baseline
+        tiers decide: ``"all"``, ``"some"`` or ``"none"`` (see
+        :meth:`~k8snetlint.net.evaluate.Evaluator.tier_coverage`)."""
+        return self.evaluator.tier_coverage("ingress", self._ci(workload))
+
     def is_egress_isolated(self, workload: Workload) -> bool:
         return bool((self.compiled.eg_iso >> self._ci(workload)) & 1)
 
@@ -150,6 +156,9 @@ class Connectivity:
         ci = self._ci(workload)
         if self.evaluator.admits_any(ci, protocol, port):
             return True
+        if self.evaluator.layers["ingress"] != [self.evaluator.np]:
+            # with tier layers the pods of the input stand for those outside it
+            return False
         prof = self.compiled.profiles["ingress"][ci]
         if prof is None:
             return True

@@ -654,6 +654,42 @@ class Evaluator:
 
     # -- per-workload questions ---------------------------------------------------
 
+    def _peers(self) -> list[Node]:
+        """Every node a class may talk with: classes (the ingress controller too), atoms."""
+        c = self.c
+        return [*c.class_nodes, *c.atom_nodes]
+
+    def _side_allows(
+        self, direction: Direction, ci: int, other: Node, protocol: str, port: int
+    ) -> bool:
+        return self.side(direction, ClassNode(ci), other).contains(protocol, port)
+
+    def tier_coverage(self, direction: Direction, ci: int) -> str:
+        """How much of the class's ``direction`` the layers other than NetworkPolicy
+        decide with the pods of the input (every pod class and the ingress controller
+        stand-in): ``"all"`` (every connection with every pod), ``"some"`` or ``"none"``.
+        Address ranges are left out: admin ingress rules cannot name them."""
+        if not self._layered(direction):
+            return "none"
+        subject = ClassNode(ci)
+        full = True
+        some = False
+        for other in self.c.class_nodes:
+            decided = EMPTY
+            for layer in self.layers[direction]:
+                if layer is self.np:
+                    continue
+                d = layer.decide(direction, subject, other)
+                if d is not None:
+                    decided = decided.union(d.allow).union(d.deny)
+            if decided.is_empty():
+                full = False
+            else:
+                some = True
+                if not decided.is_all():
+                    full = False
+        return "all" if full else "some" if some else "none"
+
     def external_sources(
         self, ci: int, protocol: str, port: int, within: Sequence[tuple[int, int, int]] | None
     ) -> list[str]:
@@ -661,7 +697,12 @@ class Evaluator:
         c = self.c
         prof = c.profiles["ingress"][ci]
         named = c.classes[ci].named
-        if prof is None:
+        if self._layered("ingress"):
+            ext = 0
+            for a, node in enumerate(c.atom_nodes):
+                if self._side_allows("ingress", ci, node, protocol, port):
+                    ext |= 1 << a
+        elif prof is None:
             ext = c.all_ext
         else:
             ext = 0
@@ -683,6 +724,8 @@ class Evaluator:
 
     def admits_any(self, ci: int, protocol: str, port: int) -> bool:
         """Whether some source (pod or address) is admitted to the class on the port."""
+        if self._layered("ingress"):
+            return any(self._side_allows("ingress", ci, o, protocol, port) for o in self._peers())
         prof = self.c.profiles["ingress"][ci]
         if prof is None:
             return True
@@ -690,7 +733,15 @@ class Evaluator:
         return any((r.cls or r.ext) and r.conns(named).contains(protocol, port) for r in prof.rules)
 
     def admits_any_pod(self, ci: int, protocol: str, port: int) -> bool:
-        """Whether the class's ingress admits *any* pod of *any* namespace on the port."""
+        """Whether the class's ingress admits *any* pod of *any* namespace on the port.
+
+        With tier layers: every pod class of the input and the ingress controller
+        stand-in are admitted, every layer applied (pods outside the input are judged
+        like them)."""
+        if self._layered("ingress"):
+            return all(
+                self._side_allows("ingress", ci, o, protocol, port) for o in self.c.class_nodes
+            )
         prof = self.c.profiles["ingress"][ci]
         if prof is None:
             return True
@@ -707,6 +758,8 @@ class Evaluator:
     def egress_allows(self, ci: int, protocol: str, port: int) -> bool:
         """Whether the class's egress lets ``protocol``/``port`` out to some destination."""
         c = self.c
+        if self._layered("egress"):
+            return any(self._side_allows("egress", ci, o, protocol, port) for o in self._peers())
         prof = c.profiles["egress"][ci]
         if prof is None:
             return True
