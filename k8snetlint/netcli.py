@@ -22,6 +22,7 @@ from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
 from k8snetlint.net.nodes import range_name
 from k8snetlint.reporters import graphfmt
+from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
     from k8snetlint.loader import LoadResult
@@ -401,7 +402,7 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
             out.append(f"  note: {n}")
     for n in notes:
         out.append(f"note: {n}")
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
@@ -669,7 +670,7 @@ def render_diff_text(d: dict[str, Any]) -> str:
     out += [f"+ {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["new"]]
     out.append(f"findings fixed ({len(f['fixed'])}):")
     out += [f"- {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["fixed"]]
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def diff_cmd(

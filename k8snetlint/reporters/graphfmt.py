@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
+from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
@@ -74,7 +75,7 @@ def graph_data(conn: GraphSource, focus: Endpoint | None = None) -> GraphData:
 
 
 def render_txt(data: GraphData) -> str:
-    lines = sorted(connlist_line(c) for c in data.connections)
+    lines = sorted(escape_control(connlist_line(c)) for c in data.connections)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
