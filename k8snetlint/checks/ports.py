@@ -193,10 +193,17 @@ def probe_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]
     """
     for w in ctx.inventory.workloads:
         for cpath, c in _containers(w):
-            ports = [p for p in c.get("ports") or () if isinstance(p, Mapping)]
-            names = {p.get("name") for p in ports}
-            numbers = {p.get("containerPort") for p in ports}
-            cname = c.get("name") or "?"
+            # any shape the schema rejects (``ports: 5``, a mapping as a name) is
+            # reported by the schema finding; here it only must not break the run
+            raw_ports = c.get("ports")
+            ports = (
+                [p for p in raw_ports if isinstance(p, Mapping)]
+                if isinstance(raw_ports, list)
+                else []
+            )
+            names = {n for p in ports if isinstance(n := p.get("name"), str)}
+            numbers = {n for p in ports if isinstance(n := p.get("containerPort"), int)}
+            cname = c.get("name") if isinstance(c.get("name"), str) else "?"
             for probe in PROBES:
                 pr = c.get(probe)
                 if not isinstance(pr, Mapping):
