@@ -236,6 +236,13 @@ def check(
             help="Follow symlinks that lead outside the paths given (not followed by default).",
         ),
     ] = False,
+    kustomize_allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--kustomize-allow-remote",
+            help="Let Kustomize fetch remote resources (refused by default).",
+        ),
+    ] = False,
     allow_empty: Annotated[
         bool,
         typer.Option(
@@ -277,6 +284,7 @@ def check(
         _progress_printer(),
         kustomize=cfg.kustomize,
         follow_symlinks=follow_symlinks,
+        kustomize_allow_remote=kustomize_allow_remote,
     )
     if loaded.errors:
         fail("; ".join(loaded.errors))
