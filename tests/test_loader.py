@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 
 from conftest import FIXTURES
+from lintutil import lint_paths
 from k8snetlint.document import YMap, YSeq
 from k8snetlint.loader import (
     expand_paths,
@@ -360,3 +361,30 @@ def test_order_of_paths_does_not_matter() -> None:
     a = [str(LOADER / "list.yaml"), str(LOADER / "duplicate-key.yaml")]
     r1, r2 = load_paths(a), load_paths(a[::-1])
     assert [m.name for m in r1.manifests] == [m.name for m in r2.manifests]
+
+
+def test_cluster_snapshot_typed_list_items_inherit_kind_and_api_version() -> None:
+    r = load_paths([str(LOADER / "snapshot-podlist.yaml")])
+    assert [(m.kind, m.api_version, m.name) for m in r.manifests] == [
+        ("Pod", "v1", "web-7d4b9c-abcde"),
+        ("Namespace", "v1", "shop"),
+    ]
+    pod = r.manifests[0]
+    assert pod.item_path == ("items", 0)
+    assert pod.span_at(("kind",)).line == 8  # the item's position
+    # a plain List's item must carry its own kind and apiVersion
+    assert [(i.rule, i.line) for i in r.issues] == [("not-a-kubernetes-object", 101)]
+
+
+def test_cluster_snapshot_objects_have_no_findings_for_status_and_server_metadata() -> None:
+    report = lint_paths([LOADER / "snapshot-podlist.yaml", LOADER / "snapshot-list.json"])
+    rules = sorted({f.rule for f in report.findings})
+    # only the plain List item without kind, and the Service that the deny-all
+    # policy makes unreachable: nothing about status, uid, managedFields, ...
+    assert rules == ["not-a-kubernetes-object", "service-unreachable"]
+
+
+def test_kustomize_configuration_is_skipped_quietly() -> None:
+    r = load_paths([str(LOADER / "kustomize-config.yaml")])
+    assert r.issues == []
+    assert [m.name for m in r.manifests] == ["real"]
