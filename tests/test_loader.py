@@ -10,9 +10,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from lintutil import lint_paths
 
 from conftest import FIXTURES
-from lintutil import lint_paths
 from k8snetlint.document import YMap, YSeq
 from k8snetlint.loader import (
     expand_paths,
