@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["generate", "main"]
+__all__ = ["generate", "generate_policy_dense", "main"]
 
 Obj = dict[str, Any]
 
@@ -1052,6 +1052,283 @@ def _render(path: str, objs: list[Obj], rng: random.Random) -> str:
     return "".join(parts)
 
 
+# --------------------------------------------------------------------------- policy-dense
+#
+# A second corpus shape, denser in NetworkPolicies and selectors: many namespaces, every
+# workload kind, and policies whose peers mix pod selectors, namespace selectors (by
+# name, by team, by expression) and AND peers (both in one element). It stresses what
+# scales with peers x namespaces and policies x workloads rather than parsing.
+
+_DENSE_KINDS: tuple[tuple[str, int], ...] = (
+    ("Deployment", 50),
+    ("StatefulSet", 14),
+    ("DaemonSet", 5),
+    ("CronJob", 10),
+    ("Job", 6),
+    ("Pod", 8),
+    ("ReplicaSet", 7),
+)
+_DENSE_SERVED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Pod", "ReplicaSet"})
+_ROLES: tuple[str, ...] = ("frontend", "backend", "data", "batch", "edge")
+
+
+def _dense_pod_spec(name: str, kind: str, image: str, rng: random.Random) -> Obj:
+    container: Obj = {
+        "name": "main",
+        "image": image,
+        "ports": [
+            {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+            {"name": "metrics", "containerPort": 9090, "protocol": "TCP"},
+        ],
+        "resources": _resources(rng),
+        "securityContext": _container_security(),
+    }
+    spec: Obj = {"containers": [container]}
+    if kind in ("Job", "CronJob"):
+        spec["restartPolicy"] = "OnFailure"
+    return spec
+
+
+def _dense_workload(rng: random.Random, kind: str, ns: str, team: str, name: str, role: str) -> Obj:
+    labels = {"app": name, "role": role, "team": team, MANAGED_BY: "kustomize"}
+    select = {"app": name}
+    image = f"registry.example.com/{team}/{name}:2.{rng.randrange(30)}.{rng.randrange(9)}"
+    meta = _meta(name, ns, labels)
+    template: Obj = {
+        "metadata": {"labels": labels},
+        "spec": _dense_pod_spec(name, kind, image, rng),
+    }
+    if kind == "Pod":
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"]}
+    if kind == "Job":
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": meta,
+            "spec": {"backoffLimit": 2, "template": template},
+        }
+    if kind == "CronJob":
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": meta,
+            "spec": {
+                "schedule": f"{rng.randrange(60)} {rng.randrange(24)} * * *",
+                "concurrencyPolicy": "Forbid",
+                "jobTemplate": {"spec": {"template": template}},
+            },
+        }
+    spec: Obj = {"selector": {"matchLabels": select}, "template": template}
+    if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        spec = {"replicas": rng.choice((2, 2, 3, 4)), **spec}
+    if kind == "StatefulSet":
+        spec["serviceName"] = name
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def _dense_service(
+    ns: str, name: str, selector: str, team: str, suffix: str, headless: bool
+) -> Obj:
+    ports: list[Obj] = [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    if suffix:
+        ports = [{"name": "metrics", "port": 9090, "targetPort": 9090, "protocol": "TCP"}]
+    spec: Obj = {"selector": {"app": selector}, "ports": ports}
+    if headless and not suffix:
+        spec = {"clusterIP": "None", **spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(name + suffix, ns, {"app": selector, "team": team}),
+        "spec": spec,
+    }
+
+
+@dataclass
+class _DenseNs:
+    name: str
+    team: str
+    env: str
+    workloads: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, role)
+
+
+def _dense_peer(rng: random.Random, here: _DenseNs, spaces: list[_DenseNs], roll: float) -> Obj:
+    """One `from`/`to` element: pod, namespace or AND peer (by ``roll``), mostly
+    matching something."""
+    other = rng.choice(spaces)
+    if roll < 0.35 and here.workloads:
+        _, target, _ = rng.choice(here.workloads)
+        return {"podSelector": {"matchLabels": {"app": target}}}
+    if roll < 0.45:
+        return {"podSelector": {"matchLabels": {"role": rng.choice(_ROLES)}}}
+    if roll < 0.6:
+        return {"namespaceSelector": {"matchLabels": {NS_NAME: other.name}}}
+    if roll < 0.7:
+        return {"namespaceSelector": {"matchLabels": {"team": other.team}}}
+    if roll < 0.78:
+        envs = rng.sample(("prod", "staging", "dev"), 2)
+        return {
+            "namespaceSelector": {
+                "matchExpressions": [{"key": "environment", "operator": "In", "values": envs}]
+            }
+        }
+    if roll < 0.97 and other.workloads:
+        _, target, _ = rng.choice(other.workloads)
+        return {
+            "namespaceSelector": {"matchLabels": {NS_NAME: other.name}},
+            "podSelector": {"matchLabels": {"app": target}},
+        }
+    if roll < 0.97:
+        return {
+            "namespaceSelector": {"matchLabels": {"team": other.team}},
+            "podSelector": {"matchLabels": {"role": rng.choice(_ROLES)}},
+        }
+    return {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.96.0.0/12"]}}
+
+
+def _dense_policy(rng: random.Random, ns: _DenseNs, spaces: list[_DenseNs], i: int) -> Obj:
+    _, target, _ = rng.choice(ns.workloads)
+    spec: Obj = {"podSelector": {"matchLabels": {"app": target}}}
+    types: list[str] = []
+    if rng.random() < 0.85:
+        types.append("Ingress")
+        rules = []
+        for _ in range(rng.randint(1, 3)):
+            roll = rng.random()  # one kind of peer per rule, as people write them
+            peers = [_dense_peer(rng, ns, spaces, roll) for _ in range(rng.randint(1, 3))]
+            rule: Obj = {"from": peers}
+            if rng.random() < 0.8:
+                port: int | str = rng.choice(("http", 8080, "metrics", 9090))
+                rule["ports"] = [{"protocol": "TCP", "port": port}]
+            rules.append(rule)
+        spec["ingress"] = rules
+    if not types or rng.random() < 0.4:
+        types.append("Egress")
+        spec["egress"] = [
+            {
+                "to": [_dense_peer(rng, ns, spaces, rng.random())],
+                "ports": [{"protocol": "TCP", "port": rng.choice((80, 8080, 5432, 443))}],
+            },
+            {
+                "to": [{"namespaceSelector": {"matchLabels": {NS_NAME: "kube-system"}}}],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
+        ]
+    spec["policyTypes"] = types
+    return _netpol(f"{target}-np-{i:05d}", ns.name, spec)
+
+
+def plan_policy_dense(workloads: int, policies: int, services: int, seed: int = 0) -> Files:
+    """The policy-dense corpus as {relative path: objects}.
+
+    ``workloads`` workloads of mixed kinds (Deployment, StatefulSet, DaemonSet, CronJob,
+    Job, Pod, ReplicaSet), ``policies`` NetworkPolicies (a default deny and a DNS
+    allowance in every fourth namespace while they fit, then per-workload policies whose peers mix
+    pod, namespace and AND selectors), ``services`` Services (one per long-running
+    workload, then metrics Services), in namespaces of about 50 workloads.
+    """
+    rng = random.Random(seed)
+    n_ns = max(1, workloads // 50)
+    spaces: list[_DenseNs] = []
+    for i in range(n_ns):
+        team = TEAMS[i % len(TEAMS)]
+        spaces.append(_DenseNs(f"{team}-{i:04d}", team, rng.choice(("prod", "staging", "dev"))))
+    names, weights = zip(*_DENSE_KINDS, strict=True)
+    for i in range(workloads):
+        ns = spaces[i % n_ns]
+        kind = rng.choices(names, weights)[0]
+        app = APPS[(i // n_ns) % len(APPS)]
+        name = f"{app}-{kind.lower()}-{i:05d}"
+        ns.workloads.append((kind, name, rng.choice(_ROLES)))
+    files: Files = {}
+    for ns in spaces:
+        labels = {NS_NAME: ns.name, "team": ns.team, "environment": ns.env}
+        files[f"{ns.team}/{ns.name}/namespace.yaml"] = [
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": ns.name, "labels": labels},
+            }
+        ]
+        by_kind: dict[str, list[Obj]] = {}
+        for kind, name, role in ns.workloads:
+            by_kind.setdefault(kind, []).append(
+                _dense_workload(rng, kind, ns.name, ns.team, name, role)
+            )
+        for kind, objs in sorted(by_kind.items()):
+            files[f"{ns.team}/{ns.name}/{kind.lower()}s.yaml"] = objs
+    # Services: one per long-running workload, round robin over namespaces, then metrics.
+    served = [(ns, w) for ns in spaces for w in ns.workloads if w[0] in _DENSE_SERVED]
+    svc: dict[str, list[Obj]] = {}
+    for j in range(services if served else 0):
+        ns, (kind, name, _) = served[j % len(served)]
+        suffix = "" if j < len(served) else f"-metrics{j // len(served)}"
+        svc.setdefault(ns.name, []).append(
+            _dense_service(ns.name, name, name, ns.team, suffix, kind == "StatefulSet")
+        )
+    pols: dict[str, list[Obj]] = {}
+    left = policies
+    for k, ns in enumerate(spaces):  # a default deny in every fourth namespace
+        if k % 4:
+            continue
+        for pol in _namespace_policies(ns.name)[: max(0, min(2, left))]:
+            pols.setdefault(ns.name, []).append(pol)
+            left -= 1
+    busy = [ns for ns in spaces if ns.workloads]
+    for i in range(left if busy else 0):
+        ns = busy[i % len(busy)]
+        pols.setdefault(ns.name, []).append(_dense_policy(rng, ns, spaces, i))
+    for ns in spaces:
+        if ns.name in svc:
+            files[f"{ns.team}/{ns.name}/services.yaml"] = svc[ns.name]
+        if ns.name in pols:
+            files[f"{ns.team}/{ns.name}/networkpolicies.yaml"] = pols[ns.name]
+    return files
+
+
+def write_files(out_dir: Path, files: Files, seed: int) -> dict[str, int]:
+    """Render ``files`` under ``out_dir`` (plus the config file); counts by kind."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        render_rng = random.Random(seed * 7919 + 1)
+        counts: Counter[str] = Counter()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / CONFIG_FILE).write_text(CONFIG_TEXT, encoding="utf-8")
+        made: set[Path] = {out_dir}
+        for rel in sorted(files):
+            objs = files[rel]
+            path = out_dir / rel
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            path.write_text(_render(rel, objs, render_rng), encoding="utf-8")
+            counts.update(str(o["kind"]) for o in objs)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return dict(sorted(counts.items()))
+
+
+def generate_policy_dense(
+    out_dir: Path,
+    workloads: int = 10_000,
+    policies: int = 5_000,
+    services: int = 9_000,
+    seed: int = 0,
+) -> dict[str, int]:
+    """Write the policy-dense corpus (see :func:`plan_policy_dense`); counts by kind."""
+    if min(workloads, policies, services) < 0:
+        raise ValueError("counts must be >= 0")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        files = plan_policy_dense(workloads, policies, services, seed)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return write_files(out_dir, files, seed)
+
+
 CONFIG_FILE = ".k8snetlint.yaml"
 CONFIG_TEXT = f"""\
 # k8snetlint configuration of the generated benchmark corpus: the facts about the
@@ -1084,23 +1361,10 @@ def generate(out_dir: Path, objects: int, seed: int = 0) -> dict[str, int]:
     gc.disable()
     try:
         files = _plan(objects, seed)
-        render_rng = random.Random(seed * 7919 + 1)
-        counts: Counter[str] = Counter()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / CONFIG_FILE).write_text(CONFIG_TEXT, encoding="utf-8")
-        made: set[Path] = {out_dir}
-        for rel in sorted(files):
-            objs = files[rel]
-            path = out_dir / rel
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-            path.write_text(_render(rel, objs, render_rng), encoding="utf-8")
-            counts.update(str(o["kind"]) for o in objs)
     finally:
         if gc_was_enabled:
             gc.enable()
-    return dict(sorted(counts.items()))
+    return write_files(out_dir, files, seed)
 
 
 def iter_files(root: Path) -> Iterator[Path]:
@@ -1115,9 +1379,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="directory to write the corpus into")
     parser.add_argument("--objects", type=int, default=10_000, help="number of objects")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--policy-dense",
+        metavar="W,P,S",
+        default=None,
+        help="write the policy-dense corpus instead: W workloads, P NetworkPolicies, "
+        "S Services (e.g. 10000,5000,9000); --objects is then ignored",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    counts = generate(args.out_dir, args.objects, args.seed)
+    if args.policy_dense:
+        try:
+            w, pol, svc = (int(x) for x in args.policy_dense.split(","))
+        except ValueError:
+            parser.error("--policy-dense takes three integers W,P,S")
+        counts = generate_policy_dense(args.out_dir, w, pol, svc, args.seed)
+    else:
+        counts = generate(args.out_dir, args.objects, args.seed)
     elapsed = time.perf_counter() - start
     nfiles = sum(1 for _ in iter_files(args.out_dir))
     width = max((len(k) for k in counts), default=4)

@@ -50,7 +50,18 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:  # imported from elsewhere than `python bench/run.py`
     sys.path.insert(0, str(_HERE))
 
-from corpus import generate, iter_files  # noqa: E402
+from corpus import generate, generate_policy_dense, iter_files, plan_policy_dense  # noqa: E402
+from measures import (  # noqa: E402
+    RuleGrowth,
+    measure_graph_scale,
+    measure_memory,
+    measure_startup,
+    render_graph_scale,
+    render_memory,
+    render_rule_growth,
+    render_startup,
+    rule_times,
+)
 
 STAGES: tuple[str, ...] = (
     "baseline",
@@ -108,6 +119,7 @@ class SizeResult:
     stages: dict[str, Stage]
     checks: dict[str, str] = field(default_factory=dict)  # what -> "ok" or a complaint
     findings: dict[str, int] | None = None
+    corpus: str = "bench"  # bench | policy-dense
 
     def ratio(self, name: str) -> float | None:
         base = self.stages.get("baseline")
@@ -287,17 +299,28 @@ class Bench:
     notes: list[str] = field(default_factory=list)
     cli_jobs: bool = False
 
-    def measure(self, size: int, root: Path) -> SizeResult:
-        corpus = root / f"corpus-{size}"
+    def measure(
+        self, size: int, root: Path, dense: tuple[int, int, int] | None = None
+    ) -> SizeResult:
+        """Measure the bench corpus of ``size`` objects, or the policy-dense corpus of
+        ``dense`` = (workloads, policies, services)."""
+        name = f"corpus-{size}" if dense is None else "dense-{}-{}-{}".format(*dense)
+        corpus = root / name
         if corpus.exists():
             shutil.rmtree(corpus)
-        gen_s, counts = _timed(lambda: generate(corpus, size, self.seed))
+        if dense is None:
+            gen_s, counts = _timed(lambda: generate(corpus, size, self.seed))
+        else:
+            gen_s, counts = _timed(lambda: generate_policy_dense(corpus, *dense, seed=self.seed))
+            size = sum(counts.values())
         files = list(iter_files(corpus))
         paths = [str(corpus)]
         stages = {n: Stage(n, LABELS[n]) for n in STAGES if n in self.stages}
         if "check" in stages:
             stages["check"].label = f"check ({self.mode})"
         result = SizeResult(size, len(files), gen_s, counts, stages)
+        if dense is not None:
+            result.corpus = "policy-dense"
         generated = sum(counts.values())
 
         runners: dict[str, Callable[[], Any]] = {}
@@ -351,6 +374,65 @@ class Bench:
             state.clear()
             gc.collect()
         return result
+
+    def rule_growth(self, sizes: list[int], root: Path) -> str:
+        """Per-rule seconds at each size (median of the rounds), against the PyYAML parse."""
+        growth = RuleGrowth(sorted(sizes), {}, {})
+        for size in growth.sizes:
+            corpus = root / f"corpus-{size}"
+            if not corpus.exists():
+                generate(corpus, size, self.seed)
+            paths = [str(corpus)]
+            config, _ = _config(paths, self.jobs, self.kubernetes_version)
+            version = _kubernetes_version(config)
+            base = _baseline(list(iter_files(corpus)))
+            samples: dict[str, list[float]] = {}
+            base_s: list[float] = []
+            for _ in range(self.repeat):
+                base_s.append(_timed(base)[0])
+                for name, secs in rule_times(paths, config, version).items():
+                    samples.setdefault(name, []).append(secs)
+                gc.collect()
+            growth.baseline[size] = statistics.median(base_s)
+            growth.times[size] = {n: statistics.median(v) for n, v in samples.items()}
+        return render_rule_growth(growth)
+
+    def graph_scale(
+        self, scale: tuple[int, int, int], root: Path, formats: list[str], timeout: float
+    ) -> str:
+        """``graph`` and ``reach`` wall time and peak memory on a policy-dense corpus."""
+        w, pol, svc = scale
+        corpus = root / f"dense-{w}-{pol}-{svc}"
+        if not corpus.exists():
+            generate_policy_dense(corpus, w, pol, svc, seed=self.seed)
+        files = list(iter_files(corpus))
+        objects = 0
+        import yaml
+
+        for path in files:
+            with path.open("rb") as fh:
+                objects += sum(1 for _ in yaml.load_all(fh, Loader=yaml.CSafeLoader))
+        # reach: the first workload of the first namespace to the last workload of the
+        # last namespace (a pair the generated policies often decide).
+        plan = plan_policy_dense(w, pol, svc, self.seed)
+        workloads = [
+            f"{o['metadata']['namespace']}/{o['metadata']['name']}"
+            for rel in sorted(plan)
+            for o in plan[rel]
+            if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet")
+        ]
+        point = measure_graph_scale(
+            corpus,
+            w,
+            pol,
+            objects,
+            _baseline(files),
+            self.repeat,
+            timeout,
+            formats,
+            (workloads[0], workloads[-1]),
+        )
+        return render_graph_scale(point)
 
     # Each stage factory returns a callable; _bind feeds it the previous stages' output.
 
@@ -471,7 +553,7 @@ def render_table(results: list[SizeResult]) -> str:
                 note = f"n/a: {st.note}" if st.note else "n/a"
             rows.append(
                 (
-                    f"{res.objects:,}",
+                    f"{res.objects:,}" + (" dense" if res.corpus != "bench" else ""),
                     st.label,
                     _fmt_s(st.median) if st.samples else "n/a",
                     _fmt_s(st.minimum) if st.samples else "",
@@ -501,8 +583,10 @@ def render_table(results: list[SizeResult]) -> str:
 
 
 def render_summary(res: SizeResult) -> str:
+    what = "policy-dense corpus: " if res.corpus != "bench" else ""
     parts = [
-        f"{res.objects:,} objects in {res.files:,} files (generated in {res.generate_seconds:.2f} s)"
+        f"{what}{res.objects:,} objects in {res.files:,} files "
+        f"(generated in {res.generate_seconds:.2f} s)"
     ]
     for what, verdict in res.checks.items():
         parts.append(f"  {what}: {verdict}")
@@ -558,6 +642,7 @@ def to_json(bench: Bench, env: dict[str, Any], results: list[SizeResult]) -> dic
             }
         sizes.append(
             {
+                "corpus": res.corpus,
                 "objects": res.objects,
                 "files": res.files,
                 "generate_s": round(res.generate_seconds, 4),
@@ -574,13 +659,34 @@ def to_json(bench: Bench, env: dict[str, Any], results: list[SizeResult]) -> dic
 
 
 def _sizes(text: str) -> list[int]:
+    if text.strip().lower() == "none":
+        return []
     try:
         sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from exc
     if not sizes or any(s <= 0 for s in sizes):
-        raise argparse.ArgumentTypeError("sizes must be positive integers")
+        raise argparse.ArgumentTypeError("sizes must be positive integers (or 'none')")
     return sizes
+
+
+def _triple(text: str) -> tuple[int, int, int]:
+    try:
+        w, p, s = (int(x.replace("_", "")) for x in text.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not W,P,S (three integers): {text!r}") from exc
+    return w, p, s
+
+
+def _scale(text: str) -> tuple[int, int, int]:
+    """``W`` or ``W,P`` or ``W,P,S``: workloads, policies (W/2), services (9W/10)."""
+    parts = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    if not 1 <= len(parts) <= 3 or any(x < 1 for x in parts):
+        raise argparse.ArgumentTypeError(f"not W[,P[,S]]: {text!r}")
+    w = parts[0]
+    pol = parts[1] if len(parts) > 1 else w // 2
+    svc = parts[2] if len(parts) > 2 else w * 9 // 10
+    return w, pol, svc
 
 
 def _stage_list(text: str) -> tuple[str, ...]:
@@ -630,6 +736,55 @@ def main(argv: list[str] | None = None) -> int:
         help="generate corpora here and keep them (default: a temporary directory, "
         "in /dev/shm when available, removed at the end)",
     )
+    parser.add_argument(
+        "--policy-dense",
+        type=_triple,
+        nargs="?",
+        const=(10_000, 5_000, 9_000),
+        default=None,
+        metavar="W,P,S",
+        help="also measure the policy-dense corpus: W workloads, P NetworkPolicies, "
+        "S Services (default 10000,5000,9000: about 24k objects)",
+    )
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="measure check of one small valid file against python -c pass and "
+        'python -c "import yaml" (median of --repeat, at least 5)',
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="peak memory of `check --format json` per object, per size, against a "
+        "PyYAML parse that keeps every document",
+    )
+    parser.add_argument(
+        "--rules",
+        type=_sizes,
+        default=None,
+        metavar="A,B",
+        help="time each rule at two bench-corpus sizes (e.g. 10000,50000) and print "
+        "its growth factor (1.00 = linear)",
+    )
+    parser.add_argument(
+        "--graph-scale",
+        type=_scale,
+        default=None,
+        metavar="W[,P[,S]]",
+        help="time `graph` and `reach` (wall time, peak memory) on the policy-dense "
+        "corpus with W workloads (P = W/2 policies, S = 9W/10 Services by default)",
+    )
+    parser.add_argument(
+        "--graph-formats",
+        default="txt",
+        help="comma-separated graph formats for --graph-scale (default txt)",
+    )
+    parser.add_argument(
+        "--graph-timeout",
+        type=float,
+        default=900.0,
+        help="seconds before one graph/reach run is killed (default 900)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
@@ -664,11 +819,42 @@ def main(argv: list[str] | None = None) -> int:
     else:
         root_ctx = tempfile.TemporaryDirectory(prefix="k8snetlint-bench-", dir=_default_root())
         root = Path(root_ctx.name)
+    extra: list[str] = []  # printed after the stage table
     try:
-        for size in args.sizes:
-            res = bench.measure(size, root)
+        if args.startup:
+            text = render_startup(measure_startup(max(5, args.repeat)))
+            print("\n" + text, flush=True)
+            extra.append(text)
+        points: list[tuple[int, tuple[int, int, int] | None]] = [(n, None) for n in args.sizes]
+        if args.policy_dense is not None:
+            points.append((0, args.policy_dense))
+        for size, dense in points:
+            res = bench.measure(size, root, dense)
             results.append(res)
             print("\n" + render_summary(res), flush=True)
+            if args.memory:
+                name = f"corpus-{size}" if dense is None else "dense-{}-{}-{}".format(*dense)
+                corpus_dir = root / name
+                label = f"{res.objects:,} objects" + (" (policy-dense)" if dense else "")
+                text = render_memory(
+                    label,
+                    measure_memory(label, corpus_dir, list(iter_files(corpus_dir)), res.objects),
+                )
+                print(text, flush=True)
+                extra.append(text)
+        if args.rules:
+            text = bench.rule_growth(args.rules, root)
+            print("\n" + text, flush=True)
+            extra.append(text)
+        if args.graph_scale is not None:
+            text = bench.graph_scale(
+                args.graph_scale,
+                root,
+                [f for f in args.graph_formats.split(",") if f],
+                args.graph_timeout,
+            )
+            print("\n" + text, flush=True)
+            extra.append(text)
     finally:
         if root_ctx is not None:
             root_ctx.cleanup()
@@ -676,7 +862,11 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(os, "getloadavg"):
         env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     print()
-    print(render_table(results))
+    if results:
+        print(render_table(results))
+    for text in extra:
+        print()
+        print(text)
     for note in bench.notes:
         print(f"note: {note}")
     print(

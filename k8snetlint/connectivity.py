@@ -136,21 +136,18 @@ class ConnSet:
         return self.difference(other).is_empty()
 
     def text(self) -> str:
-        """netpol-analyzer's CONN text: ``All Connections`` or ``TCP 80,TCP 8000-8010``."""
+        """netpol-analyzer's CONN text: ``All Connections``, ``No Connections`` or the
+        protocols in alphabetical order, each with its sorted ports and ranges:
+        ``SCTP 1-65535,TCP 80,8000-8010,UDP 53``."""
         if self.is_all():
             return "All Connections"
         if self.is_empty():
             return "No Connections"
-        parts: list[str] = []
-        for p, rs in self.ranges:
-            for lo, hi in rs:
-                parts.append(f"{p} {lo}" if lo == hi else f"{p} {lo}-{hi}")
-        return ",".join(sorted(parts, key=_conn_sort_key))
-
-
-def _conn_sort_key(part: str) -> tuple[str, int]:
-    proto, ports = part.split(" ", 1)
-    return (proto, int(ports.split("-", 1)[0]))
+        parts = [
+            f"{p} " + ",".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in rs)
+            for p, rs in sorted(self.ranges)
+        ]
+        return ",".join(parts)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

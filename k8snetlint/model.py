@@ -23,6 +23,7 @@ from k8snetlint.document import Manifest, Path
 from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
+from k8snetlint.tiers import AdminPolicy, tier_policies
 
 __all__ = [
     "NAMESPACE_NAME_LABEL",
@@ -330,6 +331,8 @@ class Inventory:
     superseded: tuple[tuple[Manifest, str], ...] = ()
     # later copies of an object already seen (same kind/namespace/name)
     duplicates: tuple[Manifest, ...] = ()
+    # AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy (k8snetlint.tiers)
+    tier_policies: tuple[AdminPolicy, ...] = ()
     # Gateway API objects (k8snetlint.gateway)
     gateway_api: GatewayAPI = field(default_factory=GatewayAPI)
     _ns: dict[str, Namespace] = field(default_factory=dict, repr=False)
@@ -824,6 +827,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         label_mismatches=tuple(mismatches),
         superseded=tuple(sorted(superseded, key=lambda t: _sort_key(t[0]))),
         duplicates=tuple(duplicates),
+        tier_policies=tier_policies(m for m, _ns in ordered),
         gateway_api=build_gateway_api(ordered),
         _ns=namespaces,
         _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},

@@ -160,6 +160,9 @@ def graph_cmd(
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
     write_output(render_graph(conn, format, focus_ep, findings), output)
+    # the summary goes to stderr so that the map itself stays diffable
+    summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
+    typer.echo(summary.line(), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------
@@ -173,6 +176,8 @@ class Target:
     notes: tuple[str, ...] = ()
     service: Service | None = None
     service_port: str | None = None  # number or name after svc:ns/name:
+    # what the answer names instead of each endpoint (an address instead of its range)
+    shown: tuple[Endpoint, ...] = ()
 
 
 def parse_port(text: str) -> tuple[str, str]:
@@ -191,7 +196,11 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
     low = text.strip().lower()
     if low == "internet":
         ep = conn.external_endpoints_for(INTERNET_ADDRESS)
-        return Target((ep,), (f"{option} internet: using the public address {INTERNET_ADDRESS}",))
+        return Target(
+            (ep,),
+            (f"{option} internet: using the public address {INTERNET_ADDRESS}",),
+            shown=(Endpoint("external", "", INTERNET_ADDRESS),),
+        )
     if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
         return Target((conn.ingress_controller,))
     try:
@@ -200,7 +209,12 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
         pass
     else:
         ep = conn.external_endpoints_for(text)
-        return Target((ep,), (f"{option} {text}: in the external range {ep.name}",))
+        addr = Endpoint("external", "", str(ipaddress.ip_address(text.strip())))
+        note = (
+            f"{option} {addr.name}: the policies treat every address of {ep.name} alike "
+            "(reasons may name that range)"
+        )
+        return Target((ep,), (note,), shown=(addr,))
     if low.startswith("svc:"):
         rest = text[4:]
         if "/" in rest:
@@ -334,6 +348,8 @@ def run_reach(
     conn: Connectivity, src_t: Target, dst_t: Target, port: str | None, proto: str
 ) -> list[Check]:
     checks: list[Check] = []
+    src_shown = dict(zip(src_t.endpoints, src_t.shown, strict=False))
+    dst_shown = dict(zip(dst_t.endpoints, dst_t.shown, strict=False))
     for src in src_t.endpoints:
         for dst in dst_t.endpoints:
             notes: tuple[str, ...] = ()
@@ -367,7 +383,10 @@ def run_reach(
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
             else:
                 verdicts = (conn.verdict(src, dst, p, num),)
-            checks.append(Check(src, dst, p, num, cs, verdicts, tuple(vias), unrouted, notes))
+            shown_src, shown_dst = src_shown.get(src, src), dst_shown.get(dst, dst)
+            checks.append(
+                Check(shown_src, shown_dst, p, num, cs, verdicts, tuple(vias), unrouted, notes)
+            )
     return checks
 
 

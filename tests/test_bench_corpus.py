@@ -165,3 +165,53 @@ def test_one_object_of_each_kind_is_schema_valid(
         firsts.setdefault(str(doc["kind"]), doc)
     for doc in firsts.values():
         kv.validate(doc, "1.30", strict=True)
+
+
+# --------------------------------------------------------------------------- policy-dense
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("dense")
+    counts = corpus.generate_policy_dense(out, workloads=200, policies=100, services=180)
+    return out, counts
+
+
+def test_policy_dense_counts_are_exact(dense: tuple[Path, dict[str, int]]) -> None:
+    root, counts = dense
+    workload_kinds = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod")
+    assert sum(counts.get(k, 0) for k in (*workload_kinds, "ReplicaSet")) == 200
+    assert all(counts.get(k, 0) > 0 for k in workload_kinds)  # mixed kinds
+    assert counts["NetworkPolicy"] == 100
+    assert counts["Service"] == 180
+    docs = _documents(root)
+    assert Counter(str(d["kind"]) for _, d in docs) == Counter(counts)
+
+
+def test_policy_dense_is_deterministic(dense: tuple[Path, dict[str, int]], tmp_path: Path) -> None:
+    corpus.generate_policy_dense(tmp_path, workloads=200, policies=100, services=180)
+    assert _tree(tmp_path) == _tree(dense[0])
+
+
+def test_policy_dense_peers_are_varied(dense: tuple[Path, dict[str, int]]) -> None:
+    peers = [
+        peer
+        for _, d in _documents(dense[0])
+        if d["kind"] == "NetworkPolicy"
+        for rule in d["spec"].get("ingress", [])
+        for peer in rule.get("from", [])
+    ]
+    shapes = Counter(tuple(sorted(p)) for p in peers)
+    assert shapes[("podSelector",)] > 0
+    assert shapes[("namespaceSelector",)] > 0
+    assert shapes[("namespaceSelector", "podSelector")] > 0  # AND peers
+    assert any("matchExpressions" in p.get("namespaceSelector", {}) for p in peers)
+
+
+def test_policy_dense_objects_are_schema_valid(dense: tuple[Path, dict[str, int]]) -> None:
+    kv = pytest.importorskip("kubernetes_validate")
+    firsts: dict[str, dict[str, Any]] = {}
+    for _, doc in _documents(dense[0]):
+        firsts.setdefault(str(doc["kind"]), doc)
+    for doc in firsts.values():
+        kv.validate(doc, "1.30", strict=True)

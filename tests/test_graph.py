@@ -107,7 +107,7 @@ def test_connlist_text_matches_netpol_analyzer_format() -> None:
     assert text.endswith("\n")
     lines = text.splitlines()
     assert lines == sorted(lines)
-    assert "x/b[Pod] => x/a[Pod] : TCP 80,TCP 8000-8010,UDP 53" in lines
+    assert "x/b[Pod] => x/a[Pod] : TCP 80,8000-8010,UDP 53" in lines
     assert "0.0.0.0-255.255.255.255 => x/b[Pod] : All Connections" in lines
     assert not any(line.startswith("x/a[Pod]") for line in lines)  # egress denied entirely
     assert connlist_text(analyze_input([namespace("x")])) == ""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
@@ -19,7 +20,7 @@ from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
-    from k8snetlint.model import Workload
+    from k8snetlint.model import Inventory, Workload
     from k8snetlint.net.export import GraphSource
 
 GRAPH_FORMATS = ("txt", "json", "csv", "dot", "mermaid", "graphml", "html")
@@ -35,11 +36,50 @@ SEVERITY_ORDER = ("error", "warning", "info")
 NodeFindings = Mapping[str, Sequence[Mapping[str, str]]]
 
 
+EXTERNAL_SUFFIX = "[External]"
+# Route kinds that carry traffic from outside the cluster to pods
+OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress")
+
+
 def endpoint_name(ep: Endpoint) -> str:
-    """The connlist name of an endpoint (netpol-analyzer's spelling)."""
+    """The connlist name of an endpoint (netpol-analyzer's spelling): ``ns/name[Kind]``,
+    ``a.b.c.d-e.f.g.h[External]`` or ``{ingress-controller}``."""
     if ep.kind == "ingress-controller":
         return INGRESS_CONTROLLER_NAME
+    if ep.kind == "external":
+        return ep.name + EXTERNAL_SUFFIX
     return ep.display()
+
+
+def is_ipv6_range(name: str) -> bool:
+    return ":" in name
+
+
+def _ipv6_text(text: str) -> bool:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False).version == 6
+    except ValueError:
+        return False
+
+
+def mentions_ipv6(inv: Inventory) -> bool:
+    """Whether the input names an IPv6 address anywhere the engine reads addresses:
+    ipBlocks, pod IPs, Service externalIPs, loadBalancerSourceRanges and ipFamilies."""
+    for pol in inv.policies:
+        for _rule, peer in pol.peers():
+            if peer.ip_block is not None and peer.ip_block.version == 6:
+                return True
+    for w in inv.workloads:
+        if any(_ipv6_text(ip) for pod in w.pod_ips for ip in pod):
+            return True
+    for svc in inv.services:
+        if any(_ipv6_text(x) for x in (*svc.external_ips, *svc.load_balancer_source_ranges)):
+            return True
+        spec = svc.manifest.data.get("spec")
+        families = spec.get("ipFamilies") if isinstance(spec, dict) else None
+        if isinstance(families, list) and "IPv6" in families:
+            return True
+    return False
 
 
 def connlist_line(c: Connection) -> str:
@@ -57,11 +97,36 @@ class GraphData:
     focus: Endpoint | None = None
 
 
+def _drop_ipv6(
+    endpoints: tuple[Endpoint, ...], conns: tuple[Connection, ...], routes: tuple[Route, ...]
+) -> tuple[tuple[Endpoint, ...], tuple[Connection, ...], tuple[Route, ...]]:
+    def v6(ep: Endpoint) -> bool:
+        return ep.kind == "external" and is_ipv6_range(ep.name)
+
+    return (
+        tuple(e for e in endpoints if not v6(e)),
+        tuple(c for c in conns if not (v6(c.src) or v6(c.dst))),
+        tuple(
+            r
+            if not any(is_ipv6_range(x) for x in r.sources)
+            else replace(r, sources=tuple(x for x in r.sources if not is_ipv6_range(x)))
+            for r in routes
+        ),
+    )
+
+
 def graph_data(conn: GraphSource, focus: Endpoint | None = None) -> GraphData:
-    """The connectivity result, restricted to pairs touching ``focus`` when given."""
+    """The connectivity result, restricted to pairs touching ``focus`` when given.
+
+    IPv6 address ranges are left out unless the input mentions IPv6 (the engine always
+    models both families; without IPv6 in the input every IPv6 line would repeat an
+    IPv4 one).
+    """
     conns = tuple(conn.connections)
     routes = tuple(conn.routes)
     endpoints = tuple(conn.endpoints)
+    if not mentions_ipv6(conn.inventory):
+        endpoints, conns, routes = _drop_ipv6(endpoints, conns, routes)
     if focus is not None:
         conns = tuple(c for c in conns if focus in (c.src, c.dst))
         routes = tuple(r for r in routes if r.dst == focus)
@@ -129,6 +194,163 @@ def _shown_findings(
     return {k: [dict(f) for f in v] for k, v in sorted(findings.items()) if v and k in node_ids}
 
 
+ROUTE_WORDS = {
+    "nodeport": "NodePort",
+    "loadbalancer": "LoadBalancer",
+    "externalip": "externalIP",
+    "hostport": "hostPort",
+    "ingress": "Ingress",
+}
+
+
+def _range_of(name: str) -> tuple[int, int, int] | None:
+    """(version, first, last) of ``a-b`` (the engine's range names), None otherwise."""
+    lo, sep, hi = name.partition("-")
+    if not sep:
+        return None
+    try:
+        a, b = ipaddress.ip_address(lo), ipaddress.ip_address(hi)
+    except ValueError:
+        return None
+    return (a.version, int(a), int(b))
+
+
+def _overlaps(a: str, b: str) -> bool:
+    ra, rb = _range_of(a), _range_of(b)
+    return (
+        ra is not None and rb is not None and ra[0] == rb[0] and ra[1] <= rb[2] and rb[1] <= ra[2]
+    )
+
+
+def exposure_routes(data: GraphData, c: Connection) -> list[Route]:
+    """The open ways in from outside that carry traffic of ``c`` (an external source to
+    a workload): NodePort, LoadBalancer, externalIPs, hostPort whose admitted sources
+    overlap the range, and Ingress paths; each only on a port ``c`` allows."""
+    out: list[Route] = []
+    for r in data.routes:
+        if r.dst != c.dst or r.blocked or r.kind not in OUTSIDE_ROUTE_KINDS:
+            continue
+        if r.kind == "ingress":
+            out.append(r)  # through the ingress controller, which is not an address
+            continue
+        if c.conns.contains(r.protocol, r.target_port) and any(
+            _overlaps(src, c.src.name) for src in r.sources
+        ):
+            out.append(r)
+    return out
+
+
+def outside_reading(data: GraphData, c: Connection) -> dict[str, Any] | None:
+    """What a connection with an end outside the cluster means, or None for other pairs.
+
+    ``direction`` is ``egress`` (pods may open connections to those addresses) or
+    ``ingress`` (the destination's ingress policy admits those addresses). An ingress
+    reading is ``exposed`` only when a NodePort, LoadBalancer, externalIP, hostPort or
+    Ingress carries such traffic to the pods; otherwise the policy admits the addresses
+    but nothing outside the cluster is routed to the pods (a ClusterIP-only database is
+    not internet-facing).
+    """
+    if c.src.kind == "workload" and c.dst.kind == "external":
+        return {
+            "direction": "egress",
+            "exposed": False,
+            "via": [],
+            "meaning": f"egress: pods of {endpoint_name(c.src)} may open connections to "
+            f"{c.dst.name} ({c.conns.text()})",
+        }
+    if c.src.kind != "external":
+        return None
+    ways = exposure_routes(data, c)
+    if ways:
+        via = sorted({f"{ROUTE_WORDS[r.kind]} {r.via}" for r in ways})
+        meaning = (
+            f"ingress, exposed: {endpoint_name(c.dst)} is reachable from outside the "
+            f"cluster through {', '.join(via)}"
+        )
+    else:
+        via = []
+        meaning = (
+            f"ingress, not exposed: the ingress policy of {endpoint_name(c.dst)} admits "
+            f"{c.src.name}, but no NodePort, LoadBalancer, externalIP, hostPort or Ingress "
+            "leads to it; only hosts that route to pod IPs (nodes, peered networks) could "
+            "connect"
+        )
+    return {"direction": "ingress", "exposed": bool(ways), "via": via, "meaning": meaning}
+
+
+def _count(names: Sequence[str]) -> str:
+    return f"{len(names)} workload{'s' if len(names) != 1 else ''}"
+
+
+def _names(names: Sequence[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class OutsideSummary:
+    """Workloads by how they meet addresses outside the cluster."""
+
+    egress: tuple[str, ...]
+    exposed: tuple[str, ...]
+    policy_only: tuple[str, ...]
+    connections: int
+    workloads: int
+
+    def line(self) -> str:
+        """One line for people: counts, and what the address-range lines mean."""
+        out = f"{self.connections} connections between {self.workloads} workloads"
+        if not (self.egress or self.exposed or self.policy_only):
+            return out + "; none with addresses outside the cluster"
+        parts = []
+        if self.egress:
+            parts.append(f"{_count(self.egress)} may send to it (egress)")
+        if self.exposed:
+            parts.append(
+                f"{_count(self.exposed)} exposed to it through NodePort, LoadBalancer, "
+                f"externalIPs, hostPort or Ingress ({_names(self.exposed)})"
+            )
+        if self.policy_only:
+            parts.append(
+                f"{_count(self.policy_only)} admitted by policy only, not exposed: no "
+                f"Service or Ingress routes outside traffic to it ({_names(self.policy_only)})"
+            )
+        return out + ". Outside the cluster: " + "; ".join(parts)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "text": self.line(),
+            "connections": self.connections,
+            "workloads": self.workloads,
+            "egressToOutside": list(self.egress),
+            "exposedToOutside": list(self.exposed),
+            "admittedByPolicyOnly": list(self.policy_only),
+        }
+
+
+def outside_summary(data: GraphData) -> OutsideSummary:
+    egress: set[str] = set()
+    exposed: set[str] = set()
+    admitted: set[str] = set()
+    for c in data.connections:
+        reading = outside_reading(data, c)
+        if reading is None:
+            continue
+        if reading["direction"] == "egress":
+            egress.add(endpoint_name(c.src))
+        elif reading["exposed"]:
+            exposed.add(endpoint_name(c.dst))
+        else:
+            admitted.add(endpoint_name(c.dst))
+    return OutsideSummary(
+        tuple(sorted(egress)),
+        tuple(sorted(exposed)),
+        tuple(sorted(admitted - exposed)),
+        len(data.connections),
+        sum(1 for e in data.endpoints if e.kind == "workload"),
+    )
+
+
 def render_json(
     data: GraphData,
     findings: NodeFindings | None = None,
@@ -146,11 +368,13 @@ def render_json(
                 "allConnections": c.conns.is_all(),
                 "ports": ports_json(c.conns),
                 "assumed": c.assumed,
+                "outside": outside_reading(data, c),
             }
             for c in data.connections
         ],
         "routes": [route_json(r) for r in data.routes],
         "notes": list(data.notes),
+        "summary": outside_summary(data).json(),
     }
     if findings is not None or namespace_findings is not None:
         doc["findings"] = {
@@ -163,7 +387,7 @@ def render_json(
 
 
 CSV_COLUMNS = (
-    "record",
+    "type",
     "src",
     "src_type",
     "src_namespace",
@@ -173,65 +397,95 @@ CSV_COLUMNS = (
     "protocol",
     "port_from",
     "port_to",
-    "target_port",
     "conn",
-    "via",
     "assumed",
+    "outside",
+    "route_kind",
+    "via",
+    "via_port",
     "blocked",
     "file",
     "line",
 )
 
 
+def _csv_bool(b: bool) -> str:
+    return "true" if b else "false"
+
+
 def render_csv(data: GraphData) -> str:
-    """One row per (pair, protocol range) and one per route (``record`` tells which)."""
+    """One record per row, every column meaning the same in every row.
+
+    ``type`` is ``connection`` (one row per allowed pair and protocol range; ``conn``
+    is the pair's whole CONN text, ``outside`` says ``egress``, ``ingress-exposed`` or
+    ``ingress-not-exposed`` for pairs with an address range) or ``route`` (one row per
+    way in and source: ``route_kind`` service, nodeport, loadbalancer, externalip,
+    hostport or ingress; ``via`` the Service or Ingress and ``via_port`` the port it
+    listens on). ``protocol``, ``port_from`` and ``port_to`` are always ports of the
+    destination pods. Columns that do not apply to a record are empty.
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
+
+    def ep_cols(ep: Endpoint) -> list[str]:
+        return [endpoint_name(ep), ep.kind, ep.namespace]
+
     for c in data.connections:
-        base = [endpoint_name(c.src), c.src.kind, c.src.namespace]
-        base += [endpoint_name(c.dst), c.dst.kind, c.dst.namespace]
+        reading = outside_reading(data, c)
+        outside = ""
+        if reading is not None:
+            outside = reading["direction"]
+            if outside == "ingress":
+                outside += "-exposed" if reading["exposed"] else "-not-exposed"
         for proto, ranges in c.conns.ranges:
             for lo, hi in ranges:
                 w.writerow(
                     [
                         "connection",
-                        *base,
+                        *ep_cols(c.src),
+                        *ep_cols(c.dst),
                         proto,
                         lo,
                         hi,
-                        "",
                         c.conns.text(),
+                        _csv_bool(c.assumed),
+                        outside,
                         "",
-                        c.assumed,
+                        "",
+                        "",
                         "",
                         "",
                         "",
                     ]
                 )
     for r in data.routes:
-        srcs = " ".join(r.sources)
-        w.writerow(
-            [
-                r.kind,
-                srcs,
-                "",
-                "",
-                endpoint_name(r.dst),
-                r.dst.kind,
-                r.dst.namespace,
-                r.protocol,
-                r.port,
-                r.port,
-                r.target_port,
-                "",
-                r.via,
-                "",
-                r.blocked,
-                r.file,
-                r.line,
-            ]
-        )
+        for src in r.sources or ("",):
+            if not src:
+                src_cols = ["", "", ""]
+            elif src == r.sources[0] and src.endswith("[IngressController]"):
+                src_cols = [INGRESS_CONTROLLER_NAME, "ingress-controller", ""]
+            else:
+                src_cols = [src + EXTERNAL_SUFFIX, "external", ""]
+            w.writerow(
+                [
+                    "route",
+                    *src_cols,
+                    *ep_cols(r.dst),
+                    r.protocol,
+                    r.target_port,
+                    r.target_port,
+                    "",
+                    "",
+                    "",
+                    r.kind,
+                    r.via,
+                    r.port or "",
+                    _csv_bool(r.blocked),
+                    r.file,
+                    r.line,
+                ]
+            )
     return buf.getvalue()
 
 
@@ -521,105 +775,6 @@ def map_findings(conn: GraphSource, report: Report) -> tuple[FindingsByKey, Find
 
 # -- html ---------------------------------------------------------------------------
 
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>k8snetlint connectivity map</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:0;display:flex;height:100vh}
-#map{flex:1;overflow:auto;background:#fafafa}
-#side{width:380px;overflow:auto;border-left:1px solid #ccc;padding:8px 12px}
-.grp{fill:#eef3fb;stroke:#9ab}.gl{font-weight:bold;fill:#456}
-.node rect{fill:#fff;stroke:#567;rx:6}.node.entry rect{stroke:#d00;stroke-width:3}
-.node.pseudo rect{fill:#fff8d0}.node text{font-size:12px;pointer-events:none}
-.node{cursor:pointer}.node.sel rect{fill:#dfe}
-.edge{stroke:#789;fill:none;marker-end:url(#arr)}.edge.hl{stroke:#d60;stroke-width:2.5}
-.edge.assumed{stroke-dasharray:5 4}.el{font-size:10px;fill:#345}
-.badge circle{stroke:#fff;stroke-width:1.5}.badge text{fill:#fff;font-size:11px;font-weight:bold;text-anchor:middle}
-.gbadge{cursor:pointer}
-.sev-error .badge circle,.sev-error.badge circle{fill:#d00}
-.sev-warning .badge circle,.sev-warning.badge circle{fill:#e69a00}
-.sev-info .badge circle,.sev-info.badge circle{fill:#2a6fd6}
-.finding{border-left:4px solid #2a6fd6;padding-left:6px;list-style:none}
-.finding.sev-error{border-color:#d00}.finding.sev-warning{border-color:#e69a00}
-.sevl{font-weight:bold;text-transform:uppercase;font-size:11px}
-ul.findings{padding-left:4px}
-li{margin:4px 0}code{font-size:12px}
-</style></head><body>
-<div id="map"><svg id="svg" xmlns="http://www.w3.org/2000/svg"></svg></div>
-<div id="side"><h3>Connectivity map</h3><p>Click a workload to list its findings and who can reach it and why.
-Red borders: entry points from outside the cluster. Badges: findings (red error, amber warning, blue info).</p><div id="info"></div></div>
-<script id="data" type="application/json">__DATA__</script>
-<script>
-(function(){
-"use strict";
-var D=JSON.parse(document.getElementById("data").textContent);
-var NS="http://www.w3.org/2000/svg",svg=document.getElementById("svg"),info=document.getElementById("info");
-var F=D.findings||{},NF=D.namespaceFindings||{};
-var RANK={error:3,warning:2,info:1};
-function worst(list){var w="";list.forEach(function(f){if(!w||(RANK[f.severity]||0)>(RANK[w]||0))w=f.severity;});return w;}
-function el(t,a,p){var e=document.createElementNS(NS,t);for(var k in a)e.setAttribute(k,a[k]);(p||svg).appendChild(e);return e;}
-function h(t,txt,p,cls){var e=document.createElement(t);if(txt!==undefined&&txt!==null)e.textContent=String(txt);if(cls)e.className=cls;if(p)p.appendChild(e);return e;}
-function badge(list,cx,cy,p,extra){var g=el("g",{class:"badge"+(extra?" "+extra:"")},p);
- el("circle",{cx:cx,cy:cy,r:10},g);var t=el("text",{x:cx,y:cy+4},g);t.textContent=String(list.length);
- var ti=el("title",{},g);ti.textContent=list.length+" finding"+(list.length===1?"":"s")+", worst: "+worst(list);return g;}
-var defs=el("defs",{});var m=el("marker",{id:"arr",viewBox:"0 0 10 10",refX:"10",refY:"5",markerWidth:"7",markerHeight:"7",orient:"auto"},defs);
-el("path",{d:"M0,0L10,5L0,10z",fill:"#789"},m);
-var groups={},order=[];D.nodes.forEach(function(n){var g=n.group||"(outside the cluster)";if(!groups[g]){groups[g]=[];order.push(g);}groups[g].push(n);});
-var W=220,H=44,GX=60,pos={},x=20,maxY=0;
-order.forEach(function(g){var ns=groups[g],h2=ns.length*(H+16)+40,gname=ns[0].group;
- el("rect",{x:x-10,y:10,width:W+20,height:h2,class:"grp",rx:10});var t=el("text",{x:x,y:30,class:"gl"});t.textContent=g;
- var gf=gname?(NF[gname]||[]):[];
- if(gf.length){var gb=badge(gf,x+W-4,25,svg,"gbadge sev-"+worst(gf));gb.setAttribute("data-ns",gname);
-  gb.addEventListener("click",function(){showNamespace(gname);});}
- ns.forEach(function(n,i){var y=44+i*(H+16);pos[n.id]={x:x,y:y};
-  var nf=F[n.id]||[];
-  var cls="node"+(n.entry?" entry":"")+(n.type!=="workload"?" pseudo":"")+(nf.length?" has-findings sev-"+worst(nf):"");
-  var gr=el("g",{class:cls,"data-id":n.id});
-  el("rect",{x:x,y:y,width:W,height:H},gr);
-  n.label.split("\\n").forEach(function(s,j){var tt=el("text",{x:x+8,y:y+17+j*15},gr);tt.textContent=s;});
-  if(nf.length)badge(nf,x+W-4,y+4,gr);
-  gr.addEventListener("click",function(){select(n.id);});});
- maxY=Math.max(maxY,h2+20);x+=W+GX;});
-svg.setAttribute("width",x);svg.setAttribute("height",maxY+20);
-var edgeEls=[];
-D.edges.forEach(function(e){var a=pos[e.src],b=pos[e.dst];if(!a||!b)return;
- var x1=a.x+W,y1=a.y+H/2,x2=b.x,y2=b.y+H/2;if(a.x===b.x){x1=a.x+W;x2=b.x+W;}
- else if(a.x>b.x){x1=a.x;x2=b.x+W;}
- var cx=a.x===b.x?x1+60:(x1+x2)/2;
- var p=el("path",{d:"M"+x1+","+y1+" C"+cx+","+y1+" "+cx+","+y2+" "+x2+","+y2,class:"edge"+(e.assumed?" assumed":"")});
- var tl=el("text",{x:cx,y:(y1+y2)/2-3,class:"el"});tl.textContent=e.label;edgeEls.push({e:e,p:p});});
-function findingList(list,p){var ul=h("ul",null,p,"findings");
- list.forEach(function(f){var li=h("li",null,ul,"finding sev-"+f.severity);
-  h("span",f.severity,li,"sevl");li.appendChild(document.createTextNode(" "));h("code",f.rule,li);
-  li.appendChild(document.createTextNode(": "+f.message));
-  if(f.object){h("br",null,li);h("small",f.object,li);}
-  h("br",null,li);h("small",f.location,li,"loc");});}
-function clear(){while(info.firstChild)info.removeChild(info.firstChild);}
-function summary(){clear();var nsl=Object.keys(NF).sort(),total=0;
- Object.keys(F).forEach(function(k){total+=F[k].length;});nsl.forEach(function(k){total+=NF[k].length;});
- if(!total)return;h("b","Findings ("+total+")",info);
- h("p","Workloads with findings carry a badge; click one to list them.",info);
- nsl.forEach(function(k){h("h4",k?"namespace "+k:"not tied to a namespace",info);findingList(NF[k],info);});}
-function showNamespace(ns){clear();
- document.querySelectorAll(".node").forEach(function(g){g.classList.remove("sel");});
- h("h4","namespace "+ns,info);var nf=NF[ns]||[];h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
-function select(id){
- document.querySelectorAll(".node").forEach(function(g){g.classList.toggle("sel",g.getAttribute("data-id")===id);});
- edgeEls.forEach(function(x){x.p.classList.toggle("hl",x.e.dst===id||x.e.src===id);});
- clear();var inc=D.incoming[id]||[],rts=D.routes[id]||[],nf=F[id]||[];
- h("h4",id,info);
- if(nf.length){h("b","Findings ("+nf.length+")",info);findingList(nf,info);}
- h("b","Who can reach it ("+inc.length+")",info);var ul=h("ul",null,info);
- inc.forEach(function(c){var li=h("li",null,ul);h("code",c.src,li);
-  li.appendChild(document.createTextNode(": "+c.conn+(c.assumed?" (assumed)":"")));
-  if(c.why){h("br",null,li);h("small",c.why,li);}});
- if(rts.length){h("b","Ways in",info);var ur=h("ul",null,info);rts.forEach(function(r){h("li",r,ur);});}}
-summary();
-})();
-</script></body></html>
-"""
-
 
 def render_html(
     data: GraphData,
@@ -627,57 +782,10 @@ def render_html(
     findings: NodeFindings | None = None,
     namespace_findings: NodeFindings | None = None,
 ) -> str:
-    """One self-contained page (inline SVG and script, no network access).
+    """The self-contained HTML map (see :mod:`k8snetlint.reporters.graph_html`)."""
+    from k8snetlint.reporters import graph_html
 
-    ``findings`` maps a node id (connlist name) to the findings that concern it, each a
-    dict with ``severity``, ``rule``, ``message`` and ``location`` (``file:line:col``);
-    such nodes get a badge (count, coloured by the worst severity) and the classes
-    ``has-findings sev-<worst>``. ``namespace_findings`` holds the findings tied to no
-    drawn workload, by namespace ("" for none), shown on the namespace header and in
-    the side panel.
-    """
-    pic = picture(data)
-    reasons = reasons or {}
-    incoming: dict[str, list[dict[str, Any]]] = {}
-    for c in data.connections:
-        s, d = endpoint_name(c.src), endpoint_name(c.dst)
-        incoming.setdefault(d, []).append(
-            {"src": s, "conn": c.conns.text(), "assumed": c.assumed, "why": reasons.get((s, d), "")}
-        )
-    routes: dict[str, list[str]] = {}
-    for r in data.routes:
-        state = " (blocked by policy)" if r.blocked else ""
-        routes.setdefault(endpoint_name(r.dst), []).append(
-            f"{r.kind} {r.via}: {r.protocol} {r.port} -> {r.target_port}{state} ({r.file}:{r.line})"
-        )
-    node_findings = _shown_findings(data, {n.id for n in pic.nodes}, findings)
-    payload = {
-        "nodes": [
-            {
-                "id": n.id,
-                "label": n.label,
-                "group": n.group,
-                "type": n.type,
-                "entry": n.entry,
-                "findings": len(node_findings.get(n.id, ())),
-                "worst": worst_severity(node_findings.get(n.id, ())),
-            }
-            for n in pic.nodes
-        ],
-        "edges": [
-            {"src": e.src, "dst": e.dst, "label": e.label, "assumed": e.assumed} for e in pic.edges
-        ],
-        "incoming": incoming,
-        "routes": routes,
-        "findings": node_findings,
-        "namespaceFindings": {
-            k: [dict(f) for f in v] for k, v in sorted((namespace_findings or {}).items()) if v
-        },
-    }
-    text = json.dumps(payload, sort_keys=True)
-    # never let data close the script element (nor open a comment or CDATA)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _HTML.replace("__DATA__", text)
+    return graph_html.render_html(data, reasons, findings, namespace_findings)
 
 
 def pair_reasons(conn: GraphSource) -> dict[tuple[str, str], str]:
