@@ -373,7 +373,9 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule name.")]) -> None:
                 f"{r.name} ({r.severity}, {'on' if r.enabled else 'off'} by default, "
                 f"{r.confidence})\n{r.summary}\n\n"
             )
-            write_output(head + r.doc, None)
+            from k8snetlint.registry import options_markdown
+
+            write_output(head + r.doc.rstrip("\n") + "\n\n" + options_markdown(r), None)
             return
     fail(f"unknown rule {rule!r} (see `k8snetlint rules`)")
 
