@@ -288,6 +288,10 @@ def check(
     )
     if loaded.errors:
         fail("; ".join(loaded.errors))
+    # what was loaded lives until exit: keep later collections from traversing it
+    import gc
+
+    gc.freeze()
     if not loaded.manifests and not loaded.issues and not allow_empty:
         fail(
             f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "

@@ -101,15 +101,14 @@ def expand_paths(
 @contextlib.contextmanager
 def relaxed_gc() -> Iterator[None]:
     """Loading allocates millions of long-lived, acyclic containers: keep the cyclic
-    garbage collector out of it, then move what was loaded to the permanent generation
-    so that later collections (model, graph) do not traverse it again. Acyclic values
-    are still freed by reference counting when dropped."""
+    garbage collector out of it (restored afterwards). Acyclic values are still freed
+    by reference counting when dropped. A library call never freezes the process's
+    heap (``gc.freeze``): the command line does that once, after loading."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 

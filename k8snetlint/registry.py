@@ -49,13 +49,14 @@ def validate_front_matter(data: Any, where: str) -> list[str]:
 def parse_rule(text: str, where: str) -> RuleInfo:
     """Parse one rule file's text; raise :class:`RuleError` when it is malformed."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     m = _FRONT.match(text.replace("\r\n", "\n"))
     if not m:
         raise RuleError(f"{where}: no YAML front matter between '---' lines")
     try:
         data = YAML(typ="safe", pure=True).load(m.group(1))
-    except Exception as exc:
+    except YAMLError as exc:
         raise RuleError(f"{where}: front matter is not valid YAML: {exc}") from exc
     return _rule_info(data, where, m.group(2).strip() + "\n", custom=False)
 

@@ -96,3 +96,24 @@ def test_baseline_read_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discovery.read_capped, "__defaults__", (1 << 12,))
     with pytest.raises(BaselineError, match="limit"):
         load("/dev/zero")
+
+
+def test_fifo_without_writer_as_baseline_does_not_hang(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "baseline.json"
+    os.mkfifo(fifo)
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", "check", str(tmp_path / "svc.yaml")]
+        + ["--baseline", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "cannot read baseline" in proc.stderr

@@ -388,3 +388,13 @@ def test_kustomize_configuration_is_skipped_quietly() -> None:
     r = load_paths([str(LOADER / "kustomize-config.yaml")])
     assert r.issues == []
     assert [m.name for m in r.manifests] == ["real"]
+
+
+def test_loading_does_not_freeze_the_heap_or_leave_gc_off() -> None:
+    import gc
+
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+    load_paths([str(LOADER / "list.yaml")])
+    assert gc.get_freeze_count() == before == 0
+    assert gc.isenabled()
