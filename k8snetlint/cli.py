@@ -407,7 +407,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
     except UsageError as exc:
-        sys.stderr.write(f"k8snetlint: error: {exc}\n")
+        from k8snetlint.textsafe import escape_lines
+
+        sys.stderr.write(f"k8snetlint: error: {escape_lines(str(exc))}\n")
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -422,11 +424,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
             sys.exit(2)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # a usage error of the (vendored or installed) click library
-            message = " ".join(str(exc.format_message()).split())
+            from k8snetlint.textsafe import escape_control
+
+            message = escape_control(" ".join(str(exc.format_message()).split()))
             sys.stderr.write(f"k8snetlint: error: {message}\n")
             sys.exit(2)
+        from k8snetlint.textsafe import escape_control
+
         sys.stderr.write(
-            f"k8snetlint: internal error: {type(exc).__name__}: {exc}\n"
+            f"k8snetlint: internal error: {type(exc).__name__}: {escape_control(str(exc))}\n"
             "Please report this with the input that caused it.\n"
         )
         sys.exit(2)

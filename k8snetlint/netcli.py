@@ -162,7 +162,7 @@ def graph_cmd(
     write_output(render_graph(conn, format, focus_ep, findings), output)
     # the summary goes to stderr so that the map itself stays diffable
     summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
-    typer.echo(summary.line(), err=True)
+    typer.echo(escape_control(summary.line()), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------

@@ -29,3 +29,8 @@ def _escape(m: re.Match[str]) -> str:
 def escape_control(text: str) -> str:
     """``text`` with control characters written as visible escapes (``\\x1b``, ``\\n``)."""
     return _CONTROL.sub(_escape, text)
+
+
+def escape_lines(text: str) -> str:
+    """Each line of a multi-line message escaped; the line breaks themselves kept."""
+    return "\n".join(escape_control(line) for line in text.split("\n"))

@@ -398,3 +398,19 @@ def test_loading_does_not_freeze_the_heap_or_leave_gc_off() -> None:
     load_paths([str(LOADER / "list.yaml")])
     assert gc.get_freeze_count() == before == 0
     assert gc.isenabled()
+
+
+def test_reader_result_of_one_file_is_picklable() -> None:
+    """For parallel loading: the reader's entry point returns data a worker can send."""
+    import pickle
+
+    from k8snetlint.reader import read_path
+
+    path = LOADER / "list.yaml"
+    result = read_path("list.yaml", path)
+    again = pickle.loads(pickle.dumps(result))
+    assert [m.name for m in again.manifests] == [m.name for m in result.manifests]
+    assert again.manifests[0].span_at(("metadata", "name")) == result.manifests[0].span_at(
+        ("metadata", "name")
+    )
+    assert isinstance(again.manifests[0].data, YMap)

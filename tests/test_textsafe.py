@@ -42,6 +42,19 @@ spec:
 """
 
 
+def _run_any(args: list[str], cwd: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
+    return proc.stdout + proc.stderr
+
+
 def _run(args: list[str], cwd: Path) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "k8snetlint", *args],
@@ -127,3 +140,11 @@ def test_readme_comment_workflow_is_fence_safe(tmp_path: Path) -> None:
     assert "::error::x" in inner
     # CommonMark: a closing fence is at least as long as the opening one
     assert not any(line.startswith(fence) for line in inner)
+
+
+def test_usage_errors_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    out = _run_any(
+        ["reach", "m.yaml", "--from", "shop/client", "--to", "x\x1b[2J\r::error::y"], tmp_path
+    )
+    assert "\x1b" not in out and "\r" not in out and "\\x1b[2J" in out
