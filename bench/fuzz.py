@@ -1,7 +1,8 @@
 """Fuzzing campaign: mutated manifests through ``check``, ``graph`` and ``reach``.
 
 Every input is a set of valid seed manifests (Pod, Deployment, StatefulSet, Service,
-Ingress, NetworkPolicy, Namespace, Gateway API Gateway/HTTPRoute) with a few fields
+Ingress, NetworkPolicy, Namespace, Gateway API Gateway/HTTPRoute, AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy) with a few fields
 replaced by values of the wrong type or shape (a number where a list is expected, a
 mapping where a name is expected, ...), deleted, or the whole YAML text damaged. Each
 input runs in-process through the three commands; a run fails when it raises, prints
@@ -197,6 +198,65 @@ SEEDS: list[dict[str, Any]] = [
                 {
                     "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                     "backendRefs": [{"name": "web", "port": 80, "weight": 1}],
+                }
+            ],
+        },
+    },
+]
+
+SEEDS += [
+    {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "shop-ingress"},
+        "spec": {
+            "priority": 10,
+            "subject": {"namespaces": {"matchLabels": {"team": "shop"}}},
+            "ingress": [
+                {
+                    "name": "allow-shop",
+                    "action": "Allow",
+                    "from": [{"namespaces": {"matchLabels": {"team": "shop"}}}],
+                    "ports": [{"portNumber": {"protocol": "TCP", "port": 5432}}],
+                },
+                {"name": "deny-rest", "action": "Deny", "from": [{"namespaces": {}}]},
+            ],
+            "egress": [
+                {
+                    "name": "pass-dns",
+                    "action": "Pass",
+                    "to": [{"pods": {"namespaceSelector": {}, "podSelector": {}}}],
+                    "ports": [{"namedPort": "dns"}],
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "BaselineAdminNetworkPolicy",
+        "metadata": {"name": "default"},
+        "spec": {
+            "subject": {"namespaces": {}},
+            "ingress": [{"name": "default-deny", "action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    },
+    {
+        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": "guard"},
+        "spec": {
+            "tier": "Baseline",
+            "priority": 3,
+            "subject": {"namespaces": {}},
+            "egress": [
+                {
+                    "action": "Accept",
+                    "to": [{"pods": {"podSelector": {}}}],
+                    "protocols": [
+                        {"tcp": {"destinationPort": {"number": 443}}},
+                        {"udp": {"destinationPort": {"range": {"start": 5, "end": 6}}}},
+                        {"destinationNamedPort": "dns"},
+                    ],
                 }
             ],
         },

@@ -1,7 +1,8 @@
 """No input crashes a run: hypothesis-mutated manifests through check, graph and reach.
 
 Every field of the seed objects (Pod, Deployment, StatefulSet, Service, Ingress,
-NetworkPolicy, Namespace, Gateway, HTTPRoute) may get a value of any type or shape;
+NetworkPolicy, Namespace, Gateway, HTTPRoute and the admin tiers) may get a value of any
+type or shape;
 the schema finding reports it, and every command must still exit 0, 1 or 2 without an
 internal error and write valid JSON. The budget is bounded for CI
 (``K8SNETLINT_FUZZ_EXAMPLES``, default 25); long campaigns: ``python bench/fuzz.py``.
