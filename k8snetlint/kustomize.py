@@ -511,9 +511,10 @@ def _match(rendered: Manifest, candidates: Sequence[Manifest]) -> Manifest | Non
 def _generator_pos(path: Path, rendered: Manifest) -> Pos:
     """Position of the generator entry (``- name: x``) that produced ``rendered``."""
     try:
-        docs, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError):
+        text = read_capped(path, what="kustomization").decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge):
         return _LINE_1
+    docs, _ = parse_yaml(text, str(path))
     if not docs or not isinstance(docs[0], YMap):
         return _LINE_1
     root = docs[0]
