@@ -34,3 +34,11 @@ def escape_control(text: str) -> str:
 def escape_lines(text: str) -> str:
     """Each line of a multi-line message escaped; the line breaks themselves kept."""
     return "\n".join(escape_control(line) for line in text.split("\n"))
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def escape_xml_forbidden(text: str) -> str:
+    """``text`` with the characters XML 1.0 forbids written as visible escapes."""
+    return _XML_FORBIDDEN.sub(_escape, text)

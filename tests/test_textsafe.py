@@ -148,3 +148,24 @@ def test_usage_errors_are_escaped(tmp_path: Path) -> None:
         ["reach", "m.yaml", "--from", "shop/client", "--to", "x\x1b[2J\r::error::y"], tmp_path
     )
     assert "\x1b" not in out and "\r" not in out and "\\x1b[2J" in out
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "graphml"])
+def test_graph_formats_hold_no_raw_control_characters(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", "graph", "m.yaml", "-f", fmt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\r" not in proc.stdout
+    assert "injected" in proc.stdout
+    if fmt == "graphml":
+        import xml.etree.ElementTree as ET
+
+        ET.fromstring(proc.stdout)  # well-formed XML 1.0
