@@ -246,7 +246,8 @@ def check(
     allow_empty: Annotated[
         bool,
         typer.Option(
-            "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
+            "--allow-empty",
+            help="Exit 0 when the paths (or stdin) hold no Kubernetes object at all.",
         ),
     ] = False,
 ) -> None:
@@ -286,6 +287,10 @@ def check(
         follow_symlinks=follow_symlinks,
         kustomize_allow_remote=kustomize_allow_remote,
     )
+    if allow_empty:
+        from k8snetlint.loader import STDIN_EMPTY
+
+        loaded.errors[:] = [e for e in loaded.errors if e != STDIN_EMPTY]
     if loaded.errors:
         fail("; ".join(loaded.errors))
     # what was loaded lives until exit: keep later collections from traversing it
