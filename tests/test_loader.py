@@ -414,3 +414,14 @@ def test_reader_result_of_one_file_is_picklable() -> None:
         ("metadata", "name")
     )
     assert isinstance(again.manifests[0].data, YMap)
+
+
+def test_missing_compiled_extension_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not every file turned into a syntax error: the import failure is named."""
+    import sys
+
+    from k8snetlint.reader import MissingYamlExtension
+
+    monkeypatch.setitem(sys.modules, "_ruamel_yaml", None)
+    with pytest.raises(MissingYamlExtension, match=r"ruamel\.yaml\.clib"):
+        load_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n", "a.yaml")
