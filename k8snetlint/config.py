@@ -52,6 +52,10 @@ class Config:
     assume: Assume = field(default_factory=Assume)
     kustomize: bool = True
     config_file: str | None = None
+    # ``workloads:``: pods outside the input (positioned mappings of the config file)
+    workloads: tuple[Any, ...] = ()
+    # ``operators:``: rows added to the shipped operator table (schemas/operators.json)
+    operators: tuple[dict[str, Any], ...] = ()
 
 
 CONFIG_NAMES = (".k8snetlint.yaml", ".k8snetlint.yml")
@@ -198,4 +202,6 @@ def load_config(path: str) -> Config:
             node_port_range=node_port_range,
         ),
         config_file=path,
+        workloads=tuple(root.get("workloads") or ()) if isinstance(root, dict) else (),
+        operators=tuple(data.get("operators", [])),
     )

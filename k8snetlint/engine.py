@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import cast
 
 from k8snetlint import __version__
 from k8snetlint.checks import CHECKS, Hit
 from k8snetlint.config import Config
 from k8snetlint.context import Context
-from k8snetlint.findings import CheckedObject, Finding, Related, Report, RuleInfo
+from k8snetlint.findings import (
+    SEVERITY_RANK,
+    CheckedObject,
+    Finding,
+    Related,
+    Report,
+    RuleInfo,
+    Severity,
+)
 from k8snetlint.loader import LoadResult, load_paths
 from k8snetlint.registry import active_rules, all_rules
 from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
@@ -69,9 +78,12 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
     for r in hit.related:
         rs = r.manifest.span_at(r.path, key=True)
         related.append(Related(r.manifest.file, max(rs.line, 1), max(rs.column, 1), r.message))
+    severity = rule.severity
+    if hit.severity_cap is not None and SEVERITY_RANK[hit.severity_cap] < SEVERITY_RANK[severity]:
+        severity = cast(Severity, hit.severity_cap)
     return Finding(
         rule=rule.name,
-        severity=rule.severity,
+        severity=severity,
         message=hit.message,
         file=file,
         line=max(line, 1),
@@ -124,13 +136,19 @@ def run(
                 if site.rule not in known and site.rule != "*"
                 else ("matched no finding")
             )
+            where = site.kind
+            obj = None
+            if site.manifest is not None:
+                obj = site.manifest.ref(ns)
+                where = f"annotation of {obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name}"
             f = Finding(
                 rule=rule.name,
                 severity=rule.severity,
-                message=f"suppression {site.detail!r} ({site.kind}) {why}",
+                message=f"suppression {site.detail!r} ({where}) {why}",
                 file=site.file,
                 line=site.line,
                 column=site.column,
+                object=obj,
             )
             findings[f.sort_key() + (0, 0)] = f
         for manifest, ann in suppressor.missing_reason:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from k8snetlint.config import Config
 from k8snetlint.connectivity import workload_display
-from k8snetlint.document import Manifest, Path
+from k8snetlint.document import Manifest, Path, YMap
 from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
@@ -53,10 +53,27 @@ WORKLOAD_KINDS: dict[str, Path] = {
     "DaemonSet": ("spec", "template"),
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    # OpenShift (apps.openshift.io/v1): a Deployment by another name
+    "DeploymentConfig": ("spec", "template"),
 }
 _DEFAULT_ONE_REPLICA = frozenset(
-    {"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"}
+    {"Deployment", "ReplicaSet", "StatefulSet", "ReplicationController", "DeploymentConfig"}
 )
+# Kinds whose name is taken by more than one API group: only this group is a workload.
+_WORKLOAD_GROUPS: dict[str, tuple[str, ...]] = {"DeploymentConfig": ("apps.openshift.io/",)}
+# Kinds whose ``spec.selector`` is a plain label map (not a LabelSelector).
+_MAP_SELECTOR_KINDS = frozenset({"ReplicationController", "DeploymentConfig"})
+
+# A label the pods' controller adds: key -> the values it may take (None: any value).
+ControllerLabels = tuple[tuple[str, tuple[str, ...] | None], ...]
+
+
+def is_workload_manifest(m: Manifest) -> bool:
+    """Whether ``m`` is a pod-creating object of a kind k8snetlint models."""
+    if m.kind not in WORKLOAD_KINDS:
+        return False
+    groups = _WORKLOAD_GROUPS.get(m.kind)
+    return groups is None or m.api_version.startswith(groups)
 
 
 def _int(value: Any) -> int | None:
@@ -144,6 +161,14 @@ class Workload:
     images: tuple[str, ...] = ()
     pods: tuple[Manifest, ...] = ()
     owner: tuple[str, str] | None = None
+    # Labels the controller adds to every pod (pod-template-hash, pod-name, job-name...),
+    # with the values they may take; see :func:`controller_labels`.
+    controller_labels: ControllerLabels = ()
+    # "manifest": a pod template in the input; "operator": pods an operator creates
+    # from a custom resource (``manifest``, see schemas/operators.json); "declared":
+    # a workload outside the input, declared under ``workloads:`` in the config.
+    origin: Literal["manifest", "operator", "declared"] = "manifest"
+    labels_at: Path | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -154,10 +179,62 @@ class Workload:
 
     @property
     def labels_path(self) -> Path:
+        if self.labels_at is not None:
+            return self.labels_at
         return (*self.template_path, "metadata", "labels")
+
+    def may_have(self, key: str, value: str) -> bool:
+        """Whether some pod may carry label ``key=value`` (template or controller label)."""
+        if key in self.labels:
+            return self.labels[key] == value
+        for k, values in self.controller_labels:
+            if k == key:
+                return values is None or value in values
+        return False
+
+    def matches(self, selector: Selector) -> bool:
+        """Whether ``selector`` may match some pod of this workload.
+
+        Template labels are exact; a label the controller adds matches every value it
+        may take (``pod-template-hash`` any value, ``statefulset.kubernetes.io/pod-name``
+        one of the ordinals' names).
+        """
+        if selector.problems:
+            return False
+        ctrl = dict(self.controller_labels)
+        if not any(k in ctrl and k not in self.labels for k in selector.label_keys()):
+            return selector.matches(self.labels)
+        for k, v in selector.match_labels:
+            if not self.may_have(k, v):
+                return False
+        for r in selector.expressions:
+            if r.key in self.labels or r.key not in ctrl:
+                if not r.matches(self.labels):
+                    return False
+                continue
+            values = ctrl[r.key]
+            if r.operator == "In":
+                ok = values is None or bool(set(values) & set(r.values))
+            elif r.operator == "NotIn":
+                ok = values is None or bool(set(values) - set(r.values))
+            else:
+                ok = r.operator == "Exists"
+            if not ok:
+                return False
+        return True
+
+    def matches_map(self, selector: Mapping[str, str]) -> bool:
+        """Whether a plain label map (a Service selector) may match some pod."""
+        return all(self.may_have(k, v) for k, v in selector.items())
 
     @property
     def pod_spec_path(self) -> Path:
+        """The pod spec; for operator and declared workloads a path that holds nothing
+        (their containers are not in the input), located at the object's ``spec``."""
+        if self.origin == "operator":
+            return ("spec", "(pods created by the operator)")
+        if self.origin == "declared":
+            return ("(declared workload)",)
         return (*self.template_path, "spec")
 
     @property
@@ -465,6 +542,50 @@ def _pod_ips(m: Manifest) -> tuple[str, ...]:
     return tuple(ips)
 
 
+def _ordinals(m: Manifest, replicas: int) -> tuple[int, ...]:
+    start = _int(m.get("spec", "ordinals", "start")) or 0
+    return tuple(range(start, start + max(replicas, 0)))
+
+
+def controller_labels(m: Manifest, replicas: int | None) -> ControllerLabels:
+    """The labels the controller of ``m`` adds to its pods, with their possible values.
+
+    Values the manifest determines are listed (a Job's name, a StatefulSet's pod names
+    and indexes below ``replicas``); hashes and uids are None (any value).
+    """
+    kind, name = m.kind, m.name
+    out: list[tuple[str, tuple[str, ...] | None]] = []
+    if kind == "Deployment":
+        out.append(("pod-template-hash", None))
+    elif kind == "StatefulSet":
+        ords = _ordinals(m, replicas if replicas is not None else 1)
+        out += [
+            ("apps.kubernetes.io/pod-index", tuple(str(i) for i in ords)),
+            ("controller-revision-hash", None),
+            ("statefulset.kubernetes.io/pod-name", tuple(f"{name}-{i}" for i in ords)),
+        ]
+    elif kind == "DaemonSet":
+        out += [("controller-revision-hash", None), ("pod-template-generation", None)]
+    elif kind in ("Job", "CronJob"):
+        job = (name,) if kind == "Job" else None
+        out += [
+            ("batch.kubernetes.io/controller-uid", None),
+            ("batch.kubernetes.io/job-name", job),
+            ("controller-uid", None),
+            ("job-name", job),
+        ]
+        if (
+            m.get(
+                *(("spec",) if kind == "Job" else ("spec", "jobTemplate", "spec")), "completionMode"
+            )
+            == "Indexed"
+        ):
+            out.append(("batch.kubernetes.io/job-completion-index", None))
+    elif kind == "DeploymentConfig":
+        out += [("deployment", None), ("deploymentconfig", (name,))]
+    return tuple(out)
+
+
 def _template_workload(m: Manifest, namespace: str) -> Workload:
     kind = m.kind
     tpath = WORKLOAD_KINDS[kind]
@@ -492,7 +613,7 @@ def _template_workload(m: Manifest, namespace: str) -> Workload:
             spath = ("spec", "jobTemplate", "spec", "selector")
         raw_sel = m.get(*spath)
         if raw_sel is not None:
-            if kind == "ReplicationController":
+            if kind in _MAP_SELECTOR_KINDS:
                 selector = selector_from_map(raw_sel, spath)
             else:
                 selector = parse_selector(raw_sel, spath)
@@ -511,7 +632,219 @@ def _template_workload(m: Manifest, namespace: str) -> Workload:
         pod_ips=(ips,) if kind == "Pod" else (),
         images=_images(pod_spec),
         pods=(m,) if kind == "Pod" else (),
+        controller_labels=controller_labels(m, replicas),
     )
+
+
+def identity_invalid(m: Manifest) -> bool:
+    """``metadata.name`` or ``metadata.namespace`` is present but not a string.
+
+    Such an object (``namespace: y`` read as a YAML 1.1 boolean) gets a schema finding
+    and is left out of the model rather than placed in the default namespace.
+    """
+    meta = m.get("metadata")
+    if not isinstance(meta, dict):
+        return False
+    for key in ("name", "namespace"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------
+# Pods that operators create from custom resources (schemas/operators.json)
+
+
+@dataclass(frozen=True)
+class OperatorKind:
+    """One row of the operator table: a custom resource kind and the pods it makes."""
+
+    api_group: str
+    kind: str
+    operator: str
+    workload_kind: str
+    workload_name: str
+    labels: tuple[tuple[str, str], ...]
+    any_value_labels: tuple[str, ...]
+    ports: tuple[tuple[str | None, int, str], ...]
+    replicas_path: Path | None
+    default_replicas: int
+    pod_labels_path: Path | None
+    host_network_path: Path | None
+
+
+def _operator_kind(raw: Mapping[str, Any]) -> OperatorKind:
+    def path(key: str) -> Path | None:
+        v = raw.get(key)
+        return tuple(str(x) for x in v) if isinstance(v, list) else None
+
+    ports = []
+    for p in _list(raw.get("ports")):
+        p = _map(p)
+        number = _int(p.get("containerPort"))
+        if number is not None:
+            ports.append((_str(p.get("name")), number, _str(p.get("protocol")) or "TCP"))
+    return OperatorKind(
+        api_group=str(raw.get("apiGroup", "")),
+        kind=str(raw.get("kind", "")),
+        operator=str(raw.get("operator", "")),
+        workload_kind=str(raw.get("workloadKind", "StatefulSet")),
+        workload_name=str(raw.get("workloadName", "{name}")),
+        labels=tuple(sorted((str(k), str(v)) for k, v in _map(raw.get("labels")).items())),
+        any_value_labels=tuple(sorted(str(x) for x in _list(raw.get("anyValueLabels")))),
+        ports=tuple(ports),
+        replicas_path=path("replicasPath"),
+        default_replicas=_int(raw.get("defaultReplicas")) or 1,
+        pod_labels_path=path("podLabelsPath"),
+        host_network_path=path("hostNetworkPath"),
+    )
+
+
+def operator_table(config: Config) -> dict[tuple[str, str], OperatorKind]:
+    """(API group, kind) -> row: the shipped table, then the config's ``operators:``."""
+    import json
+
+    from k8snetlint.data import data_dir
+
+    table: dict[tuple[str, str], OperatorKind] = {}
+    global _SHIPPED_OPERATORS
+    if _SHIPPED_OPERATORS is None:
+        raw = json.loads((data_dir("schemas") / "operators.json").read_text(encoding="utf-8"))
+        _SHIPPED_OPERATORS = tuple(_operator_kind(r) for r in raw["operators"])
+    rows = list(_SHIPPED_OPERATORS)
+    rows += [_operator_kind(r) for r in config.operators]
+    for row in rows:
+        table[(row.api_group, row.kind)] = row
+    return table
+
+
+_SHIPPED_OPERATORS: tuple[OperatorKind, ...] | None = None
+
+
+def _operator_workload(m: Manifest, namespace: str, row: OperatorKind) -> Workload:
+    name = m.name
+    labels: dict[str, str] = {}
+    if row.pod_labels_path is not None:
+        labels.update(labels_of(m.get(*row.pod_labels_path)))
+    labels.update({k: v.replace("{name}", name) for k, v in row.labels})
+    replicas = row.default_replicas
+    if row.replicas_path is not None:
+        r = _int(m.get(*row.replicas_path))
+        replicas = row.default_replicas if r is None else r
+    wname = row.workload_name.replace("{name}", name)
+    ports = tuple(
+        ContainerPort(
+            container=row.kind.lower(),
+            number=number,
+            name=pname,
+            protocol=proto,
+            host_port=None,
+            host_ip=None,
+            path=("metadata", "name"),
+        )
+        for pname, number, proto in row.ports
+    )
+    ctrl: list[tuple[str, tuple[str, ...] | None]] = [(k, None) for k in row.any_value_labels]
+    if row.workload_kind == "StatefulSet":
+        ords = range(max(replicas, 0))
+        ctrl += [
+            ("apps.kubernetes.io/pod-index", tuple(str(i) for i in ords)),
+            ("controller-revision-hash", None),
+            ("statefulset.kubernetes.io/pod-name", tuple(f"{wname}-{i}" for i in ords)),
+        ]
+    host_network = row.host_network_path is not None and m.get(*row.host_network_path) is True
+    return Workload(
+        manifest=m,
+        kind=row.workload_kind,
+        namespace=namespace,
+        name=wname,
+        labels=labels,
+        template_path=(),
+        ports=ports,
+        host_network=host_network,
+        replicas=replicas,
+        controller_labels=tuple(sorted(ctrl)),
+        origin="operator",
+        labels_at=row.pod_labels_path or ("metadata", "name"),
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Workloads declared in the configuration (``workloads:``)
+
+
+def _declared_workload(m: Manifest) -> Workload:
+    ports: list[ContainerPort] = []
+    for i, p in enumerate(_list(m.get("ports"))):
+        p = _map(p)
+        number = _int(p.get("containerPort", p.get("port")))
+        if number is None:
+            continue
+        ports.append(
+            ContainerPort(
+                container=m.name,
+                number=number,
+                name=_str(p.get("name")),
+                protocol=_str(p.get("protocol")) or "TCP",
+                host_port=None,
+                host_ip=None,
+                path=("ports", i),
+            )
+        )
+    replicas = _int(m.get("replicas"))
+    return Workload(
+        manifest=m,
+        kind=m.kind,
+        namespace=m.namespace or "default",
+        name=m.name,
+        labels=labels_of(m.get("labels")),
+        template_path=(),
+        ports=tuple(ports),
+        host_network=m.get("hostNetwork") is True,
+        replicas=1 if replicas is None else replicas,
+        origin="declared",
+        labels_at=("labels",),
+    )
+
+
+def _ymap(raw: Mapping[str, Any]) -> YMap:
+    out = YMap()
+    out.update(raw)
+    return out
+
+
+def _display_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def declared_manifests(config: Config) -> list[Manifest]:
+    """The config's ``workloads:`` entries as manifests located in the config file."""
+    out: list[Manifest] = []
+    for i, raw in enumerate(config.workloads):
+        if not isinstance(raw, dict):
+            continue
+        entry = raw if isinstance(raw, YMap) else _ymap(raw)
+        out.append(
+            Manifest(
+                file=_display_path(config.config_file or ".k8snetlint.yaml"),
+                doc_index=0,
+                data=entry,
+                api_version="k8snetlint/declared",
+                kind=str(entry.get("kind") or "Deployment"),
+                name=str(entry.get("name", "")),
+                namespace=_str(entry.get("namespace")) or config.default_namespace,
+                item_path=("workloads", i),
+                extra={"declared": True},
+            )
+        )
+    return out
 
 
 def _pod_group(
@@ -576,7 +909,8 @@ def _service(m: Manifest, namespace: str) -> Service:
                 port=number,
                 target_port=target,
                 protocol=str(proto) if proto is not None else "TCP",
-                node_port=_int(p.get("nodePort")),
+                # ``nodePort: 0`` means unset: the API server allocates one
+                node_port=_int(p.get("nodePort")) or None,
                 path=("spec", "ports", i),
                 target_port_explicit=explicit,
             )
@@ -705,6 +1039,8 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
     duplicates: list[Manifest] = []
     ordered: list[tuple[Manifest, str]] = []
     for m in sorted(manifests, key=_sort_key):
+        if identity_invalid(m):
+            continue
         ns = m.effective_namespace(default_ns)
         key = (m.kind, ns, m.name)
         if key in seen and m.name:
@@ -721,6 +1057,8 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
             ns_objects[m.name] = m
         elif ns:
             named.add(ns)
+    declared = declared_manifests(config)
+    named.update(m.namespace for m in declared if m.namespace)
     assume = config.assume
     named.update(assume.namespace_labels)
     if assume.ingress_controller.namespace:
@@ -748,7 +1086,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
             namespaces[name] = Namespace(name, labels, None, source)
 
     # Workloads
-    candidates = [(m, ns) for m, ns in ordered if m.kind in WORKLOAD_KINDS]
+    candidates = [(m, ns) for m, ns in ordered if is_workload_manifest(m)]
     owners_with_children: set[tuple[str, str, str]] = set()
     owner_of: dict[int, tuple[str, str]] = {}
     for m, ns in candidates:
@@ -774,6 +1112,24 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         workloads.extend(wls)
         if mismatch is not None:
             mismatches.append(mismatch)
+    operators = operator_table(config)
+    taken = {w.key for w in workloads}
+    for m, ns in ordered:
+        row = operators.get((m.api_version.split("/", 1)[0], m.kind))
+        if row is None or "/" not in m.api_version or not m.name:
+            continue
+        w = _operator_workload(m, ns, row)
+        # a live dump holds the operator's StatefulSet and pods too: those win
+        if w.key not in taken and (ns, row.workload_kind, w.name) not in owners_with_children:
+            workloads.append(w)
+            taken.add(w.key)
+    for m in declared:
+        if not m.name:
+            continue
+        w = _declared_workload(m)
+        if w.key not in taken:
+            workloads.append(w)
+            taken.add(w.key)
     workloads.sort(key=lambda w: w.key)
     wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
     for w in workloads:
@@ -789,9 +1145,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         targets: tuple[Workload, ...] = ()
         if svc.selector and svc.type != "ExternalName":
             sel = svc.selector
-            targets = tuple(
-                w for w in wl_by_ns.get(ns, ()) if all(w.labels.get(k) == v for k, v in sel.items())
-            )
+            targets = tuple(w for w in wl_by_ns.get(ns, ()) if w.matches_map(sel))
         svc = replace(svc, target_workloads=targets)
         services.append(svc)
     services.sort(key=lambda s: s.key)

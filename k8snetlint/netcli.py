@@ -49,7 +49,27 @@ def load(paths: Sequence[str], cfg: Config) -> LoadResult:
     loaded = load_paths(list(paths), cfg.exclude, kustomize=cfg.kustomize)
     if loaded.errors:
         fail("; ".join(loaded.errors))
+    _warn_unread(loaded)
     return loaded
+
+
+# Load problems after which a document (or a list item) is not in the model.
+UNREAD_RULES = frozenset({"yaml-syntax-error", "unrendered-template", "not-a-kubernetes-object"})
+
+
+def _warn_unread(loaded: LoadResult) -> None:
+    """Say on stderr how many documents could not be read: the answer may be incomplete."""
+    unread = [i for i in loaded.issues if i.rule in UNREAD_RULES]
+    if not unread:
+        return
+    first = ", ".join(f"{i.file}:{i.line}:{i.column}" for i in unread[:3])
+    more = ", ..." if len(unread) > 3 else ""
+    n = len(unread)
+    typer.echo(
+        f"k8snetlint: {n} document{'s' if n != 1 else ''} could not be read ({first}{more}); "
+        "the answer may be incomplete (`k8snetlint check` reports why)",
+        err=True,
+    )
 
 
 def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:

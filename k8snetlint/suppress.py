@@ -31,6 +31,8 @@ class _Site:
     rule: str
     detail: str
     used: bool = False
+    # the object whose annotation holds the suppression (annotations only)
+    manifest: Manifest | None = None
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Suppressor:
                     rule = key[len(ANNOTATION_PREFIX) :]
                     span = m.span_at(("metadata", "annotations", key), key=True)
                     self._annotations.setdefault(id(m), {})[rule] = _Site(
-                        "annotation", m.file, span.line, span.column, rule, key
+                        "annotation", m.file, span.line, span.column, rule, key, manifest=m
                     )
                     if not (isinstance(value, str) and value.strip()):
                         self.missing_reason.append((m, key))

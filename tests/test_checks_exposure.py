@@ -222,3 +222,147 @@ def test_reachability_assertion_expect_allow_and_external() -> None:
     ext = _assertion({"to": PARAMS["to"], "from": {"external": True}})
     fs = lint_text(PAYMENTS, select=["payments-isolated"], config=ext).findings
     assert len(fs) == 1 and "0.0.0.0-255.255.255.255" in fs[0].message
+
+
+# ---------------------------------------------------------------------------------
+# Issue 8: database detection by repository name; one finding per workload
+
+
+def test_database_image_matches_whole_repository_names() -> None:
+    from k8snetlint.checks.exposure import database_image, image_repository
+
+    assert image_repository("registry:5000/team/PostgreSQL:16@sha256:abc") == "postgresql"
+    for image in (
+        "postgres:16",
+        "docker.io/bitnami/postgresql:16.3.0",
+        "mongo",
+        "mongodb/mongodb-community-server:7.0-ubi8",
+        "bitnami/redis-cluster:7",
+        "redis:7-alpine",
+        "cockroachdb/cockroach:v24.1",
+        "rethinkdb:2.4",
+        "mcr.microsoft.com/mssql/server:2022-latest",
+        "quay.io/coreos/etcd:v3.5",
+        "percona/percona-server-mongodb:7.0",
+    ):
+        assert database_image(image) is not None, image
+    for image in (
+        "arungupta/wildfly-mysql-javaee7",
+        "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        "oliver006/redis_exporter",
+        "mysql-proxy/app",
+        "example/myredis-app",
+        "us-docker.pkg.dev/google-samples/containers/gb-redis-follower:v2",
+        "nginx",
+        "server",
+    ):
+        assert database_image(image) is None, image
+    assert database_image("example/inhouse-kv", ["inhouse-kv"]) is not None
+
+
+def test_database_port_is_the_second_signal_but_not_for_exporters() -> None:
+    def deployment(image: str, port: int) -> str:
+        return (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: x}\n"
+            "spec:\n  selector: {matchLabels: {app: d}}\n  template:\n"
+            "    metadata: {labels: {app: d}}\n    spec:\n      containers:\n"
+            f"      - {{name: c, image: '{image}', ports: [{{containerPort: {port}}}]}}\n"
+        )
+
+    hit = lint_text(deployment("weaveworksdemos/catalogue-db:0.3.0", 3306), select=[DB_RULE])
+    assert [f.rule for f in hit.findings] == [DB_RULE]
+    for image in ("oliver006/redis_exporter", "haproxy-proxy:2"):
+        assert lint_text(deployment(image, 6379), select=[DB_RULE]).findings == ()
+
+
+def test_one_cluster_wide_finding_per_database_listing_ports() -> None:
+    report = lint_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: cass, namespace: c}\n"
+        "spec:\n  selector: {matchLabels: {app: cass}}\n  template:\n"
+        "    metadata: {labels: {app: cass}}\n    spec:\n      containers:\n"
+        "      - name: c\n        image: cassandra:5\n        ports:\n"
+        "        - {containerPort: 9042}\n        - {containerPort: 7000}\n"
+        "        - {containerPort: 7199}\n",
+        select=[DB_RULE],
+    )
+    (f,) = report.findings
+    # in declaration order; the finding points at the first
+    assert "accepts TCP 9042, TCP 7000, TCP 7199 from" in f.message
+
+
+def test_one_external_finding_per_database_listing_ports_and_routes() -> None:
+    report = lint_paths(
+        [FIXTURES / "rules" / "database-exposed-externally" / "fail-admin-ui.yaml"],
+        select=["database-exposed-externally"],
+    )
+    (f,) = report.findings
+    assert "TCP 8080, TCP 28015" in f.message
+    assert f.message.count("LoadBalancer rdb/rethinkdb-admin") == 2
+    assert len(f.related) == 4  # one per route
+
+
+def test_service_unreachable_only_when_nothing_outside_is_admitted() -> None:
+    folder = FIXTURES / "rules" / "service-unreachable"
+    assert (
+        lint_paths([folder / "pass-outside-input.yaml"], select=["service-unreachable"]).findings
+        == ()
+    )
+    closed = (
+        (folder / "pass-outside-input.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    - namespaceSelector: {}\n      podSelector:", "    - podSelector:")
+    )
+    (f,) = lint_text(closed, select=["service-unreachable"]).findings
+    assert f.message.startswith("Service mon/exporter:9100")
+
+
+def test_declared_workloads_take_part_in_rules_and_reach() -> None:
+    from dataclasses import replace
+
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+    from netutil import load
+
+    cfg = replace(
+        Config(),
+        workloads=(
+            {
+                "namespace": "data",
+                "name": "postgres",
+                "kind": "StatefulSet",
+                "labels": {"app": "postgres"},
+                "ports": [{"name": "pg", "containerPort": 5432}],
+            },
+        ),
+    )
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\n"
+        "spec: {selector: {app: postgres}, ports: [{port: 5432, targetPort: pg}]}\n"
+    )
+    report = lint_text(text, select=[DB_RULE, "service-selector-matches-nothing"], config=cfg)
+    (f,) = report.findings
+    assert (f.rule, f.severity, f.assumed) == (DB_RULE, "warning", True)
+    assert f.object is not None and f.object.api_version == "k8snetlint/declared"
+    conn = analyze(build_inventory(load(text), cfg), cfg)
+    (w,) = conn.inventory.workloads
+    assert w.origin == "declared"
+    assert any(c.dst.name == "postgres" for c in conn.connections)
+
+
+def test_graph_notes_mark_declared_and_operator_workloads() -> None:
+    from dataclasses import replace
+
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+    from netutil import load
+
+    cfg = replace(Config(), workloads=({"namespace": "data", "name": "pg", "labels": {"a": "b"}},))
+    text = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: mon}\n"
+    conn = analyze(build_inventory(load(text), cfg), cfg)
+    assert "declared under workloads: in the config, not in the input: data/pg[Deployment]" in (
+        conn.notes
+    )
+    assert (
+        "pods an operator creates from custom resources: "
+        "mon/prometheus-k8s[StatefulSet] (Prometheus mon/k8s)"
+    ) in conn.notes

@@ -202,3 +202,51 @@ def test_seed_scenario_reports_dangling_selectors_and_bare_pods() -> None:
         ("service-selector-matches-nothing", "test-service"),
         ("service-selector-matches-nothing", "web-service"),
     ]
+
+
+# ---------------------------------------------------------------------------------
+# Issue 8: severities that follow what the input can tell
+
+
+def test_service_selector_error_with_workloads_warning_without() -> None:
+    folder = FIXTURES / "rules" / "service-selector-matches-nothing"
+    report = lint_paths([folder / "fail-example.yaml"], select=["service-selector-matches-nothing"])
+    assert [(f.severity, f.assumed) for f in report.findings] == [("error", False)]
+    report = lint_paths(
+        [folder / "fail-other-namespace.yaml"], select=["service-selector-matches-nothing"]
+    )
+    assert [(f.severity, f.assumed) for f in report.findings] == [("warning", True)]
+
+
+def test_selectors_match_controller_labels_and_operator_pods() -> None:
+    folder = FIXTURES / "rules"
+    for path in (
+        folder / "service-selector-matches-nothing" / "pass-controller-labels.yaml",
+        folder / "service-selector-matches-nothing" / "pass-operator-pods.yaml",
+        folder / "service-selector-matches-nothing" / "pass-deploymentconfig.yaml",
+        folder / "network-policy-selects-nothing" / "pass-operator-pods.yaml",
+    ):
+        report = lint_paths(
+            [path],
+            select=[
+                "service-selector-matches-nothing",
+                "network-policy-selects-nothing",
+                "network-policy-peer-matches-nothing",
+                "service-target-port-missing",
+            ],
+        )
+        assert report.findings == (), path
+
+
+def test_peer_outside_the_input_is_info_and_assumed() -> None:
+    path = FIXTURES / "rules" / "network-policy-peer-matches-nothing" / "fail-outside-input.yaml"
+    (f,) = lint_paths([path], select=["network-policy-peer-matches-nothing"]).findings
+    assert (f.severity, f.assumed) == ("info", True)
+    assert "only pods outside the input" in f.message
+    # the same peer without the namespace part means the policy's own namespace: a typo
+    own = path.read_text(encoding="utf-8").replace(
+        "    - namespaceSelector: {}\n      podSelector:", "    - podSelector:"
+    )
+    (g,) = lint_text(own, select=["network-policy-peer-matches-nothing"]).findings
+    assert (g.severity, g.assumed) == ("warning", False)
+    assert "admits nothing" in g.message

@@ -550,3 +550,271 @@ def test_malformed_input_never_crashes(data: st.DataObject) -> None:
     assert c.notes
     for e in c.endpoints:
         c.verdict(e, c.endpoints[0], "TCP", 80)
+
+
+# ---------------------------------------------------------------------------------
+# Issue 8: labels controllers add, operator pods, declared workloads, identity
+
+
+STS = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: redis, namespace: ns}
+spec:
+  replicas: 2
+  ordinals: {start: 1}
+  selector: {matchLabels: {app: redis}}
+  template:
+    metadata: {labels: {app: redis}}
+    spec: {containers: [{name: r, image: redis}]}
+"""
+
+
+def _svc(name: str, selector: dict[str, str], ns: str = "ns") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"selector": selector, "ports": [{"port": 80}]},
+    }
+
+
+def test_statefulset_pod_name_and_index_labels_follow_ordinals() -> None:
+    from netutil import load
+
+    objs = [
+        _svc("p1", {"app": "redis", "statefulset.kubernetes.io/pod-name": "redis-1"}),
+        _svc("p2", {"statefulset.kubernetes.io/pod-name": "redis-2"}),
+        _svc("p0", {"statefulset.kubernetes.io/pod-name": "redis-0"}),
+        _svc("p3", {"statefulset.kubernetes.io/pod-name": "redis-3"}),
+        _svc("i2", {"apps.kubernetes.io/pod-index": "2"}),
+        _svc("hash", {"controller-revision-hash": "redis-5d8f7c"}),
+    ]
+    ms = load(STS) + netutil.manifests_of(objs)
+    inv = build_inventory(ms, config())
+    selected = {s.name: [w.name for w in s.target_workloads] for s in inv.services}
+    # ordinals start at 1: pods redis-1 and redis-2
+    assert selected == {
+        "hash": ["redis"],
+        "i2": ["redis"],
+        "p0": [],
+        "p1": ["redis"],
+        "p2": ["redis"],
+        "p3": [],
+    }
+    (w,) = inv.workloads
+    assert w.labels == {"app": "redis"}  # template labels stay exact
+
+
+def test_controller_labels_per_kind() -> None:
+    from k8snetlint.selectors import parse_selector
+
+    inv = inventory(
+        """
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: j}
+spec:
+  template:
+    metadata: {labels: {app: m}}
+    spec: {restartPolicy: Never, containers: [{name: m, image: busybox}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: j}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: w, image: nginx}]}
+"""
+    )
+    job = inv.workload("j", "migrate", "Job")
+    dep = inv.workload("j", "web", "Deployment")
+    assert job is not None and dep is not None
+    assert job.matches(parse_selector({"matchLabels": {"job-name": "migrate"}}))
+    assert job.matches(parse_selector({"matchLabels": {"batch.kubernetes.io/job-name": "migrate"}}))
+    assert not job.matches(parse_selector({"matchLabels": {"job-name": "other"}}))
+    assert job.matches(
+        parse_selector({"matchExpressions": [{"key": "controller-uid", "operator": "Exists"}]})
+    )
+    assert dep.matches(parse_selector({"matchLabels": {"app": "web", "pod-template-hash": "abc"}}))
+    assert not dep.matches(
+        parse_selector(
+            {"matchExpressions": [{"key": "pod-template-hash", "operator": "DoesNotExist"}]}
+        )
+    )
+    assert not dep.matches(parse_selector({"matchLabels": {"job-name": "web"}}))
+
+
+def test_operator_custom_resources_become_workloads() -> None:
+    inv = inventory(
+        """
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: monitoring}
+spec:
+  replicas: 2
+  podMetadata: {labels: {team: sre, app.kubernetes.io/name: overridden}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Alertmanager
+metadata: {name: main, namespace: monitoring}
+---
+apiVersion: example.com/v1
+kind: Prometheus
+metadata: {name: other, namespace: monitoring}
+"""
+    )
+    prom = inv.workload("monitoring", "prometheus-k8s", "StatefulSet")
+    am = inv.workload("monitoring", "alertmanager-main", "StatefulSet")
+    assert prom is not None and am is not None
+    assert len(inv.workloads) == 2  # the example.com Prometheus is not prometheus-operator's
+    assert prom.origin == "operator" and prom.replicas == 2
+    assert prom.labels == {
+        "app.kubernetes.io/instance": "k8s",
+        "app.kubernetes.io/managed-by": "prometheus-operator",
+        "app.kubernetes.io/name": "prometheus",  # the operator's label wins
+        "operator.prometheus.io/name": "k8s",
+        "operator.prometheus.io/shard": "0",
+        "prometheus": "k8s",
+        "team": "sre",
+    }
+    assert prom.manifest.kind == "Prometheus"
+    assert prom.labels_path == ("spec", "podMetadata", "labels")
+    assert {(p.name, p.number, p.protocol) for p in am.ports} == {
+        ("web", 9093, "TCP"),
+        ("mesh-tcp", 9094, "TCP"),
+        ("mesh-udp", 9094, "UDP"),
+        ("reloader-web", 8080, "TCP"),
+    }
+    assert am.replicas == 1
+
+
+def test_operator_table_is_extended_by_config() -> None:
+    from dataclasses import replace
+
+    cfg = replace(
+        config(),
+        operators=(
+            {
+                "apiGroup": "example.com",
+                "kind": "Cache",
+                "workloadKind": "StatefulSet",
+                "workloadName": "{name}-cache",
+                "labels": {"app": "cache", "cache": "{name}"},
+                "ports": [{"name": "redis", "containerPort": 6379}],
+            },
+        ),
+    )
+    inv = inventory(
+        "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: sessions, namespace: c}\n",
+        cfg,
+    )
+    (w,) = inv.workloads
+    assert (w.name, w.kind, w.labels, w.origin) == (
+        "sessions-cache",
+        "StatefulSet",
+        {"app": "cache", "cache": "sessions"},
+        "operator",
+    )
+    assert w.port_named("redis") is not None
+
+
+def test_declared_workloads_from_config(tmp_path: Any) -> None:
+    from k8snetlint.config import load_config
+
+    cfg_file = tmp_path / ".k8snetlint.yaml"
+    cfg_file.write_text(
+        "workloads:\n"
+        "- namespace: data\n"
+        "  name: postgres\n"
+        "  kind: StatefulSet\n"
+        "  labels: {app: postgres}\n"
+        "  ports:\n"
+        "  - {name: pg, containerPort: 5432}\n"
+        "- name: agent\n"
+        "  labels: {app: agent}\n"
+        "  hostNetwork: true\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(str(cfg_file))
+    inv = inventory(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\n"
+        "spec: {selector: {app: postgres}, ports: [{port: 5432, targetPort: pg}]}\n",
+        cfg,
+    )
+    pg = inv.workload("data", "postgres", "StatefulSet")
+    agent = inv.workload("default", "agent", "Deployment")
+    assert pg is not None and agent is not None
+    assert pg.origin == "declared" and agent.host_network
+    svc = inv.service("data", "db")
+    assert svc is not None and svc.target_workloads == (pg,)
+    assert svc.target_port(svc.ports[0], pg) == 5432
+    assert inv.namespace("data") is not None
+    # findings on a declared workload point into the config file
+    span = pg.manifest.span_at(pg.labels_path)
+    assert pg.manifest.file == str(cfg_file) and span.line == 5
+
+
+def test_deploymentconfig_is_a_workload_only_in_its_group() -> None:
+    inv = inventory(
+        """
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: front, namespace: oc}
+spec:
+  replicas: 3
+  selector: {name: front}
+  template:
+    metadata: {labels: {name: front}}
+    spec: {containers: [{name: w, image: nginx, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: example.com/v1
+kind: DeploymentConfig
+metadata: {name: fake, namespace: oc}
+spec:
+  template:
+    metadata: {labels: {name: fake}}
+"""
+    )
+    (w,) = inv.workloads
+    assert (w.kind, w.name, w.replicas, w.labels) == (
+        "DeploymentConfig",
+        "front",
+        3,
+        {"name": "front"},
+    )
+    assert w.selector is not None and w.selector.matches({"name": "front"})
+
+
+def test_invalid_identity_is_left_out_of_the_model() -> None:
+    # `namespace: y` is a YAML 1.1 boolean; `name: 123` an int
+    inv = inventory(
+        """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: y}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: 123, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: w, image: nginx}]}
+"""
+    )
+    assert inv.services == () and inv.workloads == ()
+    assert inv.namespace("default") is None
+
+
+def test_node_port_zero_is_unset() -> None:
+    inv = inventory(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+        "spec: {type: NodePort, ports: [{port: 80, nodePort: 0}, {port: 81, nodePort: 30001}]}\n"
+    )
+    (svc,) = inv.services
+    assert [p.node_port for p in svc.ports] == [None, 30001]

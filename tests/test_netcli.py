@@ -642,3 +642,26 @@ def test_reach_accepts_the_owner_kind_pod_names_graph_prints(
     code, out, err = run(["graph", str(split), "--focus", names[1]], capsys)
     assert code == 0, err
     assert all(names[1] in line for line in out.splitlines())
+
+
+def test_unread_documents_are_counted_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 8 section 3: graph, reach and diff say that their answer may be incomplete
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"
+        "spec: {containers: [{name: a, image: nginx}]}\n---\nkey: [unclosed\n",
+        encoding="utf-8",
+    )
+    for argv in (
+        ["graph", str(bad)],
+        ["reach", str(bad), "--from", "default/a", "--to", "default/a"],
+        ["diff", str(bad), str(bad)],
+    ):
+        code, _, err = run(argv, capsys)
+        assert code in (0, 1), (argv, err)
+        assert f"1 document could not be read ({bad}:7:1)" in err, argv
+        assert "may be incomplete" in err
+    code, _, err = run(["graph", str(SHOP)], capsys)
+    assert code == 0 and "could not be read" not in err

@@ -220,3 +220,34 @@ def test_explain_renders_the_options_section(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit):
         main(["explain", "bare-pod"])
     assert "This rule has no options." in capsys.readouterr().out
+
+
+# A finding's severity is the report's business: a message that says "warning-level"
+# while the finding is info (or capped) contradicts it. No message names a severity.
+_SEVERITY_WORDS = re.compile(r"\b(error|warning|info)(-level)?\b|\bseverity\b", re.I)
+
+
+def _golden_messages() -> list[tuple[str, str]]:
+    out = []
+    goldens = [
+        *(FIXTURES / "rules").glob("*/expected.json"),
+        *(FIXTURES / "scenarios").glob("*/expected-findings.json"),
+        *(ROOT / "tests" / "realworld").glob("expected-findings.json"),
+    ]
+    for path in sorted(goldens):
+        for f in json.loads(path.read_text(encoding="utf-8")):
+            for text in (f["message"], *(r["message"] for r in f.get("related", []))):
+                out.append((f"{path.relative_to(ROOT)} {f['rule']}", text))
+    return out
+
+
+def test_no_message_states_a_severity() -> None:
+    messages = _golden_messages()
+    assert len(messages) > 100
+    bad = [(where, m) for where, m in messages if _SEVERITY_WORDS.search(m)]
+    assert bad == []
+
+
+def test_severity_word_check_catches_the_old_wording() -> None:
+    old = "numeric targetPorts need no declaration, so this is a warning-level finding"
+    assert _SEVERITY_WORDS.search(old)

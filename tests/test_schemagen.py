@@ -144,7 +144,7 @@ def test_removed_table_is_consistent() -> None:
         pair = (entry["apiVersion"], entry["kind"])
         assert pair not in seen, pair
         seen.add(pair)
-        assert entry["source"] in ("deprecation-guide", "openapi-diff")
+        assert entry["source"] in ("deprecation-guide", "release-notes", "openapi-diff")
         assert re.fullmatch(r"1\.\d+", entry["removedIn"])
         # Removed means not served from then on.
         for version, index in indexes.items():

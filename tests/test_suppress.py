@@ -80,3 +80,20 @@ def test_suppression_of_rule_not_run_is_not_reported() -> None:
     cfg = replace(Config(), select=("unused-suppression",))
     text = _svc('  annotations:\n    ignore.k8snetlint.io/schema-violation: "ok"\n')
     assert rules_of(lint_text(text, config=cfg)) == []
+
+
+def test_unused_annotation_suppression_names_its_object() -> None:
+    # issue 13 item 5: baselines and SARIF tie the finding to the annotated object
+    text = _svc('  annotations:\n    ignore.k8snetlint.io/node-port-service: "not a NodePort"\n')
+    report = lint_text(text, select=["node-port-service", "unused-suppression"])
+    (f,) = report.findings
+    assert f.rule == "unused-suppression"
+    assert f.object is not None
+    assert (f.object.kind, f.object.namespace, f.object.name) == ("Service", "default", "web")
+    assert "annotation of Service default/web" in f.message
+    assert f.to_json()["object"] == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "namespace": "default",
+        "name": "web",
+    }

@@ -719,6 +719,31 @@ def test_removed_table(api_version: str, kind: str, removed_in: str, replacement
     assert f"use apiVersion {replacement}" in v.message
 
 
+# Kinds that no served apiVersion offers any more, removed in Kubernetes 1.14 or later
+# (release notes and the deprecation guide): each must be removed-api-version, never
+# "unknown kind" (issue 13 item 6).
+REMOVED_KINDS = [
+    ("admissionregistration.k8s.io/v1alpha1", "InitializerConfiguration", "1.14"),
+    ("extensions/v1beta1", "PodSecurityPolicy", "1.16"),
+    ("auditregistration.k8s.io/v1alpha1", "AuditSink", "1.19"),
+    ("settings.k8s.io/v1alpha1", "PodPreset", "1.20"),
+    ("policy/v1beta1", "PodSecurityPolicy", "1.25"),
+    ("resource.k8s.io/v1alpha1", "PodScheduling", "1.27"),
+    ("resource.k8s.io/v1alpha1", "ResourceClass", "1.27"),
+    ("networking.k8s.io/v1alpha1", "ClusterCIDR", "1.29"),
+    ("resource.k8s.io/v1alpha2", "ResourceClaimParameters", "1.31"),
+    ("resource.k8s.io/v1alpha2", "ResourceClassParameters", "1.31"),
+    ("resource.k8s.io/v1alpha3", "PodSchedulingContext", "1.32"),
+]
+
+
+@pytest.mark.parametrize(("api_version", "kind", "removed_in"), REMOVED_KINDS)
+def test_removed_kind_is_a_removed_api(api_version: str, kind: str, removed_in: str) -> None:
+    (v,) = check({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}, "1.34")
+    assert v.rule == "removed-api-version" and v.path == ("apiVersion",)
+    assert f"removed in Kubernetes {removed_in}" in v.message
+
+
 def test_removed_between_shipped_versions() -> None:
     data = {
         "apiVersion": "networking.k8s.io/v1beta1",

@@ -40,6 +40,9 @@ class Hit:
     related: tuple[RelatedHit, ...] = ()
     key: bool = False
     assumed: bool = False
+    # "at most" this severity: the finding takes the lower of the rule's severity
+    # (after configuration) and this one (e.g. a numeric port no container declares)
+    severity_cap: str | None = None
     file: str = ""
     line: int = 0
     column: int = 0

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
@@ -103,7 +103,14 @@ def _any_pod_probe(ctx: Context) -> tuple[Connectivity, Endpoint]:
     return probe, probe.ingress_controller
 
 
-def _image_repo(image: str) -> str:
+def image_repository(image: str) -> str:
+    """The repository name of an image reference: its last path segment, without
+    registry, tag or digest, lower-cased (``docker.io/bitnami/redis:7@sha256:..`` ->
+    ``redis``)."""
+    return _image_path(image).rsplit("/", 1)[-1]
+
+
+def _image_path(image: str) -> str:
     repo = image.split("@", 1)[0]
     last = repo.rsplit("/", 1)
     if ":" in last[-1]:
@@ -111,29 +118,102 @@ def _image_repo(image: str) -> str:
     return repo.lower()
 
 
-def _image_matches(image: str, names: Sequence[str]) -> bool:
-    repo = _image_repo(image)
-    return any(re.search(rf"(^|[/._-]){re.escape(n.lower())}", repo) for n in names)
+# Images that serve a database port without being the database.
+_NOT_A_DATABASE = re.compile(r"exporter|proxy|envoy|nginx|metrics|sidecar|operator")
+
+
+@dataclass(frozen=True)
+class DatabaseImage:
+    name: str
+    ports: tuple[int, ...]
+    admin_ports: tuple[int, ...]
+
+
+_DB_TABLE: tuple[dict[str, DatabaseImage], tuple[str, ...], dict[str, DatabaseImage]] | None = None
+
+
+def _db_table() -> tuple[dict[str, DatabaseImage], tuple[str, ...], dict[str, DatabaseImage]]:
+    global _DB_TABLE
+    if _DB_TABLE is None:
+        import json
+
+        from k8snetlint.data import data_dir
+
+        raw = json.loads((data_dir("schemas") / "databases.json").read_text(encoding="utf-8"))
+        names: dict[str, DatabaseImage] = {}
+        prefixes: dict[str, DatabaseImage] = {}
+        for entry in raw["databases"]:
+            db = DatabaseImage(
+                str(entry["name"]),
+                tuple(int(p) for p in entry.get("ports", ())),
+                tuple(int(p) for p in entry.get("adminPorts", ())),
+            )
+            names[db.name] = db
+            for pre in entry.get("prefixes", ()):
+                prefixes[str(pre)] = db
+        _DB_TABLE = (names, tuple(str(x) for x in raw["suffixes"]), prefixes)
+    return _DB_TABLE
+
+
+def database_image(image: str, extra: Sequence[str] = ()) -> DatabaseImage | None:
+    """The database an image runs (None: not a database image).
+
+    Matches the repository name as a whole against schemas/databases.json (an entry's
+    name, or one of its prefixes followed by an allowed suffix such as ``-server`` or
+    ``db``) and the rule's ``database-images`` parameter (whole names); never a
+    substring anywhere in the reference.
+    """
+    names, suffixes, prefixes = _db_table()
+    path = _image_path(image)
+    repo = path.rsplit("/", 1)[-1]
+    last_two = "/".join(path.rsplit("/", 2)[-2:])
+    for candidate in (last_two, repo):
+        if candidate in names:
+            return names[candidate]
+    if repo in {e.lower() for e in extra}:
+        return DatabaseImage(repo, (), ())
+    for pre, db in prefixes.items():
+        if repo.startswith(pre) and repo[len(pre) :] in suffixes:
+            return db
+    return None
 
 
 def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPort, ...]:
     """The container ports through which ``w`` serves a database (empty: not a database).
 
-    A workload is a database by image, by the component label, or by a well-known
-    database port. Its database ports are its well-known database ports; a database
-    recognised by image or label that declares none of them has all its ports counted.
+    A workload is a database by image (:func:`database_image`) or by the component
+    label; a well-known database port alone does not make one (a proxy or an exporter
+    may declare it). Its database ports are the declared ports that its database
+    serves or whose admin UI it serves (the table's ports and admin ports, or any
+    well-known database port); a database that declares none of them has all its
+    declared ports counted, and one that declares no port at all its database's
+    main port.
     """
-    known_ports = {int(p) for p in params.get("database-ports", ())}
-    by_port = tuple(p for p in w.ports if p.number in known_ports)
+    extra = [str(i) for i in params.get("database-images", ())]
+    dbs = [db for img in w.images if (db := database_image(img, extra)) is not None]
     label_key = str(params.get("component-label", "app.kubernetes.io/component"))
     components = {str(c) for c in params.get("component-values", ())}
-    images = [str(i) for i in params.get("database-images", ())]
-    named = w.labels.get(label_key) in components or any(
-        _image_matches(img, images) for img in w.images
+    known = {int(p) for p in params.get("database-ports", ())}
+    # second signal: a well-known database port, unless every image is a proxy or an
+    # exporter in front of one
+    by_port_only = any(p.number in known for p in w.ports) and not (
+        w.images and all(_NOT_A_DATABASE.search(image_repository(img)) for img in w.images)
     )
+    if not dbs and w.labels.get(label_key) not in components and not by_port_only:
+        return ()
+    for db in dbs:
+        known.update(db.ports)
+        known.update(db.admin_ports)
+    by_port = tuple(p for p in w.ports if p.number in known)
     if by_port:
         return by_port
-    return w.ports if named else ()
+    if w.ports:
+        return w.ports
+    defaults = sorted({db.ports[0] for db in dbs if db.ports})
+    return tuple(
+        ContainerPort("", n, None, "TCP", None, None, (*w.pod_spec_path, "containers"))
+        for n in defaults
+    )
 
 
 def _policy_rule_related(ctx: Context, reason: Reason) -> RelatedHit | None:
@@ -224,7 +304,12 @@ def reachability(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
         yield from _external(ctx, params, targets)
 
 
+def _ports_text(ports: Sequence[tuple[str, int]]) -> str:
+    return ", ".join(f"{proto} {n}" for proto, n in ports)
+
+
 def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """One finding per database workload, listing every port any pod may reach."""
     conn, probe = _any_pod_probe(ctx)
     inv = ctx.inventory
     for w in inv.workloads:
@@ -232,11 +317,16 @@ def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
         if not ports:
             continue
         dst = conn.endpoint_for(w)
+        open_ports: list[ContainerPort] = []
+        whys: list[str] = []
+        related: list[RelatedHit] = []
         for cp in ports:
+            if any(p.number == cp.number and p.protocol == cp.protocol for p in open_ports):
+                continue
             v = conn.verdict(probe, dst, cp.protocol, cp.number)
             if not v.allowed:
                 continue
-            related: list[RelatedHit] = []
+            open_ports.append(cp)
             if all(r.not_isolated for r in v.ingress):
                 why = "no NetworkPolicy selects it for ingress"
             else:
@@ -244,23 +334,40 @@ def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
                 why = "; ".join(r.text for r in rules) or "its ingress policy admits every pod"
                 for r in rules:
                     rel = _policy_rule_related(ctx, r)
-                    if rel is not None:
+                    if rel is not None and rel not in related:
                         related.append(rel)
+            if why not in whys:
+                whys.append(why)
             for svc in inv.services_selecting(w):
-                related.extend(_service_related(w, svc, cp.number, cp.protocol))
-            yield Hit(
-                f"database {w.display()} accepts {cp.protocol} {cp.number} from any pod in "
-                f"any namespace: {why}",
-                manifest=w.manifest,
-                path=cp.path,
-                related=tuple(related),
-            )
+                for rel in _service_related(w, svc, cp.number, cp.protocol):
+                    if rel not in related:
+                        related.append(rel)
+        if not open_ports:
+            continue
+        listed = _ports_text([(p.protocol, p.number) for p in open_ports])
+        declared = w.origin == "declared"
+        yield Hit(
+            f"database {w.display()} accepts {listed} from any pod in any namespace: "
+            + "; ".join(whys)
+            + (
+                " (a workload declared in the config: policies outside the input may protect it)"
+                if declared
+                else ""
+            ),
+            manifest=w.manifest,
+            path=open_ports[0].path,
+            related=tuple(related),
+            assumed=declared,
+            severity_cap="warning" if declared else None,
+        )
 
 
 def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator[Hit]:
+    """One finding per workload: its exposed ports and every route that exposes them."""
     conn = ctx.connectivity
     sensitive = {int(p) for p in params.get("sensitive-ports", ())}
-    seen: set[tuple[int, str, int, str, str]] = set()
+    found: dict[int, tuple[Workload, list[tuple[str, int]], list[Route]]] = {}
+    order: list[int] = []
     for route in conn.routes:
         if route.kind not in EXTERNAL_KINDS or route.blocked:
             continue
@@ -271,31 +378,51 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
             dbp = database_ports(w, params)
             if not any(p.number == route.target_port and p.protocol == route.protocol for p in dbp):
                 continue
-            what = f"database port {route.protocol} {route.target_port} of {w.display()}"
+            port = route.target_port
         else:
             hit_port = next((p for p in (route.target_port, route.port) if p in sensitive), None)
             if hit_port is None:
                 continue
-            what = f"sensitive port {route.protocol} {hit_port} of {w.display()}"
-        key = (id(w), route.protocol, route.target_port, route.kind, route.via)
-        if key in seen:
-            continue
-        seen.add(key)
-        srcs = ", ".join(route.sources[:3]) + (" ..." if len(route.sources) > 3 else "")
+            port = hit_port
+        if id(w) not in found:
+            found[id(w)] = (w, [], [])
+            order.append(id(w))
+        _, ports, routes = found[id(w)]
+        if (route.protocol, port) not in ports:
+            ports.append((route.protocol, port))
+        if not any(r.kind == route.kind and r.via == route.via for r in routes):
+            routes.append(route)
+    what_word = "database port" if targets == "database" else "sensitive port"
+    for key in order:
+        w, ports, routes = found[key]
+        ports.sort()
         related: list[RelatedHit] = []
-        rel = _route_related(ctx, route)
-        if rel is not None:
-            related.append(rel)
+        via: list[str] = []
+        for route in routes:
+            via.append(f"{_ROUTE_WORDS[route.kind]} {route.via}")
+            rel = _route_related(ctx, route)
+            if rel is not None and rel not in related:
+                related.append(rel)
         for pol in conn.policies_selecting(w, "ingress"):
             related.append(RelatedHit(pol.manifest, pol.pod_selector_path, f"{pol.key} selects it"))
-        word = _ROUTE_WORDS[route.kind]
+        srcs: list[str] = []
+        for route in routes:
+            for src in route.sources:
+                if src not in srcs:
+                    srcs.append(src)
+        plural = "s" if len(ports) > 1 else ""
+        srcs_text = ", ".join(srcs[:3]) + (" ..." if len(srcs) > 3 else "")
+        first = ports[0]
         yield Hit(
-            f"{what} is reachable from outside the cluster through {word} {route.via}"
-            + (f" (sources {srcs})" if srcs else ""),
+            f"{what_word}{plural} {_ports_text(ports)} of {w.display()} "
+            f"{'are' if plural else 'is'} reachable from outside the cluster through "
+            + ", ".join(via)
+            + (f" (sources {srcs_text})" if srcs_text else ""),
             manifest=w.manifest,
-            path=_container_port_path(w, route.target_port, route.protocol),
+            path=_container_port_path(w, first[1], first[0]),
             related=tuple(related),
-            assumed=route.kind == "ingress" and not ctx.config.assume.ingress_controller.known,
+            assumed=all(r.kind == "ingress" for r in routes)
+            and not ctx.config.assume.ingress_controller.known,
         )
 
 
@@ -366,6 +493,34 @@ def ingress_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
         )
 
 
+def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
+    """Whether a policy isolating the route's pods admits, on its port, a source outside
+    the input: an ipBlock, a peer whose namespace part can select a namespace the input
+    does not define (see ``peer_may_match_outside``), or a peer into a namespace holding
+    a custom resource whose operator may create pods."""
+    from k8snetlint.checks.references import custom_resources, peer_may_match_outside
+
+    w = conn.workload_for(route.dst)
+    if w is None:
+        return False
+    custom = custom_resources(ctx)
+    for pol in conn.policies_selecting(w, "ingress"):
+        for rule in pol.ingress:
+            if rule.ports is not None and not any(
+                p.contains(route.protocol, route.target_port, w.named_ports) for p in rule.ports
+            ):
+                continue
+            for peer in rule.peers or ():
+                if peer.valid and (
+                    peer.ip_block is not None
+                    or peer_may_match_outside(ctx.inventory, peer)
+                    # pods an operator may create from a custom resource of the namespace
+                    or (peer.namespace_selector is None and pol.namespace in custom)
+                ):
+                    return True
+    return False
+
+
 @check("service-unreachable")
 def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Service ports every target pod of which refuses all sources on the target port."""
@@ -377,6 +532,8 @@ def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit
             per_port.setdefault(route.via, []).append(route)
     for via, routes in sorted(per_port.items()):
         if not all(r.blocked for r in routes):
+            continue
+        if any(_admits_outside(ctx, conn, r) for r in routes):
             continue
         ns, rest = via.split("/", 1)
         name, port = rest.rsplit(":", 1)

@@ -119,6 +119,21 @@ def network_policy_allows_all(ctx: Context, params: Mapping[str, Any]) -> Iterat
                         if p is not pol
                     }
                 )
+                other: Direction = "egress" if direction == "ingress" else "ingress"
+                if _restricts(pol, other):
+                    # the idiom "this policy restricts the other direction and leaves
+                    # this one open on purpose" (kube-prometheus's and the GCP
+                    # microservices demo's `egress: [{}]`)
+                    voids = f" (it voids {', '.join(others)} on the same pods)" if others else ""
+                    yield Hit(
+                        f"{_rule_text(pol, rule)} allows every {who} on every port: the "
+                        f"policy restricts {other} only and leaves {direction} open{voids}",
+                        manifest=pol.manifest,
+                        path=rule.path,
+                        related=_related_workloads(selected, "applies to"),
+                        severity_cap="info",
+                    )
+                    continue
                 tail = (
                     f"; it voids {', '.join(others)} on the same pods"
                     if others
@@ -130,6 +145,15 @@ def network_policy_allows_all(ctx: Context, params: Mapping[str, Any]) -> Iterat
                     path=rule.path,
                     related=_related_workloads(selected, "applies to"),
                 )
+
+
+def _restricts(pol: NetworkPolicy, direction: Direction) -> bool:
+    """Whether ``pol`` isolates ``direction`` with rules that do not admit everything."""
+    if not pol.isolates(direction):
+        return False
+    return not any(
+        _everything_peers(r) and conns_of(r.ports, None).is_all() for r in pol.rules(direction)
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -227,13 +251,20 @@ def _is_default_deny(pol: NetworkPolicy) -> bool:
     return not any(_everything_peers(r) and conns_of(r.ports, None).is_all() for r in pol.ingress)
 
 
+_SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
+
+
 @check("namespace-missing-default-deny")
 def namespace_missing_default_deny(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A namespace with workloads and no ingress policy selecting all of its pods."""
     inv = ctx.inventory
     for ns in inv.namespaces:
-        workloads = inv.workloads_in(ns.name)
+        workloads = tuple(w for w in inv.workloads_in(ns.name) if w.origin != "declared")
         if not workloads:
+            continue
+        if ns.name in _SYSTEM_NAMESPACES and ns.manifest is None:
+            # the cluster's own components live there, which the input does not
+            # describe: a default deny written from this input would cut them off
             continue
         if any(_is_default_deny(p) for p in inv.policies_in(ns.name)):
             continue

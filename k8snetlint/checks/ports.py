@@ -61,6 +61,9 @@ def service_target_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iter
                     continue
                 first = missing[0]
                 names = ", ".join(_wl_text(w) for w in missing)
+                # the ports of pods an operator creates (or a declared workload) come
+                # from a table, not the input: a miss may be the table's
+                outside = all(w.origin != "manifest" for w in missing)
                 yield Hit(
                     f"targetPort {tp!r} of {_svc_port_text(svc, sp)} is not a {sp.protocol} "
                     f"container port of {names} (declared: {_ports_list(first.ports)}): "
@@ -71,6 +74,8 @@ def service_target_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iter
                         RelatedHit(w.manifest, w.pod_spec_path, f"pods of {_wl_text(w)}")
                         for w in missing
                     ),
+                    assumed=outside,
+                    severity_cap="warning" if outside else None,
                 )
             elif numeric:
                 declaring = [w for w in svc.target_workloads if w.ports]
@@ -81,13 +86,14 @@ def service_target_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iter
                 w = declaring[0]
                 yield Hit(
                     f"targetPort {tp} of {_svc_port_text(svc, sp)} is declared by none of the "
-                    f"selected pods ({_wl_text(w)} declares {_ports_list(w.ports)}); numeric "
-                    "targetPorts need no declaration, so this is a warning-level finding: "
-                    "check that the container listens on it",
+                    f"selected pods ({_wl_text(w)} declares {_ports_list(w.ports)}); a numeric "
+                    "targetPort works without a declaration, so check that the container "
+                    "listens on it",
                     manifest=svc.manifest,
                     path=_target_path(sp),
                     related=(RelatedHit(w.manifest, w.ports[0].path, "declared container ports"),),
                     assumed=True,
+                    severity_cap="info",
                 )
 
 
@@ -137,11 +143,10 @@ def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> 
     for pol in inv.policies:
         if not pol.pod_selector.valid:
             continue
-        selected = [
-            w for w in inv.workloads_in(pol.namespace) if pol.pod_selector.matches(w.labels)
-        ]
+        selected = [w for w in inv.workloads_in(pol.namespace) if w.matches(pol.pod_selector)]
         declared = [p for w in selected for p in w.ports]
-        if not declared:
+        if not declared or any(w.origin != "manifest" for w in selected):
+            # the ports of operator-made or declared pods come from a table: incomplete
             continue
         shown = next(w for w in selected if w.ports)
         for rule in pol.ingress:
@@ -185,11 +190,14 @@ def _containers(w: Workload) -> Iterator[tuple[Path, Mapping[str, Any]]]:
 
 @check("probe-port-missing")
 def probe_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
-    """A probe targets a port its container does not declare.
+    """A probe targets a port its container does not declare, or declares only for UDP/SCTP.
 
-    A named port must be declared by the container (the kubelet cannot resolve it
-    otherwise); a numeric port is reported only when the container declares ports and
-    none is that number.
+    ``httpGet``, ``tcpSocket`` and ``grpc`` probes connect over TCP. A named port must
+    be declared by the container (the kubelet cannot resolve it otherwise) and a name
+    that resolves to a UDP or SCTP port fails too. A numeric port needs no declaration:
+    it is reported (at most info, assumed) only when the container declares ports and
+    none is that number, and (warning) when the container declares it only for UDP or
+    SCTP.
     """
     for w in ctx.inventory.workloads:
         for cpath, c in _containers(w):
@@ -201,9 +209,8 @@ def probe_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]
                 if isinstance(raw_ports, list)
                 else []
             )
-            names = {n for p in ports if isinstance(n := p.get("name"), str)}
-            numbers = {n for p in ports if isinstance(n := p.get("containerPort"), int)}
-            cname = c.get("name") if isinstance(c.get("name"), str) else "?"
+            raw_name = c.get("name")
+            cname = raw_name if isinstance(raw_name, str) else "?"
             for probe in PROBES:
                 pr = c.get(probe)
                 if not isinstance(pr, Mapping):
@@ -212,34 +219,79 @@ def probe_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]
                     h = pr.get(handler)
                     if not isinstance(h, Mapping) or "port" not in h:
                         continue
-                    port = h.get("port")
-                    if isinstance(port, str) and port.isdigit():
-                        port = int(port)
-                    if isinstance(port, str):
-                        if port in names:
-                            continue
-                        why = "the kubelet cannot resolve it and the probe fails"
-                    elif isinstance(port, int) and not isinstance(port, bool):
-                        if not ports or port in numbers:
-                            continue
-                        why = "check that the container listens on it"
-                    else:
-                        continue
-                    declared = (
-                        ", ".join(
-                            f"{p.get('containerPort')} ({p['name']})"
-                            if p.get("name")
-                            else str(p.get("containerPort"))
-                            for p in ports
-                        )
-                        or "none"
-                    )
-                    yield Hit(
-                        f"{probe} of container {cname} in {_wl_text(w)} targets port {port!r}, "
-                        f"which the container does not declare (declared: {declared}); {why}",
-                        manifest=w.manifest,
-                        path=(*cpath, probe, handler, "port"),
-                    )
+                    hit = _probe_hit(w, cpath, cname, probe, handler, h.get("port"), ports)
+                    if hit is not None:
+                        yield hit
+
+
+def _proto(p: Mapping[str, Any]) -> str:
+    return str(p.get("protocol") or "TCP")
+
+
+def _probe_hit(
+    w: Workload,
+    cpath: Path,
+    cname: str,
+    probe: str,
+    handler: str,
+    port: Any,
+    ports: list[Mapping[str, Any]],
+) -> Hit | None:
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    declared = (
+        ", ".join(
+            (f"{p.get('containerPort')}" + ("" if _proto(p) == "TCP" else f"/{_proto(p)}"))
+            + (f" ({p['name']})" if p.get("name") else "")
+            for p in ports
+        )
+        or "none"
+    )
+    where = f"{probe} of container {cname} in {_wl_text(w)}"
+    path: Path = (*cpath, probe, handler, "port")
+    if isinstance(port, str):
+        named = [p for p in ports if p.get("name") == port]
+        if not named:
+            return Hit(
+                f"{where} targets port {port!r}, which the container does not declare "
+                f"(declared: {declared}): the kubelet cannot resolve it and the probe fails",
+                manifest=w.manifest,
+                path=path,
+            )
+        if all(_proto(p) != "TCP" for p in named):
+            p = named[0]
+            return Hit(
+                f"{where} targets port {port!r}, which the container declares as "
+                f"{p.get('containerPort')}/{_proto(p)}: {handler} probes connect over TCP, "
+                "so the probe fails",
+                manifest=w.manifest,
+                path=path,
+            )
+        return None
+    if not isinstance(port, int) or isinstance(port, bool):
+        return None
+    same = [p for p in ports if p.get("containerPort") == port]
+    if same and all(_proto(p) != "TCP" for p in same):
+        protos = "/".join(sorted({_proto(p) for p in same}))
+        return Hit(
+            f"{where} targets port {port}, which the container declares only for {protos}: "
+            f"{handler} probes connect over TCP; unless the container also listens on TCP "
+            f"{port}, the probe fails",
+            manifest=w.manifest,
+            path=path,
+            severity_cap="warning",
+        )
+    if not ports or same:
+        return None
+    return Hit(
+        f"{where} targets port {port}, which the container does not declare (declared: "
+        f"{declared}); a numeric port works without a declaration, so check that the "
+        "container listens on it",
+        manifest=w.manifest,
+        path=path,
+        assumed=True,
+        severity_cap="info",
+    )
 
 
 @check("duplicate-container-port")

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
 from k8snetlint.context import Context
-from k8snetlint.document import Path
-from k8snetlint.model import Ingress, IngressBackend, Inventory, Namespace, Service, Workload
+from k8snetlint.document import Manifest, Path
+from k8snetlint.model import (
+    NAMESPACE_NAME_LABEL,
+    Ingress,
+    IngressBackend,
+    Inventory,
+    Namespace,
+    Service,
+    Workload,
+    identity_invalid,
+    is_workload_manifest,
+)
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
-from k8snetlint.selectors import Selector
+from k8snetlint.selectors import Selector, labels_of, parse_selector
 
 # Controllers whose selector must match their own pod template labels.
 _SELECTOR_KINDS = frozenset(
@@ -103,6 +114,64 @@ def _selector_miss(
 # Services
 
 
+# Groups of custom resources known not to create pods.
+_NO_PODS_GROUPS = frozenset(
+    {
+        "cert-manager.io",
+        "gateway.networking.k8s.io",
+        "networking.istio.io",
+        "security.istio.io",
+        "telemetry.istio.io",
+        "policy.networking.k8s.io",
+        "metallb.io",
+        "route.openshift.io",
+    }
+)
+_NO_PODS_KINDS = frozenset(
+    {
+        ("monitoring.coreos.com", "ServiceMonitor"),
+        ("monitoring.coreos.com", "PodMonitor"),
+        ("monitoring.coreos.com", "PrometheusRule"),
+        ("monitoring.coreos.com", "Probe"),
+        ("monitoring.coreos.com", "AlertmanagerConfig"),
+        ("monitoring.coreos.com", "ScrapeConfig"),
+    }
+)
+
+
+def custom_resources(ctx: Context) -> dict[str, Manifest]:
+    """Namespace -> the first custom resource there whose operator may create pods.
+
+    A custom resource is an object of an API group with a dot that is not a Kubernetes
+    group (``*.k8s.io``) and not one of the operator table's kinds (those pods are
+    modelled), nor of groups and kinds known to create no pods.
+    """
+    cached = ctx.cache.get("references.custom-resources")
+    if cached is not None:
+        out: dict[str, Manifest] = cached
+        return out
+    from k8snetlint.model import operator_table
+
+    modelled = set(operator_table(ctx.config))
+    out = {}
+    for m in sorted(ctx.manifests, key=lambda m: (m.file, m.doc_index)):
+        group = m.api_version.rpartition("/")[0]
+        if (
+            "." not in group
+            or group.endswith(".k8s.io")
+            or group in _NO_PODS_GROUPS
+            or (group, m.kind) in _NO_PODS_KINDS
+            or (group, m.kind) in modelled
+            or m.kind == "CustomResourceDefinition"
+            or m.cluster_scoped
+            or is_workload_manifest(m)
+        ):
+            continue
+        out.setdefault(m.effective_namespace(ctx.config.default_namespace), m)
+    ctx.cache["references.custom-resources"] = out
+    return out
+
+
 @check("service-selector-matches-nothing")
 def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A Service with a selector that selects no workload of its namespace."""
@@ -119,13 +188,40 @@ def service_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) ->
             wanted,
             lambda labels, sel=sel: all(labels.get(k) == v for k, v in sel.items()),
         )
-        yield Hit(
-            f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no workload "
-            f"in namespace {svc.namespace} has {those}{extra}",
-            manifest=svc.manifest,
-            path=svc.selector_path,
-            related=related,
-        )
+        custom = custom_resources(ctx).get(svc.namespace)
+        if inv.workloads_in(svc.namespace) and custom is not None:
+            # an operator of a custom resource in the input may create the pods
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no "
+                f"workload in namespace {svc.namespace} has {those}; the namespace holds "
+                f"custom resources ({custom.kind} {custom.name}) whose operator may create "
+                f"matching pods{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+                assumed=True,
+                severity_cap="warning",
+            )
+        elif inv.workloads_in(svc.namespace):
+            # the input holds the namespace's workloads: the likely typo
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)} but no "
+                f"workload in namespace {svc.namespace} has {those}{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+            )
+        else:
+            yield Hit(
+                f"Service {svc.namespace}/{svc.name} selects {_pairs_text(wanted)}, and the "
+                f"input holds no workload in namespace {svc.namespace}: its pods may be "
+                f"defined elsewhere{extra}",
+                manifest=svc.manifest,
+                path=svc.selector_path,
+                related=related,
+                assumed=True,
+                severity_cap="warning",
+            )
 
 
 # ---------------------------------------------------------------------------------
@@ -222,9 +318,15 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         if not sel.valid or sel.is_empty:
             continue
         workloads = inv.workloads_in(pol.namespace)
-        if any(sel.matches(w.labels) for w in workloads):
+        if any(w.matches(sel) for w in workloads):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
+        custom = custom_resources(ctx).get(pol.namespace)
+        if custom is not None:
+            extra += (
+                f"; custom resources there ({custom.kind} {custom.name}) may make an "
+                "operator create such pods"
+            )
         yield Hit(
             f"NetworkPolicy {pol.namespace}/{pol.name} selects pods {sel.text()} but no "
             f"workload in namespace {pol.namespace} matches: the policy protects "
@@ -232,7 +334,48 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
             manifest=pol.manifest,
             path=pol.pod_selector_path,
             related=related,
+            assumed=custom is not None,
         )
+
+
+@functools.lru_cache(maxsize=4)
+def defined_namespaces(inv: Inventory) -> frozenset[str]:
+    """Namespaces the input speaks for: a Namespace object, or workloads of the input."""
+    return frozenset(
+        ns.name for ns in inv.namespaces if ns.manifest is not None or inv.workloads_in(ns.name)
+    )
+
+
+def _pinned_names(sel: Selector) -> frozenset[str] | None:
+    """The namespace names a selector pins through ``kubernetes.io/metadata.name``."""
+    names: frozenset[str] | None = None
+    for k, v in sel.match_labels:
+        if k == NAMESPACE_NAME_LABEL:
+            names = frozenset({v}) if names is None else names & {v}
+    for r in sel.expressions:
+        if r.key == NAMESPACE_NAME_LABEL and r.operator == "In":
+            vals = frozenset(r.values)
+            names = vals if names is None else names & vals
+    return names
+
+
+def peer_may_match_outside(inv: Inventory, peer: Peer) -> bool:
+    """Whether ``peer`` may match pods outside the input.
+
+    A peer without ``namespaceSelector`` means the policy's own namespace, which the
+    input is taken to describe. A ``namespaceSelector`` can select a namespace the
+    input does not define (``{}``, labels no input Namespace carries, or a name that
+    is not defined), unless it pins names that are all defined.
+    """
+    if peer.ip_block is not None:
+        return False
+    sel = peer.namespace_selector
+    if sel is None or not sel.valid:
+        return False
+    pinned = _pinned_names(sel)
+    if pinned is None:
+        return True
+    return bool(pinned - defined_namespaces(inv))
 
 
 def _namespaces_of(inv: Inventory, pol: NetworkPolicy, peer: Peer) -> list[Namespace]:
@@ -272,17 +415,48 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             if not spaces:
                 continue
             names = [ns.name for ns in spaces]
-            if any(sel.matches(w.labels) for ns in names for w in inv.workloads_in(ns)):
+            if any(w.matches(sel) for ns in names for w in inv.workloads_in(ns)):
                 continue
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
             where = f"namespace {names[0]}" if len(names) == 1 else f"namespaces {', '.join(names)}"
+            if peer.namespace_selector is not None and peer.namespace_selector.is_empty:
+                where = "any namespace of the input"
             wanted = _wanted_pairs(sel)
             close = None
             for ns in names:
                 close = close or closest_workload(wanted, inv.workloads_in(ns))
-            extra = f" (closest: {_closest_text(wanted, close)})" if close else ""
             related = (_labels_related(close, "closest workload's labels"),) if close else ()
+            custom = next(
+                (c for ns in names if (c := custom_resources(ctx).get(ns)) is not None), None
+            )
+            if custom is not None and not peer_may_match_outside(inv, peer):
+                yield Hit(
+                    f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
+                    f"pods {sel.text()}; no workload of the input in {where} matches, but "
+                    f"custom resources there ({custom.kind} {custom.name}) may make an "
+                    "operator create such pods",
+                    manifest=pol.manifest,
+                    path=sel.path,
+                    related=related,
+                    assumed=True,
+                    severity_cap="info",
+                )
+                continue
+            if peer_may_match_outside(inv, peer):
+                # the namespace part reaches beyond the input: pods there may match
+                yield Hit(
+                    f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
+                    f"pods {sel.text()}; no workload of the input in {where} matches, so "
+                    "the peer admits only pods outside the input, if any",
+                    manifest=pol.manifest,
+                    path=sel.path,
+                    related=related,
+                    assumed=True,
+                    severity_cap="info",
+                )
+                continue
+            extra = f" (closest: {_closest_text(wanted, close)})" if close else ""
             yield Hit(
                 f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names pods "
                 f"{sel.text()} but no workload in {where} matches: the peer admits "
@@ -405,3 +579,150 @@ def statefulset_service_missing(ctx: Context, params: Mapping[str, Any]) -> Iter
                 path=("spec", "serviceName"),
                 related=related,
             )
+
+
+# ---------------------------------------------------------------------------------
+# prometheus-operator monitors: ServiceMonitor and PodMonitor
+
+_MONITOR_KINDS = {"ServiceMonitor": "Service", "PodMonitor": "Pod"}
+
+
+def _monitors(ctx: Context) -> Iterator[tuple[Manifest, str, str]]:
+    """(manifest, namespace, kind) of every ServiceMonitor and PodMonitor of the input."""
+    ns_default = ctx.config.default_namespace
+    for m in ctx.manifests:
+        if (
+            m.kind in _MONITOR_KINDS
+            and m.api_version.startswith("monitoring.coreos.com/")
+            and not identity_invalid(m)
+        ):
+            yield m, m.effective_namespace(ns_default), m.kind
+
+
+def _monitor_namespaces(inv: Inventory, m: Manifest, namespace: str) -> tuple[list[str], bool]:
+    """The namespaces a monitor looks in, and whether the input defines all of them.
+
+    ``namespaceSelector: {any: true}`` means every namespace (also those outside the
+    input), ``matchNames`` those names, no selector the monitor's own namespace.
+    """
+    raw = m.get("spec", "namespaceSelector")
+    defined = defined_namespaces(inv)
+    if isinstance(raw, dict) and raw.get("any") is True:
+        return [ns.name for ns in inv.namespaces], False
+    names = raw.get("matchNames") if isinstance(raw, dict) else None
+    if isinstance(names, list) and names:
+        listed = sorted({str(n) for n in names})
+        return listed, all(n in defined for n in listed)
+    return [namespace], namespace in defined
+
+
+def _monitored_services(inv: Inventory, spaces: list[str], sel: Selector) -> list[Service]:
+    out = []
+    for ns in spaces:
+        for svc in inv.services_in(ns):
+            if sel.matches(labels_of(svc.manifest.get("metadata", "labels"))):
+                out.append(svc)
+    return out
+
+
+def _monitored_workloads(inv: Inventory, spaces: list[str], sel: Selector) -> list[Workload]:
+    return [w for ns in spaces for w in inv.workloads_in(ns) if w.matches(sel)]
+
+
+@check("monitor-selects-nothing")
+def monitor_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A ServiceMonitor (PodMonitor) whose selectors match no Service (pod) of the input.
+
+    Reported only when every namespace the monitor looks in is defined by the input
+    (a Namespace object or workloads): a monitor of ``kube-system`` or of every
+    namespace may select objects outside the input.
+    """
+    inv = ctx.inventory
+    for m, namespace, kind in _monitors(ctx):
+        raw_sel = m.get("spec", "selector")
+        if not isinstance(raw_sel, dict):
+            continue
+        sel = parse_selector(raw_sel, ("spec", "selector"))
+        if not sel.valid:
+            continue
+        spaces, all_defined = _monitor_namespaces(inv, m, namespace)
+        if not all_defined:
+            continue
+        target = _MONITOR_KINDS[kind]
+        if target == "Service":
+            if _monitored_services(inv, spaces, sel):
+                continue
+        elif _monitored_workloads(inv, spaces, sel):
+            continue
+        where = f"namespace {spaces[0]}" if len(spaces) == 1 else f"namespaces {', '.join(spaces)}"
+        related: tuple[RelatedHit, ...] = ()
+        extra = ""
+        if target == "Pod":
+            wanted = _wanted_pairs(sel)
+            close = None
+            for ns in spaces:
+                close = close or closest_workload(wanted, inv.workloads_in(ns))
+            if close is not None:
+                extra = f" (closest: {_closest_text(wanted, close)})"
+                related = (_labels_related(close, "closest workload's labels"),)
+        what = "Service" if target == "Service" else "pod"
+        yield Hit(
+            f"{kind} {namespace}/{m.name} selects {what}s {sel.text()} in {where}, but no "
+            f"{what} of the input there has those labels: nothing is scraped{extra}",
+            manifest=m,
+            path=("spec", "selector"),
+            related=related,
+        )
+
+
+@check("monitor-port-missing")
+def monitor_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """A monitor endpoint's ``port`` that a selected Service (pod) does not name."""
+    inv = ctx.inventory
+    for m, namespace, kind in _monitors(ctx):
+        raw_sel = m.get("spec", "selector")
+        if not isinstance(raw_sel, dict):
+            continue
+        sel = parse_selector(raw_sel, ("spec", "selector"))
+        if not sel.valid:
+            continue
+        spaces, _ = _monitor_namespaces(inv, m, namespace)
+        key = "endpoints" if kind == "ServiceMonitor" else "podMetricsEndpoints"
+        endpoints = m.get("spec", key)
+        if not isinstance(endpoints, list):
+            continue
+        for i, ep in enumerate(endpoints):
+            port = ep.get("port") if isinstance(ep, dict) else None
+            if not isinstance(port, str) or not port:
+                continue
+            path: Path = ("spec", key, i, "port")
+            if kind == "ServiceMonitor":
+                for svc in _monitored_services(inv, spaces, sel):
+                    names = [p.name for p in svc.ports if p.name]
+                    if port in names:
+                        continue
+                    yield Hit(
+                        f"endpoint {i} of ServiceMonitor {namespace}/{m.name} scrapes port "
+                        f"{port!r}, which Service {svc.namespace}/{svc.name} does not name "
+                        f"(its ports: {', '.join(names) or 'none named'}): that target is "
+                        "not scraped",
+                        manifest=m,
+                        path=path,
+                        related=(
+                            RelatedHit(svc.manifest, ("spec", "ports"), "the Service's ports"),
+                        ),
+                    )
+            else:
+                for w in _monitored_workloads(inv, spaces, sel):
+                    if w.origin != "manifest" or any(p.name == port for p in w.ports):
+                        continue
+                    names = sorted({p.name for p in w.ports if p.name})
+                    yield Hit(
+                        f"endpoint {i} of PodMonitor {namespace}/{m.name} scrapes port "
+                        f"{port!r}, which no container of {w.kind} {w.namespace}/{w.name} "
+                        f"names (named: {', '.join(names) or 'none'}): its pods are not "
+                        "scraped",
+                        manifest=m,
+                        path=path,
+                        related=(_labels_related(w, "the selected pods"),),
+                    )

@@ -83,6 +83,18 @@ def notes(
             + ", ".join(assumed_ns)
             + ": their labels are assumed (only kubernetes.io/metadata.name, or config)"
         )
+    declared = [w.display() for w in compiled.inventory.workloads if w.origin == "declared"]
+    if declared:
+        out.append(
+            "declared under workloads: in the config, not in the input: " + ", ".join(declared)
+        )
+    made = [
+        f"{w.display()} ({w.manifest.kind} {w.namespace}/{w.manifest.name})"
+        for w in compiled.inventory.workloads
+        if w.origin == "operator"
+    ]
+    if made:
+        out.append("pods an operator creates from custom resources: " + ", ".join(made))
     if compiled.inventory.ingresses and not compiled.config.assume.ingress_controller.known:
         out.append(
             "the ingress controller's namespace and labels are unknown: a policy admits it only if it "
