@@ -11,7 +11,7 @@ each round times, in this order:
 * ``loader``     ``k8snetlint.loader.load_paths``;
 * ``validate``   ``k8snetlint.validate.validate_all`` over the loaded manifests;
 * ``model``      ``k8snetlint.model.build_inventory``;
-* ``graph``      ``k8snetlint.graph.analyze`` on that inventory;
+* ``graph``      ``k8snetlint.net.analyze`` on that inventory;
 * ``connections`` (only with ``--stages ...,connections``) ``Connectivity.connections``,
                  the pair-level listing ``k8snetlint graph`` prints.
 
@@ -349,8 +349,8 @@ class Bench:
             prepare("loader", lambda: self._loader(paths, config))
             prepare("validate", lambda: self._stage_fn("k8snetlint.validate", "validate_all"))
             prepare("model", lambda: self._stage_fn("k8snetlint.model", "build_inventory"))
-            prepare("graph", lambda: self._stage_fn("k8snetlint.graph", "analyze"))
-            prepare("connections", lambda: self._stage_fn("k8snetlint.graph", "analyze"))
+            prepare("graph", lambda: self._stage_fn("k8snetlint.net", "analyze"))
+            prepare("connections", lambda: self._stage_fn("k8snetlint.net", "analyze"))
         version = _kubernetes_version(config) if "validate" in runners else ""
 
         for _ in range(self.repeat):

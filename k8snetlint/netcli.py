@@ -10,7 +10,7 @@ import os
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +21,8 @@ from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
 from k8snetlint.net.nodes import range_name
+from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
+from k8snetlint.reader import load_text
 from k8snetlint.reporters import graphfmt
 from k8snetlint.textsafe import escape_control
 
@@ -147,6 +149,41 @@ def render_graph(
     return graphfmt.render_txt(data)
 
 
+def exposure_text(conn: Connectivity, focus: Endpoint | None = None) -> str:
+    """The pods outside the input each workload (or ``focus``) is open to, and may reach."""
+    out = ["Exposure to pods outside the input:"]
+    for direction, title, arrow in (
+        ("ingress", "Ingress exposure (sources outside the input):", "<="),
+        ("egress", "Egress exposure (destinations outside the input):", "=>"),
+    ):
+        out.append(title)
+        for ep, e in conn.exposure:
+            if e.direction == direction and focus in (None, ep):
+                out.append(
+                    f"{graphfmt.endpoint_name(ep)} {arrow} {e.peer.text()} : {e.conn_text()}"
+                )
+    return "\n".join(out) + "\n"
+
+
+def exposure_json(
+    conn: Connectivity, focus: Endpoint | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    doc: dict[str, list[dict[str, Any]]] = {"ingress": [], "egress": []}
+    for ep, e in conn.exposure:
+        if focus not in (None, ep):
+            continue
+        doc[e.direction].append(
+            {
+                "workload": graphfmt.endpoint_json(ep),
+                "peer": e.peer.json(),
+                "conn": e.conn_text(),
+                "ports": graphfmt.ports_json(e.conns),
+                "namedPorts": [{"protocol": p, "name": n} for p, n in e.named],
+            }
+        )
+    return doc
+
+
 def graph_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
     format: Annotated[
@@ -167,10 +204,20 @@ def graph_cmd(
     config: Annotated[
         str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
     ] = None,
+    exposure: Annotated[
+        bool,
+        typer.Option(
+            "--exposure",
+            help="Also list, per workload, the pods outside the input it is open to and "
+            "may reach (txt and json).",
+        ),
+    ] = False,
 ) -> None:
     """The connectivity map: every allowed (source, destination) pair and its ports."""
     if format not in graphfmt.GRAPH_FORMATS:
         fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
+    if exposure and format not in ("txt", "json"):
+        fail(f"--exposure: only with --format txt or json, not {format!r}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
     loaded = load(paths, cfg)
@@ -179,7 +226,14 @@ def graph_cmd(
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
-    write_output(render_graph(conn, format, focus_ep, findings), output)
+    text = render_graph(conn, format, focus_ep, findings)
+    if exposure and format == "txt":
+        text += "\n" + exposure_text(conn, focus_ep)
+    elif exposure:
+        doc = json.loads(text)
+        doc["exposure"] = exposure_json(conn, focus_ep)
+        text = json.dumps(doc, indent=2) + "\n"
+    write_output(text, output)
     # the summary goes to stderr so that the map itself stays diffable
     summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
     typer.echo(escape_control(summary.line()), err=True)
@@ -382,9 +436,9 @@ def run_reach(
             cs = conn.allowed(src, dst)
             vias = [via] if via else []
             unrouted = ""
-            if src.kind == "ingress-controller" and dst.kind == "workload":
-                # the controller forwards only what Ingress routes carry (as `graph` lists it)
-                paths = conn.entry_paths(src, dst)
+            paths = conn.entry_paths(src, dst) if dst.kind == "workload" else None
+            if paths is not None:
+                # a proxy forwards only what its routes carry (as `graph` lists it)
                 routed: dict[str, list[tuple[int, int]]] = {}
                 for ep in paths:
                     routed.setdefault(ep.protocol, []).append((ep.target_port, ep.target_port))
@@ -397,7 +451,8 @@ def run_reach(
                 vias += [f"via {ep.via} ({ep.file}:{ep.line})" for ep in used]
                 if not used:
                     on = f" on {p} {num}" if num is not None else ""
-                    unrouted = f"no Ingress routes to {dst.display()}{on}"
+                    what = "Ingress routes" if src.kind == "ingress-controller" else "route"
+                    unrouted = f"no {what} to {dst.display()}{on}"
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
@@ -444,13 +499,35 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
     return "\n".join(escape_control(line) for line in out) + "\n"
 
 
-def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
+def _hypothetical_json(h: Hypothetical) -> dict[str, Any]:
+    return {
+        "name": h.text,
+        "type": "hypothetical",
+        "namespace": h.namespace or "",
+        "workload": "",
+        "kind": "",
+        "podLabels": dict(h.pod_labels),
+        "namespaceLabels": dict(h.namespace_labels) if h.namespace is None else None,
+    }
+
+
+def render_reach_json(
+    checks: Sequence[Check],
+    notes: Sequence[str],
+    hypothetical: Mapping[Endpoint, Hypothetical] | None = None,
+) -> str:
+    hyp = hypothetical or {}
+
+    def endpoint(ep: Endpoint) -> dict[str, Any]:
+        h = hyp.get(ep)
+        return _hypothetical_json(h) if h is not None else dict(graphfmt.endpoint_json(ep))
+
     doc = {
         "allowed": bool(checks) and all(c.allowed for c in checks),
         "checks": [
             {
-                "src": graphfmt.endpoint_json(c.src),
-                "dst": graphfmt.endpoint_json(c.dst),
+                "src": endpoint(c.src),
+                "dst": endpoint(c.dst),
                 "allowed": c.allowed,
                 "protocol": c.protocol,
                 "port": c.port,
@@ -469,6 +546,21 @@ def render_reach_json(checks: Sequence[Check], notes: Sequence[str]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def _hypotheticals(
+    specs: Sequence[tuple[str, str, str]], cfg: Config
+) -> dict[str, tuple[Hypothetical, str]]:
+    """--from/--to of the hypothetical forms (``pods ... in namespaces ...``), by option."""
+    out: dict[str, tuple[Hypothetical, str]] = {}
+    for text, option, role in specs:
+        try:
+            h = parse_hypothetical(text, cfg.default_namespace)
+        except ValueError as exc:
+            fail(f"{option}: {text!r}: {exc}")
+        if h is not None:
+            out[option] = (h, role)
+    return out
+
+
 def reach_cmd(
     paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
     src: Annotated[
@@ -476,7 +568,9 @@ def reach_cmd(
         typer.Option(
             "--from",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
-            "address, 'internet' or '{ingress-controller}'.",
+            "address, 'internet', '{ingress-controller}', or a hypothetical pod outside the "
+            "input: 'pods k=v[,k=v] [in namespace NAME | in namespaces k=v[,k=v]]' or "
+            "'namespaces k=v[,k=v]'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
@@ -498,18 +592,46 @@ def reach_cmd(
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    conn = analyze_loaded(load(paths, cfg), cfg)
-    src_t = resolve_target(conn, src, "--from")
-    dst_t = resolve_target(conn, dst, "--to")
+    loaded = load(paths, cfg)
+    hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
+    manifests = list(loaded.manifests)
+    for h, role in hyps.values():
+        manifests.extend(load_text(hypothetical_manifest_text(h, role), "<hypothetical>").manifests)
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net import analyze
+
+    conn = analyze(build_inventory(manifests, cfg), cfg)
+    names: dict[str, str] = {}
+    hyp_eps: dict[Endpoint, Hypothetical] = {}
+    targets: list[Target] = []
+    for text, option in ((src, "--from"), (dst, "--to")):
+        hit = hyps.get(option)
+        if hit is None:
+            targets.append(resolve_target(conn, text, option))
+            continue
+        h, role = hit
+        w = conn.inventory.workload(h.namespace_name(role), h.pod_name(role), "Pod")
+        if w is None:  # pragma: no cover - the pod was just added
+            fail(f"{option}: {text!r}: the hypothetical pod could not be added")
+        ep = conn.endpoint_for(w)
+        names[ep.display()] = h.text
+        hyp_eps[ep] = h
+        targets.append(Target((ep,), (h.describe(),)))
+    src_t, dst_t = targets
     checks = run_reach(conn, src_t, dst_t, port_txt, proto)
     if not checks:
         fail("--from and --to are the same endpoint and not a workload: nothing to evaluate")
     notes = [*src_t.notes, *dst_t.notes]
     if len(dst_t.endpoints) > 1 or len(src_t.endpoints) > 1:
         notes.append("several workloads: ALLOWED only when every pair is allowed")
-    text = (
-        render_reach_json(checks, notes) if format == "json" else render_reach_text(checks, notes)
-    )
+    if format == "json":
+        text = render_reach_json(checks, notes, hyp_eps)
+        for shown, label in names.items():
+            text = text.replace(shown, json.dumps(label)[1:-1])
+    else:
+        text = render_reach_text(checks, notes)
+        for shown, label in names.items():
+            text = text.replace(shown, label)
     write_output(text, None)
     raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
 
@@ -572,6 +694,7 @@ class Side:
     connections: dict[tuple[str, str], str]
     findings: dict[tuple[str, str, str], str]
     external: dict[ExternalKey, list[tuple[int, int, str]]] = field(default_factory=dict)
+    mentions_ipv6: bool = False
 
 
 def _side(path: str, cfg: Config) -> Side:
@@ -603,7 +726,7 @@ def _side(path: str, cfg: Config) -> Side:
             continue
         obj = f.object.display() if f.object is not None else ""
         findings[(f.rule, obj, f.message)] = f.severity
-    return Side(conns, findings, external)
+    return Side(conns, findings, external, graphfmt.mentions_ipv6(conn.inventory))
 
 
 def _interval_changes(
@@ -654,12 +777,16 @@ def _connection_changes(
         for k, v in new.connections.items()
         if k in old.connections and old.connections[k] != v
     ]
+    # as graph: IPv6 ranges only when an input mentions IPv6 (else they repeat IPv4)
+    ipv6 = old.mentions_ipv6 or new.mentions_ipv6
     for key in sorted(set(old.external) | set(new.external)):
         way, other, version = key
+        if version == 6 and not ipv6:
+            continue
         for lo, hi, before, after in _interval_changes(
             old.external.get(key, []), new.external.get(key, [])
         ):
-            name = range_name(version, lo, hi)
+            name = range_name(version, lo, hi) + graphfmt.EXTERNAL_SUFFIX
             pair = (name, other) if way == "from" else (other, name)
             if before is None and after is not None:
                 added.append((pair, after))

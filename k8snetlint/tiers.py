@@ -19,22 +19,25 @@ NetworkPolicy (``docs/semantics.md``, "Admin policy tiers", points T1-T12):
 Everything is computed on connection sets (:class:`~k8snetlint.connectivity.ConnSet`):
 a rule takes the part of the still-undecided ports it matches. :class:`TierLayer`
 evaluates the rules over the engine's pod classes and external address ranges as
-bitsets; :func:`decide` is the decision itself, shared by the engine and explanations.
+bitsets; :func:`decide` is the whole decision of one direction (the engine runs the
+same first-match per layer, as decision layers: :mod:`k8snetlint.net.tiers`).
 
-Choices where the APIs leave room (documented in the README):
+Choices where the APIs leave room (documented in ``docs/semantics.md``, T):
 
 * ``networks`` CIDRs match external addresses and pods: a pod whose address is known
   (``status.podIP``) when it lies inside; a pod of unknown address only for a CIDR that
   covers a whole address family (``0.0.0.0/0``, ``::/0``).
 * ``nodes`` peers select node addresses; nodes are not in manifests, so they match
-  nothing the engine models (reported as an assumption). ``domainNames`` peers match
-  nothing either (DNS is outside a static model; the rule ``tier-domain-names`` says so).
+  nothing the engine models. ``domainNames`` peers match
+  nothing either (DNS is outside a static model; the rule ``admin-policy-domain-names`` says so).
 * A peer with no recognised field fails closed (the CRD's words): an Allow/Accept rule
   matches nothing, a Deny or Pass rule matches every peer and every port.
-* Ties in priority (undefined by the API, reported by ``tier-same-priority-overlap``)
+* Ties in priority (undefined by the API, reported by ``admin-policy-priority-overlap``)
   are broken by kind (AdminNetworkPolicy before ClusterNetworkPolicy), then name. In
   the baseline layer, Baseline-tier ClusterNetworkPolicies come by priority before the
   BaselineAdminNetworkPolicy.
+* A missing selector in a ``pods`` subject or peer reads as the empty one (the Go zero
+  value); where the CRD requires it, ``schema-violation`` reports it too.
 * An object the API server would reject as a whole (no or invalid ``priority`` or
   ``subject``, an unknown ``tier``) is ignored; an invalid rule, peer or port inside an
   accepted object matches nothing (a fail-closed peer excepted).
@@ -192,7 +195,8 @@ class TierPeer:
 
     @property
     def unknown(self) -> bool:
-        return self.field == ""
+        """A mapping that sets no recognised field (not a malformed peer)."""
+        return self.field == "" and self.valid
 
     def text(self) -> str:
         if self.unknown:
@@ -342,11 +346,16 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _selector(raw: Any, path: Path, problems: list[Problem], required: bool) -> Selector | None:
+def _selector(raw: Any, path: Path, problems: list[Problem], required: bool) -> Selector:
+    """A label selector; a missing one is empty (all), as the Go types read it.
+
+    A missing required selector is reported (the API server rejects the object) but
+    read as the zero value, the empty selector, like netpol-analyzer and any Go
+    implementation would read it.
+    """
     if raw is None:
         if required:
             problems.append((path, f"{path[-1]} is required"))
-            return None
         return parse_selector({}, path)
     sel = parse_selector(raw, path)
     problems.extend(sel.problems)
@@ -364,7 +373,7 @@ def _subject(kind: str, raw: Any, problems: list[Problem]) -> TierSubject | None
         return None
     if keys[0] == "namespaces":
         sel = _selector(raw["namespaces"], (*path, "namespaces"), problems, True)
-        return TierSubject((*path, "namespaces"), sel) if sel is not None and sel.valid else None
+        return TierSubject((*path, "namespaces"), sel) if sel.valid else None
     pods = raw["pods"]
     ppath: Path = (*path, "pods")
     if not isinstance(pods, dict):
@@ -375,7 +384,7 @@ def _subject(kind: str, raw: Any, problems: list[Problem]) -> TierSubject | None
         pods.get("namespaceSelector"), (*ppath, "namespaceSelector"), problems, ns_required
     )
     pod = _selector(pods.get("podSelector"), (*ppath, "podSelector"), problems, True)
-    if ns is None or pod is None or not ns.valid or not pod.valid:
+    if not ns.valid or not pod.valid:
         return None
     return TierSubject(ppath, ns, pod)
 
@@ -402,7 +411,7 @@ def _peer(
     fpath: Path = (*path, fld)
     if fld == "namespaces":
         sel = _selector(value, fpath, problems, True)
-        return TierPeer(index, path, fld, namespace_selector=sel, valid=not problems), problems
+        return TierPeer(index, path, fld, namespace_selector=sel, valid=sel.valid), problems
     if fld == "pods":
         if not isinstance(value, dict):
             return TierPeer(index, path, fld, valid=False), [(fpath, "pods must be a mapping")]
@@ -413,10 +422,10 @@ def _peer(
             kind != "ClusterNetworkPolicy",
         )
         pod = _selector(value.get("podSelector"), (*fpath, "podSelector"), problems, True)
-        return TierPeer(index, path, fld, ns, pod, valid=not problems), problems
+        return TierPeer(index, path, fld, ns, pod, valid=ns.valid and pod.valid), problems
     if fld == "nodes":
         sel = _selector(value, fpath, problems, True)
-        return TierPeer(index, path, fld, node_selector=sel, valid=not problems), problems
+        return TierPeer(index, path, fld, node_selector=sel, valid=sel.valid), problems
     if fld == "networks":
         blocks: list[IPBlock] = []
         items = value if isinstance(value, list) else []

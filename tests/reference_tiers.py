@@ -12,7 +12,8 @@ The choices where the APIs leave room are the engine's documented ones: ``networ
 match a pod by its ``status`` address, or, when unknown, only for a CIDR covering a
 whole address family; ``nodes`` and ``domainNames`` match nothing; a peer with no
 recognised field makes an Allow rule match nothing and a Deny/Pass rule match
-everything; a BaselineAdminNetworkPolicy not named ``default`` is ignored.
+everything; a missing selector is empty (the Go zero value); a
+BaselineAdminNetworkPolicy not named ``default`` is ignored.
 """
 
 from __future__ import annotations
@@ -125,13 +126,9 @@ class TierReference(Reference):
         pods = subject["pods"]
         if not isinstance(pods, Mapping):
             return False
-        ns_sel = pods.get("namespaceSelector")
-        pod_sel = pods.get("podSelector")
-        if pod_sel is None:
-            return False
-        if ns_sel is None and spec["_kind"] != "ClusterNetworkPolicy":
-            return False
-        ns_sel = ns_sel if ns_sel is not None else {}
+        # a missing selector is the Go zero value: empty, every namespace or pod
+        ns_sel = pods.get("namespaceSelector") or {}
+        pod_sel = pods.get("podSelector") or {}
         if not (_sel_valid(ns_sel) and _sel_valid(pod_sel)):
             return False
         return _sel_matches(ns_sel, ns_labels) and _sel_matches(pod_sel, pod.labels)
@@ -154,11 +151,8 @@ class TierReference(Reference):
         if fld == "pods":
             if isinstance(other, str) or not isinstance(value, Mapping):
                 return False
-            ns_sel = value.get("namespaceSelector")
-            pod_sel = value.get("podSelector")
-            if pod_sel is None or (ns_sel is None and kind != "ClusterNetworkPolicy"):
-                return False
-            ns_sel = ns_sel if ns_sel is not None else {}
+            ns_sel = value.get("namespaceSelector") or {}
+            pod_sel = value.get("podSelector") or {}
             if not (_sel_valid(ns_sel) and _sel_valid(pod_sel)):
                 return False
             return _sel_matches(ns_sel, self.ns_labels[other.namespace]) and _sel_matches(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_reference_agreement import clusters
 
 import netutil
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Route
@@ -126,6 +128,27 @@ def test_layers_that_decide_nothing_change_nothing(path: Path) -> None:
             assert (a.allowed, a.ingress, a.egress) == (b.allowed, b.ingress, b.egress)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters())
+def test_the_layered_path_agrees_with_the_fast_path(cluster: tuple[list[Any], bool]) -> None:
+    """With layers that decide nothing, the general evaluation (every layer, every pair
+    visited) gives the fast path's answers exactly."""
+    objs, ipblock_pods = cluster
+    cfg = netutil.config(ipblock_pods=ipblock_pods)
+    fast = analyze_input(objs, cfg)
+    layered = analyze_input(objs, cfg)
+    for d in ("ingress", "egress"):
+        layered.evaluator.add_layer(d, Undecided(), before_network_policy=True)
+        layered.evaluator.add_layer(d, Undecided(), before_network_policy=False)
+    assert layered.connections == fast.connections
+    for s in fast.endpoints:
+        for t in fast.endpoints:
+            assert layered.allowed(s, t) == fast.allowed(s, t)
+            if s.kind == "workload" and t.kind == "workload":
+                a, b = fast.verdict(s, t, "TCP", 80), layered.verdict(s, t, "TCP", 80)
+                assert (a.allowed, a.egress, a.ingress) == (b.allowed, b.egress, b.ingress)
+
+
 POLICY_80 = [
     namespace("x"),
     deployment("x", "a", {"app": "a"}),
@@ -216,3 +239,167 @@ def test_a_registered_route_source_adds_routes(extra_source: str) -> None:
     assert ("test", "extra a", 8080) in kinds
     assert isinstance(c.compiled.node(ep(c, "x/a")), ClassNode)
     assert isinstance(c.compiled.node(c.external_endpoints[0]), AtomNode)
+
+
+# -- pods outside the input -----------------------------------------------------------
+
+OUTSIDE = [
+    namespace("shop"),
+    deployment("shop", "web", {"app": "web"}, ports=[("http", 8080, "TCP")]),
+    deployment("shop", "db", {"app": "db"}),
+    netpol(
+        "shop",
+        "web",
+        {
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"team": "ops"}},
+                            "podSelector": {"matchLabels": {"app": "monitor"}},
+                        }
+                    ],
+                    "ports": [{"port": "http"}],
+                },
+                {
+                    "from": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}],
+                    "ports": [{"port": 9090}],
+                },
+                {"from": [{"namespaceSelector": {}}], "ports": [{"port": 9090}, {"port": 9091}]},
+                # its own namespace, which the input describes: nothing outside
+                {"from": [{"podSelector": {"matchLabels": {"app": "db"}}}]},
+                # a namespace the input defines, by name: nothing outside
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "shop"}
+                            }
+                        }
+                    ]
+                },
+            ],
+            "egress": [
+                {"to": [{"podSelector": {"matchLabels": {"app": "db"}}}]},
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "kube-dns"}
+                            }
+                        }
+                    ],
+                    "ports": [
+                        {"port": 53, "protocol": "UDP"},
+                        {"port": "dns-tcp", "protocol": "TCP"},
+                    ],
+                },
+            ],
+        },
+    ),
+]
+
+
+def test_exposure_lists_pods_outside_the_input_per_workload() -> None:
+    c = analyze_input(OUTSIDE)
+    lines = [
+        f"{ep.display()} {e.direction} {e.peer.text()} : {e.conn_text()}" for ep, e in c.exposure
+    ]
+    assert lines == [
+        # db is isolated in neither direction: the entire cluster, every port
+        "shop/db[Deployment] ingress entire cluster : All Connections",
+        # what the entire cluster already has (9090) is not repeated for team=ops
+        "shop/web[Deployment] ingress entire cluster : TCP 9090-9091",
+        "shop/web[Deployment] ingress pods with labels {app=monitor} in namespaces with "
+        "labels {team=ops} : TCP 8080",
+        "shop/db[Deployment] egress entire cluster : All Connections",
+        # a named port towards unknown pods stays a name
+        "shop/web[Deployment] egress namespaces with labels "
+        "{kubernetes.io/metadata.name=kube-dns} : UDP 53,TCP dns-tcp",
+    ]
+
+
+def test_admits_any_source_counts_pods_outside_the_input() -> None:
+    objs = [
+        namespace("shop"),
+        deployment("shop", "api", {"app": "api"}),
+        netpol(
+            "shop",
+            "only-ops",
+            {
+                "podSelector": {},
+                "ingress": [
+                    {
+                        "from": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}],
+                        "ports": [{"port": 80}],
+                    }
+                ],
+            },
+        ),
+    ]
+    c = analyze_input(objs)
+    (api,) = c.inventory.workloads
+    # no pod or address of the input is admitted...
+    assert not c.evaluator.admits_any(c.compiled.class_of[id(api)], "TCP", 80)
+    # ...but pods of namespaces labelled team=ops, outside the input, are
+    assert c.admits_any_source(api, "TCP", 80)
+    assert not c.admits_any_source(api, "TCP", 81)
+    # pinned to a namespace the input defines: nothing outside
+    objs[2] = netpol(
+        "shop",
+        "only-shop",
+        {
+            "podSelector": {},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "shop"}
+                            },
+                            "podSelector": {"matchLabels": {"app": "nothing"}},
+                        }
+                    ]
+                }
+            ],
+        },
+    )
+    c = analyze_input(objs)
+    (api,) = c.inventory.workloads
+    assert not c.admits_any_source(api, "TCP", 80)
+
+
+@pytest.mark.parametrize(
+    ("text", "pods", "ns", "ns_labels"),
+    [
+        ("pods app=monitor in namespaces team=ops", {"app": "monitor"}, None, {"team": "ops"}),
+        (
+            "pods app=a,tier=b in namespace kube-system",
+            {"app": "a", "tier": "b"},
+            "kube-system",
+            {},
+        ),
+        ("pods app=a", {"app": "a"}, "default", {}),
+        ("namespaces team=ops", {}, None, {"team": "ops"}),
+        ("pods * in namespaces *", {}, None, {}),
+    ],
+)
+def test_parse_hypothetical(
+    text: str, pods: dict[str, str], ns: str | None, ns_labels: dict[str, str]
+) -> None:
+    from k8snetlint.net.outside import parse_hypothetical
+
+    h = parse_hypothetical(text, "default")
+    assert h is not None
+    assert (dict(h.pod_labels), h.namespace, dict(h.namespace_labels)) == (pods, ns, ns_labels)
+
+
+def test_parse_hypothetical_rejects_and_ignores() -> None:
+    from k8snetlint.net.outside import parse_hypothetical
+
+    assert parse_hypothetical("shop/web", "default") is None
+    for bad in ("pods app", "pods a=b in nowhere", "pods a=b in namespace two words"):
+        with pytest.raises(ValueError):
+            parse_hypothetical(bad, "default")

@@ -335,7 +335,10 @@ def test_diff_folders(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["diff", str(SHOP), str(SHOP_OPEN)], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert "connections added (3):" in lines
+    # (IPv4 and workloads: IPv6 ranges are left out, as in graph, unless an input
+    # mentions IPv6)
+    assert "connections added (2):" in lines
+    assert "+ 0.0.0.0-255.255.255.255[External] => shop/db[StatefulSet] : All Connections" in lines
     assert "+ shop/frontend[Deployment] => shop/db[StatefulSet] : All Connections" in lines
     assert (
         "~ shop/backend[Deployment] => shop/db[StatefulSet] : TCP 5432 -> All Connections" in lines
@@ -343,7 +346,7 @@ def test_diff_folders(capsys: pytest.CaptureFixture[str]) -> None:
     assert "connections removed (0):" in lines
     code, out, _ = run(["diff", str(SHOP_OPEN), str(SHOP), "-f", "json"], capsys)
     doc = json.loads(out)
-    assert len(doc["connections"]["removed"]) == 3
+    assert len(doc["connections"]["removed"]) == 2
     assert doc["connections"]["changed"] == [
         {
             "src": "shop/backend[Deployment]",
@@ -459,20 +462,34 @@ def test_diff_compares_external_addresses_per_interval(
     code, out, _ = run(["diff", old, new], capsys)
     assert code == 0
     section = out.split("findings new")[0]
-    # egress never changed; ingress from the upper half of IPv4 (and from IPv6) is gone
+    # egress never changed; ingress from the upper half of IPv4 is gone (IPv6 ranges are
+    # shown, as in graph, only when an input mentions IPv6)
     assert section.splitlines() == [
         "connections added (0):",
-        "connections removed (2):",
-        "- 128.0.0.0-255.255.255.255 => default/web[Deployment] : All Connections",
-        "- ::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff => default/web[Deployment] : All Connections",
+        "connections removed (1):",
+        "- 128.0.0.0-255.255.255.255[External] => default/web[Deployment] : All Connections",
         "connections changed (0):",
     ]
     code, out, _ = run(["diff", old, new, "-f", "json"], capsys)
     doc = json.loads(out)["connections"]
     assert doc["added"] == [] and doc["changed"] == []
-    assert [x["src"] for x in doc["removed"]] == [
-        "128.0.0.0-255.255.255.255",
-        "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    assert [x["src"] for x in doc["removed"]] == ["128.0.0.0-255.255.255.255[External]"]
+    # an input that mentions IPv6: its ranges are compared too
+    v6 = _folder(
+        tmp_path,
+        "v6",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: half, namespace: default}\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"
+        "  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/1}}, {ipBlock: {cidr: '2001:db8::/32'}}]\n",
+    )
+    code, out, _ = run(["diff", old, v6, "-f", "json"], capsys)
+    assert code == 0
+    removed = [x["src"] for x in json.loads(out)["connections"]["removed"]]
+    assert removed == [
+        "128.0.0.0-255.255.255.255[External]",
+        "2001:db9::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff[External]",
+        "::-2001:db7:ffff:ffff:ffff:ffff:ffff:ffff[External]",
     ]
 
 
@@ -492,8 +509,8 @@ def test_diff_splits_on_both_sides_boundaries_and_merges(
     doc = json.loads(out)["connections"]
     assert doc["added"] == [] and doc["changed"] == []
     assert [(x["src"], x["conn"]) for x in doc["removed"]] == [
-        ("10.1.0.0-10.1.255.255", "TCP 80"),
-        ("11.0.0.0-11.255.255.255", "TCP 80"),
+        ("10.1.0.0-10.1.255.255[External]", "TCP 80"),
+        ("11.0.0.0-11.255.255.255[External]", "TCP 80"),
     ]
 
 
@@ -665,3 +682,93 @@ def test_unread_documents_are_counted_on_stderr(
         assert "may be incomplete" in err
     code, _, err = run(["graph", str(SHOP)], capsys)
     assert code == 0 and "could not be read" not in err
+
+
+OUTSIDE = ROOT / "fixtures" / "connectivity-cli" / "outside" / "outside.yaml"
+
+
+def test_graph_exposure_txt_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, plain, _ = run(["graph", str(OUTSIDE)], capsys)
+    assert code == 0
+    code, out, _ = run(["graph", "--exposure", str(OUTSIDE)], capsys)
+    assert code == 0
+    assert out.startswith(plain + "\n")
+    assert out[len(plain) + 1 :].splitlines() == [
+        "Exposure to pods outside the input:",
+        "Ingress exposure (sources outside the input):",
+        "shop/db[Deployment] <= entire cluster : All Connections",
+        "shop/web[Deployment] <= entire cluster : TCP 9090-9091",
+        "shop/web[Deployment] <= pods with labels {app=monitor} in namespaces with labels "
+        "{team=ops} : TCP 8080",
+        "Egress exposure (destinations outside the input):",
+        "shop/db[Deployment] => entire cluster : All Connections",
+        "shop/web[Deployment] => namespaces with labels {kubernetes.io/metadata.name=kube-dns} "
+        ": UDP 53,TCP dns-tcp",
+    ]
+    code, out, _ = run(["graph", "--exposure", "-f", "json", str(OUTSIDE)], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert "connections" in doc
+    web_in = [x for x in doc["exposure"]["ingress"] if x["workload"]["workload"] == "web"]
+    assert [x["peer"]["text"] for x in web_in] == [
+        "entire cluster",
+        "pods with labels {app=monitor} in namespaces with labels {team=ops}",
+    ]
+    assert web_in[1]["peer"]["namespaceSelector"] == "team=ops"
+    assert web_in[1]["ports"] == [{"protocol": "TCP", "from": 8080, "to": 8080}]
+    (dns,) = [x for x in doc["exposure"]["egress"] if x["workload"]["workload"] == "web"]
+    assert dns["namedPorts"] == [{"protocol": "TCP", "name": "dns-tcp"}]
+    code, out, _ = run(["graph", "--exposure", "--focus", "shop/web", str(OUTSIDE)], capsys)
+    assert code == 0
+    exposed = out.split("Exposure to pods outside the input:\n")[1].splitlines()
+    assert len(exposed) == 5 and "shop/db" not in "".join(exposed)
+    code, _, err = run(["graph", "--exposure", "-f", "csv", str(OUTSIDE)], capsys)
+    assert code == 2 and "--exposure" in err
+
+
+def test_reach_hypothetical_endpoints(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["reach", str(OUTSIDE)]
+    monitor = "pods app=monitor in namespaces team=ops"
+    code, out, _ = run([*base, "--from", monitor, "--to", "shop/web", "-p", "8080"], capsys)
+    assert code == 0
+    assert out.startswith(f"ALLOWED: {monitor} => shop/web[Deployment] : TCP 8080\n")
+    assert "shop/web ingress rule 0 allows pods app=monitor in namespaces team=ops" in out
+    assert "is a hypothetical pod with exactly the labels {app=monitor}" in out
+    # the same pod in another namespace, or another pod there: not admitted on 8080
+    for other in ("pods app=monitor in namespaces team=dev", "namespaces team=ops"):
+        code, out, _ = run([*base, "--from", other, "--to", "shop/web", "-p", "8080"], capsys)
+        assert code == 1, other
+    # a destination outside the input: web's egress to kube-dns
+    dns = "pods k8s-app=kube-dns in namespace kube-dns"
+    code, out, _ = run([*base, "--from", "shop/web", "--to", dns, "-p", "53/UDP"], capsys)
+    assert code == 0
+    code, out, _ = run(
+        [*base, "--from", "shop/web", "--to", dns, "-p", "5432", "-f", "json"], capsys
+    )
+    assert code == 1
+    (check,) = json.loads(out)["checks"]
+    assert check["dst"]["name"] == dns
+    assert check["dst"]["type"] == "hypothetical"
+    assert check["dst"]["podLabels"] == {"k8s-app": "kube-dns"}
+    assert check["dst"]["namespace"] == "kube-dns"
+    code, _, err = run([*base, "--from", "pods a=b in nowhere", "--to", "shop/web"], capsys)
+    assert code == 2 and "in namespaces LABELS" in err and "Traceback" not in err
+
+
+SCENARIOS = sorted(p for p in (ROOT / "fixtures" / "scenarios").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_scenario_exposure(
+    folder: Path,
+    update_goldens: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from goldens import check_golden
+
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(["graph", "--exposure", str(folder.relative_to(ROOT))], capsys)
+    assert code == 0
+    exposure = out[out.index("Exposure to pods outside the input:") :]
+    check_golden(folder / "expected-exposure.txt", exposure, update_goldens)

@@ -360,3 +360,65 @@ def admin_policy_pass_no_op(ctx: Context, params: Mapping[str, Any]) -> Iterator
                     path=(*rule.path, "action"),
                     assumed=True,
                 )
+
+
+def _cidr_ok(text: Any) -> bool:
+    import ipaddress
+
+    if not isinstance(text, str) or "/" not in text:
+        return False
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+@check("admin-policy-invalid")
+def admin_policy_invalid(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """What the CRDs' CEL rules reject and the schemas cannot say: a `networks` entry
+    that is not a CIDR, a port range that ends before it starts, a named port in a rule
+    whose peers are addresses (networks, nodes, domainNames)."""
+    for pol in ctx.inventory.tier_policies:
+        m = pol.manifest
+        for direction in DIRECTIONS:
+            for rule in pol.rules(direction):
+                for peer in rule.peers:
+                    raw = m.get(*peer.path, "networks") if peer.field == "networks" else None
+                    for i, cidr in enumerate(raw if isinstance(raw, list) else []):
+                        if isinstance(cidr, str) and not _cidr_ok(cidr):
+                            yield Hit(
+                                f"{cidr!r} in {rule.label()} of {pol.label()} is not a CIDR "
+                                "(such as 10.0.0.0/8 or fd00::/8): the API server rejects "
+                                "the object",
+                                manifest=m,
+                                path=(*peer.path, "networks", i),
+                            )
+                cnp = pol.kind == "ClusterNetworkPolicy"
+                for port in rule.ports or ():
+                    if port.start is None or port.end is None:
+                        continue
+                    if port.end < port.start or (cnp and port.end == port.start):
+                        effect = (
+                            "the API server rejects the object (start must be less than end)"
+                            if cnp
+                            else "it matches no port"
+                        )
+                        yield Hit(
+                            f"port range {port.start}-{port.end} of {rule.label()} in "
+                            f"{pol.label()} does not go up: {effect}",
+                            manifest=m,
+                            path=port.path,
+                        )
+                address_peers = [
+                    p.field for p in rule.peers if p.field in ("networks", "nodes", "domainNames")
+                ]
+                named = [p for p in rule.ports or () if p.name is not None]
+                if address_peers and named:
+                    yield Hit(
+                        f"{rule.label()} of {pol.label()} names port {named[0].name!r} but "
+                        f"has {address_peers[0]} peers, which have no named ports: the API "
+                        "server rejects the object",
+                        manifest=m,
+                        path=named[0].path,
+                    )

@@ -1,7 +1,7 @@
 """The connectivity engine: who may talk to whom, on which ports, and why.
 
 ``analyze(inventory, config)`` evaluates every NetworkPolicy of the inventory
-(semantics points 1-25) and the ways in from outside (points 26-28), and returns a
+(docs/semantics.md, NP-1 to NP-25) and the ways in from outside (E-1 to E-3), and returns a
 :class:`Connectivity`. One module per job:
 
 * :mod:`~k8snetlint.net.nodes`: the vocabulary (typed nodes, classes, atoms, bitsets);

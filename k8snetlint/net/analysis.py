@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.model import Inventory, Workload, paused_gc
-from k8snetlint.net import export
+from k8snetlint.net import export, outside
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
+from k8snetlint.net.tiers import install_tiers
 from k8snetlint.policy import Direction, IPBlock, NetworkPolicy, Rule
 from k8snetlint.selectors import iter_bits
 
@@ -38,6 +39,8 @@ class Connectivity:
         with paused_gc():
             self.compiled = Compiled(inventory, config)
         self.evaluator = Evaluator(self.compiled)
+        # the admin and baseline tiers, when the input has any (docs/semantics.md, T)
+        self.tiers = install_tiers(self.compiled, self.evaluator)
         self.ingress_controller = self.compiled.ingress_controller
 
     # -- endpoints ----------------------------------------------------------------
@@ -101,7 +104,7 @@ class Connectivity:
         return self.evaluator.policies_selecting(self._ci(workload), direction)
 
     def selected_workloads(self, policy: NetworkPolicy) -> tuple[Workload, ...]:
-        """Workloads the policy's podSelector selects (point 24: empty = no effect)."""
+        """Workloads the policy's podSelector selects (semantics NP-24: empty = no effect)."""
         c = self.compiled
         bits = c.policy_bits.get(id(policy), 0) & c.all_real
         return tuple(w for ci in iter_bits(bits) for w in c.classes[ci].workloads)
@@ -109,7 +112,7 @@ class Connectivity:
     def peer_workloads(
         self, policy: NetworkPolicy, rule: Rule, peer_index: int
     ) -> tuple[Workload, ...]:
-        """Workloads one peer of a rule matches (point 24)."""
+        """Workloads one peer of a rule matches (semantics NP-24)."""
         c = self.compiled
         for crule in c.compiled_rules(policy, rule.direction):
             if crule.rule is rule and 0 <= peer_index < len(crule.peer_cls):
@@ -134,6 +137,42 @@ class Connectivity:
         """
         return self.evaluator.admits_any_pod(self._ci(workload), protocol, port)
 
+    def admits_any_source(self, workload: Workload, protocol: str, port: int) -> bool:
+        """Whether any source, inside or outside the input, is admitted to the workload
+        on ``protocol``/``port``: a pod or address of the input, the ingress controller,
+        or pods outside the input (:mod:`k8snetlint.net.outside`)."""
+        ci = self._ci(workload)
+        if self.evaluator.admits_any(ci, protocol, port):
+            return True
+        prof = self.compiled.profiles["ingress"][ci]
+        if prof is None:
+            return True
+        named = self.compiled.classes[ci].named
+        return any(
+            r.conns(named).contains(protocol, port)
+            and outside.rule_admits_outside(r.rule, self.defined_namespaces)
+            for r in prof.rules
+        )
+
+    @cached_property
+    def defined_namespaces(self) -> frozenset[str]:
+        """Namespaces the input speaks for (beyond them lie pods outside the input)."""
+        return outside.defined_namespaces(self.inventory)
+
+    @cached_property
+    def exposure(self) -> tuple[tuple[Endpoint, outside.Exposure], ...]:
+        """Per workload, the pods outside the input it is open to (ingress) and may reach
+        (egress), with ports; sorted by workload, direction and peer."""
+        c = self.compiled
+        per_class = {ci: outside.exposure(c, ci, self.defined_namespaces) for ci in range(c.n)}
+        out: list[tuple[Endpoint, outside.Exposure]] = []
+        for w in self.inventory.workloads:
+            for e in per_class[self._ci(w)]:
+                out.append((self.endpoint_for(w), e))
+        order = {"ingress": 0, "egress": 1}
+        out.sort(key=lambda t: (order[t[1].direction], t[0].display(), t[1].peer.sort_key()))
+        return tuple(out)
+
     def external_sources(self, workload: Workload, protocol: str, port: int) -> tuple[str, ...]:
         """External ranges whose traffic the workload's ingress admits on the port."""
         return tuple(self.evaluator.external_sources(self._ci(workload), protocol, port, None))
@@ -147,7 +186,7 @@ class Connectivity:
         return self.evaluator.egress_allows(self._ci(workload), protocol, port)
 
     def workloads_with_ip_in(self, block: IPBlock) -> tuple[Workload, ...]:
-        """Workloads with a known pod address inside ``block`` (point 13 warning)."""
+        """Workloads with a known pod address inside ``block`` (semantics NP-13 warning)."""
         return tuple(
             w
             for w in self.inventory.workloads
@@ -168,12 +207,12 @@ class Connectivity:
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:
-        """Service ports, external exposure, Ingress paths and host ports (points 23, 26-28)."""
+        """Service ports, external exposure, Ingress paths and host ports (semantics NP-23, E-1 to E-3)."""
         return resolve_routes(self.route_context)
 
-    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...] | None:
         """How proxy ``src`` (the ingress controller) forwards to ``dst``: Ingress object,
-        rule and path -> Service port -> targetPort. Empty when ``src`` is no proxy."""
+        rule and path -> Service port -> targetPort. None when ``src`` is no proxy."""
         return self.route_context.entry_paths(src, dst)
 
     @cached_property
@@ -194,7 +233,7 @@ class Connectivity:
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
-        """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
+        """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2)."""
         return export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
 
     @cached_property

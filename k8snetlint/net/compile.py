@@ -12,7 +12,7 @@ classes with the same policies). Nothing here answers a query; see
 The ingress controller is a pseudo-pod (class index ``n``, after the real classes).
 Unless config names it, its namespace and labels are unknown: a selector matches an
 unknown value only when it matches everything, so a policy admits the controller only
-if it admits every pod of every namespace (semantics point 27).
+if it admits every pod of every namespace (docs/semantics.md, E-2).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from k8snetlint.policy import (
     policy_selects_pod,
 )
 from k8snetlint.selectors import LabelIndex, Selector, iter_bits
+from k8snetlint.tiers import cidr_blocks
 
 __all__ = ["CRule", "Compiled", "Profile"]
 
@@ -161,7 +162,8 @@ class Compiled:
         keyed: dict[tuple[Any, ...], list[Workload]] = {}
         for w in inv.workloads:
             ips = w.pod_ips if self.ipblock_pods else ()
-            key = (w.namespace, tuple(sorted(w.labels.items())), w.named_ports, ips)
+            # host-network pods are never tier subjects or peers: keep them apart
+            key = (w.namespace, tuple(sorted(w.labels.items())), w.named_ports, ips, w.host_network)
             keyed.setdefault(key, []).append(w)
         classes: list[PodClass] = []
         for i, key in enumerate(sorted(keyed)):
@@ -237,7 +239,7 @@ class Compiled:
         )
 
     def _build_flags(self) -> None:
-        """Per class: does any result involving it rest on an assumption (points 13, 22, 27)?"""
+        """Per class: does any result involving it rest on an assumption (semantics NP-13, NP-22, E-2)?"""
         inv = self.inventory
         ctrl_unknown = not self.config.assume.ingress_controller.known
         self.class_assumed: list[bool] = []
@@ -262,6 +264,9 @@ class Compiled:
             for _rule, peer in pol.peers():
                 if peer.valid and peer.ip_block is not None:
                     blocks.setdefault(peer.ip_block.key(), peer.ip_block)
+        # the admin tiers' networks CIDRs cut the external ranges too (k8snetlint.tiers)
+        for block in cidr_blocks(self.inventory.tier_policies):
+            blocks.setdefault(block.key(), block)
         atoms: list[Atom] = []
         self._atom_starts: dict[int, list[int]] = {}
         self._atom_offset: dict[int, int] = {}
@@ -305,7 +310,7 @@ class Compiled:
         return bits
 
     def _block_cls(self, block: IPBlock) -> int:
-        """Classes whose pods all have an address in ``block`` (opt-in, point 13)."""
+        """Classes whose pods all have an address in ``block`` (opt-in, semantics NP-13)."""
         if not self.ipblock_pods:
             return 0
         key = block.key()

@@ -19,6 +19,7 @@ NetworkPolicy alone the evaluator takes a fast path with the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from k8snetlint.connectivity import (
@@ -31,7 +32,7 @@ from k8snetlint.connectivity import (
     Verdict,
 )
 from k8snetlint.model import Workload
-from k8snetlint.net.compile import Compiled, CRule, Profile
+from k8snetlint.net.compile import Compiled, CRule
 from k8snetlint.net.nodes import (
     ALL,
     EMPTY,
@@ -75,10 +76,15 @@ class Decision(NamedTuple):
 
 
 class LayerExplanation(NamedTuple):
-    """A layer's explanation of one (protocol, port): the decision and its reasons."""
+    """A layer's explanation of one (protocol, port): the decision and its reasons.
+
+    ``passed``: the layer matched but handed the decision on (an admin Pass); its
+    reasons start the chain and the next layers explain the rest.
+    """
 
     allowed: bool
     reasons: tuple[Reason, ...]
+    passed: bool = False
 
 
 class DecisionLayer(Protocol):
@@ -139,7 +145,7 @@ class NetworkPolicyLayer:
         if self.c.profiles[direction][subject.i] is None:
             return None
         allow = self.allowed(direction, subject, other)
-        return Decision(allow, ALL.difference(allow))
+        return Decision(allow, _complement(allow))
 
     def explain(
         self,
@@ -202,6 +208,12 @@ class NetworkPolicyLayer:
         return LayerExplanation(False, tuple(reasons))
 
 
+@lru_cache(maxsize=8192)
+def _complement(allow: ConnSet) -> ConnSet:
+    """Every connection not in ``allow`` (what an isolating NetworkPolicy denies)."""
+    return ALL.difference(allow)
+
+
 def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
     """A reason pointing at rule ``r`` of its policy (file, line, indexes)."""
     span = r.policy.manifest.span_at(r.rule.path)
@@ -231,6 +243,8 @@ class Evaluator:
         self.layers: dict[Direction, list[DecisionLayer]] = {d: [self.np] for d in DIRECTIONS}
         self._pair_list: list[tuple[Node, Node, ConnSet]] | None = None
         self._side: Callable[[Direction, ClassNode, Node], ConnSet] = self.np.allowed
+        # layered answers by the layers' decisions (few distinct ones in a cluster)
+        self._stack_cache: dict[tuple[Decision | None, ...], ConnSet] = {}
 
     # -- layers -------------------------------------------------------------------
 
@@ -262,17 +276,25 @@ class Evaluator:
         """What ``subject``'s ``direction`` lets through with ``other``, every layer applied."""
         if not self._layered(direction):
             return self.np.allowed(direction, subject, other)
+        decisions = tuple(
+            layer.decide(direction, subject, other) for layer in self.layers[direction]
+        )
+        hit = self._stack_cache.get(decisions)
+        if hit is not None:
+            return hit
         allowed = EMPTY
         decided = EMPTY
-        for layer in self.layers[direction]:
-            d = layer.decide(direction, subject, other)
+        for d in decisions:
             if d is None:
                 continue
             allowed = allowed.union(d.allow.difference(decided))
             decided = decided.union(d.allow).union(d.deny)
             if decided.is_all():
-                return allowed
-        return allowed.union(ALL.difference(decided))
+                break
+        else:
+            allowed = allowed.union(ALL.difference(decided))
+        self._stack_cache[decisions] = allowed
+        return allowed
 
     def pair(self, s: Node, d: Node) -> ConnSet:
         """Every connection ``s`` may open to ``d`` (egress of ``s`` and ingress of ``d``)."""
@@ -313,18 +335,23 @@ class Evaluator:
                     text=f"external {what}: NetworkPolicy does not apply",
                 )
             ]
+        chain: list[Reason] = []
         for layer in self.layers[direction]:
             res = layer.explain(
                 direction, subject, other, protocol, port, (subject_name, other_name)
             )
+            if res is not None and res.passed:
+                chain.extend(res.reasons)
+                continue
             if res is not None:
-                return res.allowed, list(res.reasons)
+                return res.allowed, [*chain, *res.reasons]
         return True, [
+            *chain,
             Reason(
                 direction,
                 not_isolated=True,
                 text=f"no policy selects {subject_name} for {direction}",
-            )
+            ),
         ]
 
     def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
@@ -359,6 +386,10 @@ class Evaluator:
         for direction, subj, other in sides:
             if not isinstance(subj, ClassNode):
                 continue
+            for layer in self.layers[direction]:
+                keys = getattr(layer, "matched_keys", None)
+                if layer is not self.np and keys is not None:
+                    out.extend(keys(direction, subj, other))
             prof = self.c.profiles[direction][subj.i]
             if prof is None:
                 out.append(f"{direction}: not isolated")
@@ -439,7 +470,27 @@ class Evaluator:
 
     # -- listings -----------------------------------------------------------------
 
-    def _class_pairs(self) -> Iterable[tuple[Node, Node, ConnSet]]:
+    def _may_allow(self, direction: Direction, ci: int) -> tuple[int, int]:
+        """(classes, atoms) the layers other than NetworkPolicy may allow for class ``ci``
+        beyond what NetworkPolicy allows (only layers before it can: see ``may_allow``)."""
+        cls = ext = 0
+        for layer in self.layers[direction]:
+            may = getattr(layer, "may_allow", None)
+            if layer is not self.np and may is not None:
+                c, e = may(direction, ci)
+                cls |= c
+                ext |= e
+        return cls, ext
+
+    def _prunable(self) -> bool:
+        """Whether every extra layer states what it may allow (then pairs are pruned)."""
+        return all(
+            layer is self.np or hasattr(layer, "may_allow")
+            for d in DIRECTIONS
+            for layer in self.layers[d]
+        )
+
+    def _class_pairs(self, pruned_layers: bool = False) -> Iterable[tuple[Node, Node, ConnSet]]:
         """Every (source, destination, allowed) with a non-empty result, by class.
 
         The candidates of a source are the destinations its egress may reach that have
@@ -461,6 +512,14 @@ class Evaluator:
                 group_lists.setdefault(key, []).extend(dsts)
             if ext_any:
                 ext_lists.setdefault(ext_any, []).extend(dsts)
+        if pruned_layers:
+            # sources a layer before NetworkPolicy (an admin Allow) may admit beyond it
+            for ci in range(n):
+                more_cls, more_ext = self._may_allow("ingress", ci)
+                if more_cls & all_real:
+                    group_lists.setdefault(more_cls & all_real, []).append(ci)
+                if more_ext:
+                    ext_lists.setdefault(more_ext, []).append(ci)
         groups = {k: bits_of(v) for k, v in group_lists.items()}
         ext_groups = {k: bits_of(v) for k, v in ext_lists.items()}
         del group_lists, ext_lists
@@ -489,6 +548,10 @@ class Evaluator:
                         hit = (eg_cand & all_real, eg_ext)
                         eg_cache[id(peg)] = hit
                     eg_cand, eg_ext = hit
+                    if pruned_layers:
+                        more_cls, more_ext = self._may_allow("egress", s)
+                        eg_cand |= more_cls & all_real
+                        eg_ext |= more_ext
                 src = cn[s]
                 for d in iter_bits(eg_cand & row):
                     dst = cn[d]
@@ -535,7 +598,12 @@ class Evaluator:
         """Every allowed (source, destination) node pair with its connections."""
         if self._pair_list is None:
             layered = any(self._layered(d) for d in DIRECTIONS)
-            self._pair_list = list(self._all_pairs() if layered else self._class_pairs())
+            if not layered:
+                self._pair_list = list(self._class_pairs())
+            elif self._prunable():
+                self._pair_list = list(self._class_pairs(pruned_layers=True))
+            else:
+                self._pair_list = list(self._all_pairs())
         return self._pair_list
 
     def connections(
@@ -585,9 +653,6 @@ class Evaluator:
         return tuple(t[2] for t in out)
 
     # -- per-workload questions ---------------------------------------------------
-
-    def profile(self, direction: Direction, ci: int) -> Profile | None:
-        return self.c.profiles[direction][ci]
 
     def external_sources(
         self, ci: int, protocol: str, port: int, within: Sequence[tuple[int, int, int]] | None

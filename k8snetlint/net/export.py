@@ -69,7 +69,7 @@ class GraphSource(Protocol):
 def notes(
     compiled: Compiled, host_network: Sequence[Workload], assumed_ns: Sequence[str]
 ) -> tuple[str, ...]:
-    """What results depend on (plugin-defined behaviour: points 13, 18, 20, 21, 22, 27)."""
+    """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2)."""
     out = [NOTE_PROTOCOLS, NOTE_LOOPBACK, NOTE_NODE]
     out.append(NOTE_IPBLOCK_ON if compiled.ipblock_pods else NOTE_IPBLOCK_OFF)
     if host_network:

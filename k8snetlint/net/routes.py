@@ -2,7 +2,7 @@
 
 Its one job is turning the objects that route traffic (Services of every type,
 Ingress paths, host ports; Gateway API next) into :class:`~k8snetlint.connectivity.Route`
-values (semantics points 23, 26-28): which workload and container port each route
+values (docs/semantics.md, NP-23 and E-1 to E-3): which workload and container port each route
 reaches, from which sources, and whether the target's policies block it.
 
 A route *source* is a function from a :class:`RouteContext` to routes, registered with
@@ -28,6 +28,7 @@ __all__ = [
     "RouteContext",
     "RouteSource",
     "ServiceTarget",
+    "register_entry_source",
     "register_route_source",
     "resolve_routes",
     "route_sources",
@@ -101,7 +102,7 @@ class RouteContext:
     def service_targets(
         self, svc: Service, only: ServicePort | None = None
     ) -> Iterator[ServiceTarget]:
-        """Each (port, workload) of ``svc`` whose targetPort resolves (point 23); only the
+        """Each (port, workload) of ``svc`` whose targetPort resolves (semantics NP-23); only the
         port ``only`` when given."""
         for sp, w, tp in svc.resolutions():
             if tp is None or (only is not None and sp is not only):
@@ -130,27 +131,51 @@ class RouteContext:
         cs = self.evaluator.pair(ClassNode(c.ctrl), t.node)
         return cs.contains(t.port.protocol, t.target_port)
 
-    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...]:
-        """The paths through which proxy ``src`` forwards to ``dst`` (empty when ``src``
-        is no proxy, or routes nothing there). Policies are not applied here."""
-        out: list[EntryPath] = []
-        if src.kind == "ingress-controller":
-            for ing in self.inventory.ingresses:
-                for it in self.ingress_targets(ing):
-                    if it.target.endpoint != dst:
-                        continue
-                    span = ing.manifest.span_at(it.backend.location)
-                    out.append(
-                        EntryPath(
-                            ingress_rule_text(it),
-                            dst,
-                            it.target.port.protocol,
-                            it.target.target_port,
-                            ing.manifest.file,
-                            span.line,
-                        )
-                    )
-        return tuple(sorted(set(out), key=lambda e: (e.via, e.protocol, e.target_port)))
+    def entry_paths(self, src: Endpoint, dst: Endpoint) -> tuple[EntryPath, ...] | None:
+        """The paths through which proxy ``src`` forwards to ``dst``; None when ``src`` is
+        no proxy (every registered entry source says so). Policies are not applied."""
+        found: list[EntryPath] | None = None
+        for source in _ENTRY_SOURCES.values():
+            got = source(self, src, dst)
+            if got is not None:
+                found = [*(found or []), *got]
+        if found is None:
+            return None
+        return tuple(sorted(set(found), key=lambda e: (e.via, e.protocol, e.target_port)))
+
+
+EntrySource = Callable[[RouteContext, Endpoint, Endpoint], Iterable[EntryPath] | None]
+"""How a proxy endpoint forwards to a workload (None: the endpoint is not its proxy)."""
+
+_ENTRY_SOURCES: dict[str, EntrySource] = {}
+
+
+def register_entry_source(name: str, source: EntrySource) -> None:
+    """Add (or replace) an entry-path source (Gateways add theirs next to Ingress)."""
+    _ENTRY_SOURCES[name] = source
+
+
+def ingress_entry_paths(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> list[EntryPath] | None:
+    """The Ingress paths the ingress controller forwards to ``dst`` through."""
+    if src.kind != "ingress-controller":
+        return None
+    out: list[EntryPath] = []
+    for ing in ctx.inventory.ingresses:
+        for it in ctx.ingress_targets(ing):
+            if it.target.endpoint != dst:
+                continue
+            span = ing.manifest.span_at(it.backend.location)
+            out.append(
+                EntryPath(
+                    ingress_rule_text(it),
+                    dst,
+                    it.target.port.protocol,
+                    it.target.target_port,
+                    ing.manifest.file,
+                    span.line,
+                )
+            )
+    return out
 
 
 RouteSource = Callable[[RouteContext], Iterable[Route]]
@@ -181,7 +206,7 @@ def resolve_routes(ctx: RouteContext) -> tuple[Route, ...]:
 
 
 def service_routes(ctx: RouteContext) -> Iterator[Route]:
-    """ClusterIP (every Service), NodePort, LoadBalancer and externalIPs (points 23, 26)."""
+    """ClusterIP (every Service), NodePort, LoadBalancer and externalIPs (semantics NP-23, E-1)."""
     ev = ctx.evaluator
     for svc in ctx.inventory.services:
         within: list[tuple[int, int, int]] | None = None
@@ -247,7 +272,7 @@ def service_routes(ctx: RouteContext) -> Iterator[Route]:
 
 
 def ingress_routes(ctx: RouteContext) -> Iterator[Route]:
-    """Ingress paths through the ingress controller to the Service's pods (points 27-28)."""
+    """Ingress paths through the ingress controller to the Service's pods (semantics E-2)."""
     ctrl = ctx.compiled.ingress_controller.display()
     for ing in ctx.inventory.ingresses:
         for it in ctx.ingress_targets(ing):
@@ -268,7 +293,7 @@ def ingress_routes(ctx: RouteContext) -> Iterator[Route]:
 
 
 def hostport_routes(ctx: RouteContext) -> Iterator[Route]:
-    """Container host ports, and every port of a hostNetwork pod (point 26)."""
+    """Container host ports, and every port of a hostNetwork pod (semantics E-3)."""
     for w in ctx.inventory.workloads:
         ci = ctx.compiled.class_of[id(w)]
         for cp in w.ports:
@@ -294,3 +319,4 @@ def hostport_routes(ctx: RouteContext) -> Iterator[Route]:
 register_route_source("service", service_routes)
 register_route_source("ingress", ingress_routes)
 register_route_source("hostport", hostport_routes)
+register_entry_source("ingress", ingress_entry_paths)
