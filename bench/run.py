@@ -166,11 +166,8 @@ def _config(
     )
     if kubernetes_version:
         changes["kubernetes_version"] = kubernetes_version
-    if jobs is not None:
-        if "jobs" in names:
-            changes["jobs"] = jobs
-        else:
-            notes.append(f"--jobs {jobs} not applied in-process: Config has no 'jobs' field")
+    if jobs is not None and "jobs" in names:
+        changes["jobs"] = jobs
     if changes:
         config = dataclasses.replace(config, **changes)
     return config, notes
@@ -477,9 +474,18 @@ class Bench:
     def _check(self, paths: list[str], config: Any, result: SizeResult) -> Callable[[], Any]:
         if self.mode == "api":
             lint = _lookup("k8snetlint.engine", "lint")
+            # engine.lint(paths, config, jobs=None) uses one worker per core, as the
+            # command does; an engine without that parameter runs serially.
+            kwargs: dict[str, Any] = {}
+            if "jobs" in inspect.signature(lint).parameters:
+                kwargs["jobs"] = self.jobs
+            elif self.jobs is not None and self.jobs != 1:
+                note = f"--jobs {self.jobs} not applied in-process: engine.lint has no jobs"
+                if note not in self.notes:
+                    self.notes.append(note)
 
             def run_api() -> int | None:
-                report = lint(paths, config)
+                report = lint(paths, config, **kwargs)
                 counts = getattr(report, "counts", None)
                 if callable(counts):
                     result.findings = dict(counts())

@@ -126,12 +126,21 @@ def _semantic_problems(root: Any) -> list[tuple[tuple[int, int], str, str]]:
     return out
 
 
+def _surely_valid(schema: dict[str, Any], instance: Any) -> bool:
+    """The compiled validator's yes (a no, or no compiled validator, decides nothing:
+    the pure-Python validator then rules and words the errors)."""
+    try:
+        import jsonschema_rs
+
+        return bool(jsonschema_rs.Draft202012Validator(schema).is_valid(instance))
+    except Exception:
+        return False
+
+
 def load_config(path: str) -> Config:
     """Read and validate a config file; errors name the file, line and column."""
     import json
     from pathlib import Path
-
-    import jsonschema
 
     from k8snetlint.data import data_dir
     from k8snetlint.discovery import FileTooLarge, read_capped
@@ -153,8 +162,12 @@ def load_config(path: str) -> Config:
     if root is None:
         root = {}
     schema = json.loads((data_dir("schemas") / "config.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(plain(root)), key=lambda e: list(e.path))
+    errors: list[Any] = []
+    if not _surely_valid(schema, plain(root)):
+        import jsonschema  # located messages; only for a config the fast path doubts
+
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = sorted(validator.iter_errors(plain(root)), key=lambda e: list(e.path))
     if errors:
         lines = []
         for err in errors:

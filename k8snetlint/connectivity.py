@@ -78,7 +78,7 @@ class ConnSet:
         return not self.ranges
 
     def is_all(self) -> bool:
-        return self == ConnSet.all()
+        return self.ranges == _ALL_RANGES
 
     def contains(self, protocol: str, port: int) -> bool:
         for p, rs in self.ranges:
@@ -139,6 +139,9 @@ class ConnSet:
         """netpol-analyzer's CONN text: ``All Connections``, ``No Connections`` or the
         protocols in alphabetical order, each with its sorted ports and ranges:
         ``SCTP 1-65535,TCP 80,8000-8010,UDP 53``."""
+        found = _TEXTS.get(self.ranges)
+        if found is not None:
+            return found
         if self.is_all():
             return "All Connections"
         if self.is_empty():
@@ -147,7 +150,14 @@ class ConnSet:
             f"{p} " + ",".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in rs)
             for p, rs in sorted(self.ranges)
         ]
-        return ",".join(parts)
+        text = ",".join(parts)
+        if len(_TEXTS) < 65536:  # a graph repeats a few sets over millions of pairs
+            _TEXTS[self.ranges] = text
+        return text
+
+
+_ALL_RANGES = ConnSet.all().ranges
+_TEXTS: dict[tuple[tuple[str, tuple[tuple[int, int], ...]], ...], str] = {}
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -70,6 +70,18 @@ SKIP_FILE_PATTERNS = (
 # --------------------------------------------------------------------------- paths
 
 
+_CWD: tuple[str, Path] = ("", Path())
+
+
+def _resolved_cwd() -> Path:
+    """``Path.cwd().resolve()``, resolved again only when the working directory changes."""
+    global _CWD
+    cwd = os.getcwd()
+    if _CWD[0] != cwd:
+        _CWD = (cwd, Path(cwd).resolve())
+    return _CWD[1]
+
+
 def display_name(path: Path) -> str:
     """Path shown in reports: relative to the working directory when inside it.
 
@@ -77,7 +89,7 @@ def display_name(path: Path) -> str:
     :func:`escape_name`), so every report stays valid UTF-8.
     """
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
+        rel = path.resolve().relative_to(_resolved_cwd())
         return escape_name(rel.as_posix())
     except (ValueError, OSError):
         return escape_name(path.as_posix())

@@ -8,6 +8,7 @@ check, resolves their locations, applies suppressions, sorts and deduplicates.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import cast
 
@@ -48,10 +49,18 @@ def resolve_version(config: Config) -> str:
     return str(short)
 
 
-def lint(paths: Sequence[str], config: Config) -> Report:
-    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``."""
+def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
+    """Check ``paths`` under ``config``. Usage errors raise ``ValueError``.
+
+    ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
+    default of this function; the report is the same either way)."""
     version = resolve_version(config)
-    loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
+    if jobs == 1:
+        loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
+    else:
+        from k8snetlint.parallel import load_paths as parallel_load
+
+        loaded = parallel_load(paths, config.exclude, version, jobs, kustomize=config.kustomize)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)
@@ -96,6 +105,13 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
     )
 
 
+def rules_gc() -> AbstractContextManager[None]:
+    """The garbage-collection policy while rules run (``bench/run.py --rules`` too)."""
+    from k8snetlint.loader import relaxed_gc
+
+    return relaxed_gc()
+
+
 def run(
     loaded: LoadResult,
     config: Config,
@@ -105,6 +121,11 @@ def run(
     """Run every active rule over already loaded input."""
     rules = active_rules(config)
     ctx = Context(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    done = getattr(loaded, "validated", None)
+    if done is not None:  # worker processes validated most objects already
+        from k8snetlint.validate import validate_all
+
+        ctx.__dict__["violations"] = tuple(validate_all(ctx.manifests, version, done))
     by_name = {r.name: r for r in rules}
     known = {r.name for r in all_rules(config)}
     suppressor = Suppressor(
@@ -113,21 +134,25 @@ def run(
     findings: dict[tuple[object, ...], Finding] = {}
     suppressed = 0
     ns = config.default_namespace
-    for rule in rules:
-        if rule.name == UNUSED_SUPPRESSION:
-            continue
-        if progress is not None:
-            progress(rule.name)
-        for hit in CHECKS[rule.check](ctx, rule.params):
-            finding = to_finding(rule, hit, ns)
-            key = finding.sort_key() + (finding.end_line, finding.end_column)
-            if key in findings:
+    # The rules build the shared analyses and many long-lived values: a cyclic garbage
+    # collection every few thousand allocations would traverse all of them again (the
+    # cost then grows faster than the input). Cycles are rare here; collected after.
+    with rules_gc():
+        for rule in rules:
+            if rule.name == UNUSED_SUPPRESSION:
                 continue
-            if suppressor.suppressed(finding, hit.manifest):
-                suppressed += 1
-                findings[key] = replace(finding, suppressed=True)  # counted once
-                continue
-            findings[key] = finding
+            if progress is not None:
+                progress(rule.name)
+            for hit in CHECKS[rule.check](ctx, rule.params):
+                finding = to_finding(rule, hit, ns)
+                key = finding.sort_key() + (finding.end_line, finding.end_column)
+                if key in findings:
+                    continue
+                if suppressor.suppressed(finding, hit.manifest):
+                    suppressed += 1
+                    findings[key] = replace(finding, suppressed=True)  # counted once
+                    continue
+                findings[key] = finding
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):

@@ -211,15 +211,27 @@ def rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def builtin_rules() -> tuple[RuleInfo, ...]:
-    """Every rule shipped in ``rules/``, sorted by name."""
+    """Every rule shipped in ``rules/``, sorted by name.
+
+    Parsing and validating 46 rule documents costs more than checking a small file, so
+    the result is cached by content hash (:mod:`k8snetlint.rulecache`): a changed,
+    added or removed rule file, or a changed rule schema, misses the cache."""
+    from k8snetlint import rulecache
+
+    paths = [p for p in sorted(rules_dir().glob("*.md")) if p.name.upper() != "README.MD"]
+    texts = [(path.name, path.read_bytes()) for path in paths]
+    digest = rulecache.digest(texts, data_dir("schemas") / "rule.schema.json")
+    cached = rulecache.load(digest)
+    if cached is not None:
+        return cached
     out = []
-    for path in sorted(rules_dir().glob("*.md")):
-        if path.name.upper() == "README.MD":
-            continue
-        rule = parse_rule(path.read_text(encoding="utf-8"), path.name)
-        if rule.name != path.stem:
-            raise RuleError(f"{path.name}: name {rule.name!r} differs from the file name")
+    for name, raw in texts:
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        rule = parse_rule(text, name)
+        if rule.name != name.rsplit(".", 1)[0]:
+            raise RuleError(f"{name}: name {rule.name!r} differs from the file name")
         out.append(rule)
+    rulecache.store(digest, tuple(out))
     return tuple(out)
 
 

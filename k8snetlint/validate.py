@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.data import data_dir
-from k8snetlint.document import Manifest
+from k8snetlint.document import Manifest, YMap
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -925,27 +925,54 @@ def _key(key: Any) -> str:
 
 
 def validate_all(
-    manifests: Sequence[Manifest], version: str
+    manifests: Sequence[Manifest],
+    version: str,
+    done: Mapping[int, Sequence[Violation]] | None = None,
 ) -> Iterator[tuple[Manifest, Violation]]:
     """Every violation of every manifest against Kubernetes ``version``.
 
     Violations of one object come sorted by path. Never raises on any manifest content.
+    ``done`` maps ``id(manifest)`` to violations already found by :func:`validate_alone`
+    (in a worker process); those manifests are not validated again.
     """
     store = _store(resolve_version(version))
     crds = _collect_crds(manifests)
     for manifest in manifests:
-        try:
-            found = list(_validate_one(manifest, store, crds))
-        except Exception as exc:  # pragma: no cover - a bug of ours must not stop the run
-            found = [
-                Violation(
-                    RULE_SCHEMA,
-                    (),
-                    f"(object): could not be validated ({type(exc).__name__}: {exc})",
-                )
-            ]
+        found = done.get(id(manifest)) if done is not None else None
+        if found is None:
+            found = _validate_guarded(manifest, store, crds)
         for violation in found:
             yield manifest, violation
+
+
+def _validate_guarded(
+    manifest: Manifest, store: _Store, crds: Mapping[tuple[str, str], _Crd]
+) -> list[Violation]:
+    try:
+        return list(_validate_one(manifest, store, crds))
+    except Exception as exc:  # pragma: no cover - a bug of ours must not stop the run
+        return [
+            Violation(
+                RULE_SCHEMA,
+                (),
+                f"(object): could not be validated ({type(exc).__name__}: {exc})",
+            )
+        ]
+
+
+def validate_alone(manifest: Manifest, version: str) -> list[Violation] | None:
+    """The violations of ``manifest`` when they do not depend on the rest of the input
+    (no CustomResourceDefinition can change them: a built-in kind, or nothing to
+    validate); ``None`` when they might (see :func:`validate_all`'s ``done``)."""
+    store = _store(resolve_version(version))
+    api_version, kind = manifest.api_version, manifest.kind
+    if not api_version or not kind or not isinstance(manifest.data, dict):
+        return []
+    if kind == "List" and api_version == "v1":
+        return []
+    if store.validator(api_version, kind) is None:
+        return None
+    return _validate_guarded(manifest, store, {})
 
 
 def validate_object(data: Any, version: str | None = None) -> list[Violation]:
@@ -1083,6 +1110,11 @@ def _check_custom(manifest: Manifest, store: _Store, crd: _Crd) -> Iterator[Viol
 
 
 def _check(compiled: _Compiled, data: Any) -> Iterator[Violation]:
+    if type(data) is YMap and compiled.is_valid(data):
+        # The reader's values are plain JSON scalars at most MAX_DEPTH deep, so the
+        # compiled validator can read them as they are (a non-string key makes it
+        # refuse, then the copy below decides); no copy for the valid majority.
+        return
     try:
         instance = to_json(data)
     except (_TooDeep, RecursionError):

@@ -453,12 +453,26 @@ def redundant_policy_rule(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
 
 def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
     order = {id(p): i for i, p in enumerate(ns_policies)}
+    # The policies that can select a superset of a policy's pods are those with an empty
+    # podSelector or the same one: grouped once, kept in namespace order.
+    empty = [p for p in ns_policies if p.pod_selector.is_empty]
+    by_key: dict[Any, list[NetworkPolicy]] = {}
+    for p in ns_policies:
+        by_key.setdefault(p.pod_selector.key(), []).append(p)
+    owner_of = {id(r): p for p in ns_policies for r in (*p.ingress, *p.egress)}
+
+    def supersets(pol: NetworkPolicy) -> list[NetworkPolicy]:
+        same = by_key.get(pol.pod_selector.key(), [])
+        if not empty or pol.pod_selector.is_empty:
+            return same
+        merged = {id(p): p for p in (*empty, *same)}
+        return sorted(merged.values(), key=lambda p: order[id(p)])
 
     def covered(pol: NetworkPolicy, rule: Rule, direction: Direction) -> Rule | None:
         if rule.peers is not None and not any(p.valid for p in rule.peers):
             return None  # allows nothing: network-policy-invalid's business
         mine = (order[id(pol)], rule.index)
-        for other in ns_policies:
+        for other in candidates:
             if not other.isolates(direction) or not _selects_superset(other, pol):
                 continue
             for r2 in other.rules(direction):
@@ -474,9 +488,10 @@ def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
         return None
 
     def policy_of(rule: Rule) -> NetworkPolicy:
-        return next(p for p in ns_policies if any(r is rule for r in (*p.ingress, *p.egress)))
+        return owner_of[id(rule)]
 
     for pol in ns_policies:
+        candidates = supersets(pol)
         found: list[tuple[Rule, Rule]] = []
         for direction in DIRECTIONS:
             for rule in pol.rules(direction):
@@ -490,7 +505,7 @@ def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
                 and o.isolates(d)
                 and _selects_superset(o, pol)
                 and (not _selects_superset(pol, o) or order[id(o)] < order[id(pol)])
-                for o in ns_policies
+                for o in candidates
             )
             for d in DIRECTIONS
             if pol.isolates(d)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
@@ -22,7 +22,7 @@ from k8snetlint.model import (
     is_workload_manifest,
 )
 from k8snetlint.policy import NetworkPolicy, Peer, Rule
-from k8snetlint.selectors import Selector, labels_of, parse_selector
+from k8snetlint.selectors import LabelIndex, Selector, iter_bits, labels_of, parse_selector
 
 # Controllers whose selector must match their own pod template labels.
 _SELECTOR_KINDS = frozenset(
@@ -43,20 +43,31 @@ def _wanted_pairs(selector: Selector) -> list[tuple[str, str]]:
     return pairs
 
 
-def _similarity(wanted: list[tuple[str, str]], labels: Mapping[str, str]) -> float:
-    """How close ``labels`` come to ``wanted``: 1 per exact pair, partial for near misses."""
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _ratio_bound(a: str, b: str) -> float:
+    """An upper bound of :func:`_ratio` from the lengths alone (``real_quick_ratio``)."""
+    la, lb = len(a), len(b)
+    return 2.0 * min(la, lb) / (la + lb) if la + lb else 1.0
+
+
+def _similarity(
+    wanted: list[tuple[str, str]], labels: Mapping[str, str], ratio: Any = _ratio
+) -> float:
+    """How close ``labels`` come to ``wanted``: 1 per exact pair, partial for near misses.
+
+    With ``ratio=_ratio_bound`` the result is an upper bound of the exact score (every
+    term grows with the ratio), cheap enough to skip most candidates."""
     score = 0.0
     for k, v in wanted:
         if k in labels:
             got = labels[k]
-            score += 1.0 if got == v else 0.5 + 0.5 * difflib.SequenceMatcher(None, v, got).ratio()
+            score += 1.0 if got == v else 0.5 + 0.5 * ratio(v, got)
         else:
             best_key = max(
-                (
-                    difflib.SequenceMatcher(None, k, lk).ratio()
-                    for lk, lv in labels.items()
-                    if lv == v
-                ),
+                (ratio(k, lk) for lk, lv in labels.items() if lv == v),
                 default=0.0,
             )
             if best_key >= 0.6:
@@ -71,6 +82,8 @@ def closest_workload(
     best: Workload | None = None
     best_score = 0.0
     for w in workloads:
+        if _similarity(wanted, w.labels, _ratio_bound) <= best_score:
+            continue  # cannot beat the best so far (ties keep the first)
         score = _similarity(wanted, w.labels)
         if score > best_score:
             best, best_score = w, score
@@ -378,12 +391,59 @@ def peer_may_match_outside(inv: Inventory, peer: Peer) -> bool:
     return bool(pinned - defined_namespaces(inv))
 
 
-def _namespaces_of(inv: Inventory, pol: NetworkPolicy, peer: Peer) -> list[Namespace]:
+class _Indexes:
+    """Selectors over every namespace and every workload as bitsets (built once per run),
+    so that a peer costs a few big-int operations instead of a scan of the input."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.namespaces = LabelIndex([ns.labels for ns in inv.namespaces])
+        self.workloads = LabelIndex([w.labels for w in inv.workloads])
+        self.ns_bits: dict[str, int] = {}
+        for i, w in enumerate(inv.workloads):
+            self.ns_bits[w.namespace] = self.ns_bits.get(w.namespace, 0) | (1 << i)
+        # Labels a controller adds to pods (Workload.matches treats them specially):
+        # a selector naming one of them is answered by Workload.matches itself.
+        self.controller_keys = frozenset(k for w in inv.workloads for k, _ in w.controller_labels)
+        self._closest: dict[tuple[Any, ...], Workload | None] = {}
+
+    def namespaces_matching(self, sel: Selector) -> list[Namespace]:
+        spaces = self.inv.namespaces
+        return [spaces[i] for i in iter_bits(self.namespaces.select(sel))]
+
+    def any_workload(self, sel: Selector, namespaces: Sequence[str]) -> bool:
+        """Whether ``sel`` may match a pod of a workload of one of ``namespaces``."""
+        if sel.label_keys() & self.controller_keys:
+            inv = self.inv
+            return any(w.matches(sel) for ns in namespaces for w in inv.workloads_in(ns))
+        bits = self.workloads.select(sel)
+        if not bits:
+            return False
+        mask = 0
+        for name in namespaces:
+            mask |= self.ns_bits.get(name, 0)
+        return bool(bits & mask)
+
+    def closest(self, wanted: list[tuple[str, str]], namespace: str) -> Workload | None:
+        key = (tuple(wanted), namespace)
+        if key not in self._closest:
+            self._closest[key] = closest_workload(wanted, self.inv.workloads_in(namespace))
+        return self._closest[key]
+
+
+def _indexes(ctx: Context) -> _Indexes:
+    found = ctx.cache.get("references.indexes")
+    if not isinstance(found, _Indexes) or found.inv is not ctx.inventory:
+        found = _Indexes(ctx.inventory)
+        ctx.cache["references.indexes"] = found
+    return found
+
+
+def _namespaces_of(idx: _Indexes, pol: NetworkPolicy, peer: Peer) -> list[Namespace]:
     if peer.namespace_selector is None:
-        ns = inv.namespace(pol.namespace)
+        ns = idx.inv.namespace(pol.namespace)
         return [ns] if ns is not None else []
-    sel = peer.namespace_selector
-    return [ns for ns in inv.namespaces if sel.matches(ns.labels)]
+    return idx.namespaces_matching(peer.namespace_selector)
 
 
 def _peers(pol: NetworkPolicy) -> Iterator[tuple[Rule, Peer]]:
@@ -405,17 +465,18 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
     namespace the input says nothing about cannot be judged.
     """
     inv = ctx.inventory
+    idx = _indexes(ctx)
     ic = ctx.config.assume.ingress_controller
     for pol in inv.policies:
         for rule, peer in _peers(pol):
             sel = peer.pod_selector
             if sel is None or sel.is_empty or not sel.valid:
                 continue
-            spaces = [ns for ns in _namespaces_of(inv, pol, peer) if inv.workloads_in(ns.name)]
+            spaces = [ns for ns in _namespaces_of(idx, pol, peer) if inv.workloads_in(ns.name)]
             if not spaces:
                 continue
             names = [ns.name for ns in spaces]
-            if any(w.matches(sel) for ns in names for w in inv.workloads_in(ns)):
+            if idx.any_workload(sel, names):
                 continue
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
@@ -425,7 +486,7 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             wanted = _wanted_pairs(sel)
             close = None
             for ns in names:
-                close = close or closest_workload(wanted, inv.workloads_in(ns))
+                close = close or idx.closest(wanted, ns)
             related = (_labels_related(close, "closest workload's labels"),) if close else ()
             custom = next(
                 (c for ns in names if (c := custom_resources(ctx).get(ns)) is not None), None
@@ -475,6 +536,7 @@ SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A peer's namespaceSelector matches no namespace known from the input and config."""
     inv = ctx.inventory
+    idx = _indexes(ctx)
     names = [ns.name for ns in inv.namespaces]
     known = ", ".join(names[:10]) + (f", and {len(names) - 10} more" if len(names) > 10 else "")
     known = known or "none"
@@ -483,7 +545,7 @@ def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) 
             sel = peer.namespace_selector
             if sel is None or sel.is_empty or not sel.valid:
                 continue
-            if any(sel.matches(ns.labels) for ns in inv.namespaces):
+            if idx.namespaces.select(sel):
                 continue
             if any(
                 sel.matches({"kubernetes.io/metadata.name": name}) for name in SYSTEM_NAMESPACES

@@ -44,6 +44,18 @@ OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "in
 def endpoint_name(ep: Endpoint) -> str:
     """The connlist name of an endpoint (netpol-analyzer's spelling): ``ns/name[Kind]``,
     ``a.b.c.d-e.f.g.h[External]`` or ``{ingress-controller}``."""
+    found = _NAMES.get(ep)
+    if found is None:
+        found = _endpoint_name(ep)
+        if len(_NAMES) < 1 << 20:  # asked once per pair: millions of times per map
+            _NAMES[ep] = found
+    return found
+
+
+_NAMES: dict[Endpoint, str] = {}
+
+
+def _endpoint_name(ep: Endpoint) -> str:
     if ep.kind == "ingress-controller":
         return INGRESS_CONTROLLER_NAME
     if ep.kind == "external":

@@ -1,0 +1,109 @@
+"""The built-in rule registry cached by content hash.
+
+:func:`k8snetlint.registry.builtin_rules` parses every ``rules/*.md`` (YAML front
+matter validated against ``schemas/rule.schema.json``): tens of milliseconds and the
+pure-Python jsonschema import, at every start. The parsed registry is kept as JSON in
+the user's cache folder, under a name derived from the SHA-256 of the tool's version,
+the rule schema and every rule file's name and bytes; any change there misses the cache
+and the rules are parsed (and validated) again.
+
+The folder is ``$K8SNETLINT_CACHE_DIR``, else ``$XDG_CACHE_HOME/k8snetlint``, else
+``~/.cache/k8snetlint``; ``K8SNETLINT_CACHE_DIR=off`` (or empty) disables the cache. A
+cache that cannot be read or written is ignored: the rules are parsed as without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from k8snetlint import __version__
+from k8snetlint.findings import RuleInfo
+
+FORMAT = 1
+_FIELDS = ("name", "summary", "severity", "enabled", "check", "params", "confidence", "since")
+
+
+def cache_dir() -> Path | None:
+    """Where the cache lives, or ``None`` when it is disabled."""
+    explicit = os.environ.get("K8SNETLINT_CACHE_DIR")
+    if explicit is not None:
+        return None if explicit.strip() in ("", "off") else Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "k8snetlint"
+    home = os.environ.get("HOME")
+    return Path(home) / ".cache" / "k8snetlint" if home else None
+
+
+def digest(texts: Sequence[tuple[str, bytes]], schema: Path) -> str:
+    """The content hash of the registry's inputs."""
+    h = hashlib.sha256(f"k8snetlint {__version__} rules {FORMAT}\0".encode())
+    with contextlib.suppress(OSError):
+        h.update(schema.read_bytes())
+    for name, raw in texts:
+        h.update(f"\0{name}\0{len(raw)}\0".encode())
+        h.update(raw)
+    return h.hexdigest()
+
+
+def _file(key: str) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / f"rules-{key[:32]}.json"
+
+
+def _to_json(rule: RuleInfo) -> dict[str, Any]:
+    out = {f: getattr(rule, f) for f in _FIELDS}
+    out["doc"] = rule.doc
+    return out
+
+
+def _from_json(data: Any) -> RuleInfo:
+    if not isinstance(data, dict) or set(data) != {*_FIELDS, "doc"}:
+        raise ValueError("not a cached rule")
+    return RuleInfo(**data, custom=False)
+
+
+def load(key: str) -> tuple[RuleInfo, ...] | None:
+    """The cached registry for ``key``, or ``None`` (absent, unreadable, stale)."""
+    path = _file(key)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return tuple(_from_json(r) for r in data["rules"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(key: str, rules: tuple[RuleInfo, ...]) -> None:
+    """Write the registry for ``key`` atomically; silently nothing when that fails or
+    when a rule would not come back equal from JSON."""
+    path = _file(key)
+    if path is None:
+        return
+    try:
+        rows = [_to_json(r) for r in rules]
+        text = json.dumps({"key": key, "rules": rows}, ensure_ascii=False)
+        if tuple(_from_json(r) for r in json.loads(text)["rules"]) != rules:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, TypeError, ValueError):
+        return
