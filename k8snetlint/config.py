@@ -24,6 +24,22 @@ class IngressController:
 
 
 @dataclass(frozen=True)
+class GatewayPods:
+    """Where Gateways' data-plane pods run when the input holds none (Gateway API).
+
+    ``None`` means unknown. ``{gateway}`` and ``{namespace}`` in a value stand for the
+    Gateway's name and namespace (semantics GW-8, docs/semantics.md).
+    """
+
+    namespace: str | None = None
+    labels: dict[str, str] | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.namespace is not None or self.labels is not None
+
+
+@dataclass(frozen=True)
 class Assume:
     """Facts about the cluster that the manifests do not state."""
 
@@ -33,6 +49,7 @@ class Assume:
     service_cidr: tuple[str, ...] = ()
     ipblock_matches_pods: bool = False
     node_port_range: tuple[int, int] = (30000, 32767)
+    gateway_pods: GatewayPods = field(default_factory=GatewayPods)
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,7 @@ def load_config(path: str) -> Config:
     data: dict[str, Any] = plain(root)
     assume = data.get("assume", {})
     ic = assume.get("ingress-controller", {})
+    gp = assume.get("gateway-pods", {})
     npr = assume.get("node-port-range")
     node_port_range = (30000, 32767)
     if npr:
@@ -213,6 +231,10 @@ def load_config(path: str) -> Config:
             service_cidr=_as_tuple(assume.get("service-cidr")),
             ipblock_matches_pods=bool(assume.get("ipblock-matches-pods", False)),
             node_port_range=node_port_range,
+            gateway_pods=GatewayPods(
+                namespace=gp.get("namespace"),
+                labels=gp.get("labels"),
+            ),
         ),
         config_file=path,
         workloads=tuple(root.get("workloads") or ()) if isinstance(root, dict) else (),

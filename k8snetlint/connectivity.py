@@ -14,7 +14,7 @@ PROTOCOLS: tuple[str, ...] = ("TCP", "UDP", "SCTP")
 MIN_PORT = 1
 MAX_PORT = 65535
 
-EndpointKind = Literal["workload", "external", "ingress-controller"]
+EndpointKind = Literal["workload", "external", "ingress-controller", "gateway"]
 
 
 @dataclass(frozen=True, order=True)
@@ -26,6 +26,8 @@ class Endpoint:
     * ``external``: an IP range outside the cluster, ``name`` is ``a.b.c.d-e.f.g.h``
       (``namespace`` and ``kind`` empty).
     * ``ingress-controller``: the pseudo-pod that forwards Ingress traffic.
+    * ``gateway``: the pseudo-pod that forwards a Gateway's traffic when the input holds
+      none of its data-plane pods (``namespace``/``name``: the Gateway's).
     """
 
     kind: EndpointKind
@@ -39,6 +41,8 @@ class Endpoint:
         if self.kind == "ingress-controller":
             ns = self.namespace or "*"
             return f"{ns}/ingress-controller[IngressController]"
+        if self.kind == "gateway":
+            return f"{{gateway:{self.namespace}/{self.name}}}"
         return self.name
 
 

@@ -5,7 +5,7 @@ Views (built from manifests by :func:`build_gateway_api`, held by the Inventory 
 :class:`Listener` list), :class:`ListenerSet`, :class:`Route` (HTTPRoute, GRPCRoute,
 TLSRoute, TCPRoute, UDPRoute: every served version) and :class:`ReferenceGrant`.
 
-Resolution (:func:`resolve`, docs/semantics-gateway.md points G1-G9):
+Resolution (:func:`resolve`, semantics GW-1 to GW-10, docs/semantics.md):
 
 * a Route attaches to a Gateway (or ListenerSet) listener through ``parentRefs`` (group
   default ``gateway.networking.k8s.io``, kind default ``Gateway``, namespace default the
@@ -110,7 +110,7 @@ def api_group(api_version: str) -> str:
 
 
 def hostname_matches(pattern: str, host: str) -> bool:
-    """Whether ``host`` (precise or wildcard) lies within ``pattern`` (G4).
+    """Whether ``host`` (precise or wildcard) lies within ``pattern`` (semantics GW-4).
 
     ``*.example.com`` matches one or more labels to the left of ``.example.com`` (so
     ``a.b.example.com`` and the wildcard ``*.b.example.com``), never ``example.com``.
@@ -303,7 +303,7 @@ class RouteRule:
         if self.name:
             label += f" {self.name!r}"
         if self.matches:
-            label += " " + ",".join(self.matches)
+            label += " (" + ", ".join(self.matches) + ")"
         return label
 
 
@@ -682,7 +682,7 @@ class Backend:
 
 @dataclass(frozen=True, eq=False)
 class Entry:
-    """One path from outside: Gateway listener -> Route rule -> Service port (G8)."""
+    """One path from outside: Gateway listener -> Route rule -> Service port (semantics GW-8)."""
 
     gateway: Gateway
     listener: Listener
@@ -889,10 +889,11 @@ def _route_attachment(
 
 
 def namespace_in_input(inv: Inventory, namespace: str) -> bool:
-    """Whether the input says anything about ``namespace`` (a Namespace or an object)."""
-    ns = inv.namespace(namespace)
-    if ns is not None and ns.manifest is not None:
-        return True
+    """Whether the input holds the applications of ``namespace`` (a Service or workload).
+
+    A Namespace object alone does not count: routing repositories often declare the
+    namespaces whose Services are deployed from elsewhere.
+    """
     return bool(inv.services_in(namespace) or inv.workloads_in(namespace))
 
 
@@ -926,34 +927,59 @@ def _backend(
     return Backend(route, rule, b, "resolved", svc, sp, grant=grant)
 
 
-def _conflicts(api: GatewayAPI, gw: Gateway, extra: Sequence[Listener]) -> list[ListenerConflict]:
-    """Listeners that are not distinct (Gateway.spec.listeners, Distinct Listeners)."""
+def _indistinct(a: Listener, b: Listener) -> str:
+    """Why two listeners are not distinct ("" when they are), per Gateway.spec.listeners."""
+    if a.port is None or a.port != b.port:
+        return ""
+    if a.protocol == b.protocol:
+        if a.protocol in HOSTNAME_PROTOCOLS:
+            if (a.hostname or "").lower() == (b.hostname or "").lower():
+                host = f"hostname {a.hostname}" if a.hostname else "no hostname"
+                return f"same port {a.port}, protocol {a.protocol} and {host}"
+        elif a.protocol in ("TCP", "UDP"):
+            return f"same port {a.port} and protocol {a.protocol}"
+        return ""
+    protocols = {a.protocol, b.protocol}
+    if "TCP" in protocols and protocols & HOSTNAME_PROTOCOLS:
+        other = b.protocol if a.protocol == "TCP" else a.protocol
+        return f"port {a.port} is shared by a TCP listener and a {other} listener"
+    return ""
+
+
+def _set_order(ls: ListenerSet) -> tuple[str, str, str]:
+    """ListenerSet precedence: creation time (when stated), then namespace/name."""
+    created = ls.manifest.get("metadata", "creationTimestamp")
+    return (str(created) if created else "~", ls.namespace, ls.name)
+
+
+def _conflicts(gw: Gateway, sets: Sequence[ListenerSet]) -> list[ListenerConflict]:
+    """Listeners that are not distinct, with ListenerSet precedence.
+
+    Within one Gateway (or one ListenerSet) indistinct listeners are all Conflicted (no
+    winner). A ListenerSet's listener is then compared with the listeners accepted so far
+    (the Gateway's, then earlier sets'): if it is not distinct from one, it alone is
+    Conflicted. Each Conflicted listener is reported once, against the first listener
+    it cannot be told from.
+    """
     out: list[ListenerConflict] = []
-    listeners = [*gw.listeners, *extra]
-    for i, a in enumerate(listeners):
-        if a.port is None:
-            continue
-        for b in listeners[i + 1 :]:
-            if b.port != a.port:
-                continue
-            why = ""
-            if a.protocol == b.protocol:
-                if a.protocol in HOSTNAME_PROTOCOLS:
-                    if (a.hostname or "").lower() == (b.hostname or "").lower():
-                        host = f"hostname {a.hostname}" if a.hostname else "no hostname"
-                        why = f"same port {a.port}, protocol {a.protocol} and {host}"
-                elif a.protocol in ("TCP", "UDP"):
-                    why = f"same port {a.port} and protocol {a.protocol}"
-            elif {a.protocol, b.protocol} & {"TCP"} and {
-                a.protocol,
-                b.protocol,
-            } & HOSTNAME_PROTOCOLS:
-                why = (
-                    f"port {a.port} is shared by a TCP listener and a {b.protocol if a.protocol == 'TCP' else a.protocol} "
-                    "listener"
-                )
-            if why:
-                out.append(ListenerConflict(gw, a, b, why))
+    accepted: list[Listener] = []
+    groups = [gw.listeners, *(s.listeners for s in sorted(sets, key=_set_order))]
+    for group in groups:
+        conflicted: set[int] = set()
+        # first, precedence: a listener indistinct from one accepted earlier yields
+        for b in group:
+            a = next((x for x in accepted if _indistinct(x, b)), None)
+            if a is not None:
+                out.append(ListenerConflict(gw, a, b, _indistinct(a, b)))
+                conflicted.add(id(b))
+        # then, within the object: indistinct listeners are all Conflicted
+        rest = [li for li in group if id(li) not in conflicted]
+        for i, b in enumerate(rest):
+            a = next((x for x in rest[:i] if _indistinct(x, b)), None)
+            if a is not None:
+                out.append(ListenerConflict(gw, a, b, _indistinct(a, b)))
+                conflicted.update((id(a), id(b)))
+        accepted.extend(li for li in group if id(li) not in conflicted)
     return out
 
 
@@ -993,28 +1019,33 @@ def resolve(inv: Inventory) -> Resolution:
                 res = _backend(inv, api, route, rule, b)
                 backends.append(res)
                 by_rule.setdefault((id(route), rule.index), []).append(res)
+    conflicts: list[ListenerConflict] = []
+    for gw in api.gateways:
+        sets = [
+            ls
+            for ls in api.listener_sets
+            if (a := set_status.get(ls.key)) is not None
+            and a.status == "attached"
+            and a.gateway is gw
+        ]
+        conflicts.extend(_conflicts(gw, sets))
+    # Conflicted listeners are not served: the later one always, both within one object.
+    dropped = {id(c.second) for c in conflicts} | {
+        id(c.first) for c in conflicts if c.first.manifest is c.second.manifest
+    }
     entries: list[Entry] = []
     for att in attachments:
         if att.status != "attached" or att.gateway is None or att.route is None:
             continue
         route = att.route
         for li, hosts in att.listeners:
+            if id(li) in dropped:
+                continue
             for rule in route.rules:
                 for res in by_rule.get((id(route), rule.index), ()):
                     if res.status != "resolved" or res.ref.weight <= 0:
                         continue
                     entries.append(Entry(att.gateway, li, route, rule, res, hosts))
-    conflicts: list[ListenerConflict] = []
-    for gw in api.gateways:
-        extra = [
-            li
-            for ls in api.listener_sets
-            if (a := set_status.get(ls.key)) is not None
-            and a.status == "attached"
-            and a.gateway is gw
-            for li in ls.listeners
-        ]
-        conflicts.extend(_conflicts(api, gw, extra))
     return Resolution(
         attachments=tuple(attachments),
         set_attachments=tuple(set_atts),

@@ -20,6 +20,7 @@ import typer
 from k8snetlint.cli import build_config, fail, write_output
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
+from k8snetlint.net import gatewayroutes
 from k8snetlint.net.nodes import range_name
 from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
 from k8snetlint.reader import load_text
@@ -128,11 +129,13 @@ def render_graph(
     fmt: str,
     focus: Endpoint | None = None,
     findings: tuple[graphfmt.FindingsByKey, graphfmt.FindingsByKey] | None = None,
+    data: graphfmt.GraphData | None = None,
 ) -> str:
-    """The map in ``fmt``; ``findings`` (per node, per namespace) for json and html."""
+    """The map in ``fmt``; ``findings`` (per node, per namespace) for json and html;
+    ``data`` when the caller has it already (``graph_data(conn, focus)``)."""
     if fmt == "graphml":
         return graphfmt.render_graphml(conn, focus)
-    data = graphfmt.graph_data(conn, focus)
+    data = data if data is not None else graphfmt.graph_data(conn, focus)
     by_node, by_ns = findings if findings is not None else (None, None)
     if fmt == "json":
         return graphfmt.render_json(data, by_node, by_ns)
@@ -226,7 +229,8 @@ def graph_cmd(
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
-    text = render_graph(conn, format, focus_ep, findings)
+    data = graphfmt.graph_data(conn, focus_ep)
+    text = render_graph(conn, format, focus_ep, findings, data)
     if exposure and format == "txt":
         text += "\n" + exposure_text(conn, focus_ep)
     elif exposure:
@@ -235,8 +239,7 @@ def graph_cmd(
         text = json.dumps(doc, indent=2) + "\n"
     write_output(text, output)
     # the summary goes to stderr so that the map itself stays diffable
-    summary = graphfmt.outside_summary(graphfmt.graph_data(conn, focus_ep))
-    typer.echo(escape_control(summary.line()), err=True)
+    typer.echo(escape_control(graphfmt.outside_summary(data).line()), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------
@@ -277,6 +280,13 @@ def resolve_target(conn: Connectivity, text: str, option: str) -> Target:
         )
     if low in ("ingress-controller", graphfmt.INGRESS_CONTROLLER_NAME):
         return Target((conn.ingress_controller,))
+    if low.startswith(("{gateway:", "gateway:")):
+        name = text.strip().strip("{}").split(":", 1)[1]
+        eps = tuple(e for e in conn.endpoints if e.kind == "gateway" and e.display()[9:-1] == name)
+        if not eps:
+            known = sorted(e.display() for e in conn.endpoints if e.kind == "gateway")
+            fail(f"{option}: no Gateway pseudo-source {name} (known: {', '.join(known) or 'none'})")
+        return Target(eps)
     try:
         ipaddress.ip_address(text.strip())
     except ValueError:
@@ -453,6 +463,9 @@ def run_reach(
                     on = f" on {p} {num}" if num is not None else ""
                     what = "Ingress routes" if src.kind == "ingress-controller" else "route"
                     unrouted = f"no {what} to {dst.display()}{on}"
+            if src.kind == "external" and dst.kind == "workload":
+                # from outside through Gateways: each path and its policy verdict
+                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
@@ -568,9 +581,9 @@ def reach_cmd(
         typer.Option(
             "--from",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
-            "address, 'internet', '{ingress-controller}', or a hypothetical pod outside the "
-            "input: 'pods k=v[,k=v] [in namespace NAME | in namespaces k=v[,k=v]]' or "
-            "'namespaces k=v[,k=v]'.",
+            "address, 'internet', '{ingress-controller}', '{gateway:ns/name}', or a "
+            "hypothetical pod outside the input: 'pods k=v[,k=v] [in namespace NAME | in "
+            "namespaces k=v[,k=v]]' or 'namespaces k=v[,k=v]'.",
         ),
     ],
     dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],

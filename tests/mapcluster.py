@@ -75,7 +75,20 @@ def cluster(workloads: int) -> str:
         sizes.append(size)
         left -= size
         i += 1
-    names = ["shop", "payments", "web", "catalog", "accounts", "search", "ops", "data"]
+    names = [
+        "shop",
+        "payments",
+        "web",
+        "catalog",
+        "accounts",
+        "search",
+        "ops",
+        "data",
+        "media",
+        "orders",
+        "billing",
+        "social",
+    ]
     docs.append("apiVersion: v1\nkind: Namespace\nmetadata: {name: monitoring}\n")
     docs.append(_deployment("monitoring", "prometheus", 9090, "StatefulSet"))
     for k, size in enumerate(sizes):

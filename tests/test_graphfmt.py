@@ -295,6 +295,12 @@ for(var i=0;i<labels.length;i++){for(var j=i+1;j<labels.length;j++)if(ov(labels[
 var all=document.getElementById("vp").getBoundingClientRect();
 out.fits=all.left>=sr.left-1&&all.top>=sr.top-1&&all.right<=sr.right+1&&all.bottom<=sr.bottom+1;
 out.fill=Math.max(all.width/sr.width,all.height/sr.height);
+// a label hidden for lack of room shows when its edge is pointed at
+var hid=document.querySelector("#labels .el.hidden");
+if(hid){var i=hid.getAttribute("data-i"),hit=document.querySelector('#edges .eg[data-i="'+i+'"] .hit');
+ out.hiddenBefore=getComputedStyle(hid).display;hit.dispatchEvent(new MouseEvent("mouseenter"));
+ out.hiddenOnHover=getComputedStyle(hid).display;hit.dispatchEvent(new MouseEvent("mouseleave"));
+ out.hiddenAfter=getComputedStyle(hid).display;}
 // search
 var q=document.getElementById("search");q.value="db";q.dispatchEvent(new Event("input"));
 out.search=document.querySelectorAll("#nodes .node.match").length;
@@ -370,6 +376,12 @@ def test_html_map_in_headless_chromium(tmp_path: Path, workloads: int) -> None:
     assert out["filteredHidden"] == sum(1 for i in ids if i.startswith("payments/"))
     assert out["filteredEdgesShown"] == 0
     assert out["zoomed"] == pytest.approx(1.25)
+    # dense maps hide some labels, and show them on hover
+    assert (out["hiddenBefore"], out["hiddenOnHover"], out["hiddenAfter"]) == (
+        "none",
+        "inline",
+        "none",
+    )
     # entry points and findings are marked
     classes = {n["id"]: n["cls"] for n in out["nodes"]}
     assert "entry" in classes["shop/frontend[Deployment]"].split()
@@ -509,3 +521,23 @@ def test_csv_one_record_shape() -> None:
     assert {r["src"] for r in ing} == {"{ingress-controller}"}
     outside = {r["outside"] for r in rows if r["type"] == "connection"}
     assert outside == {"", "egress", "ingress-exposed"}
+
+
+def test_ipv6_in_admin_tier_networks_counts() -> None:
+    folder = (
+        ROOT / "tests" / "data" / "netpol-analyzer" / "anp_and_banp_using_networks_with_ipv6_test"
+    )
+    cfg = Config()
+    inv = build_inventory(load_paths([str(folder)], ()).manifests, cfg)
+    assert inv.tier_policies and graphfmt.mentions_ipv6(inv)
+    plain = ROOT / "fixtures" / "scenarios" / "multi-namespace"
+    assert not graphfmt.mentions_ipv6(build_inventory(load_paths([str(plain)], ()).manifests, cfg))
+
+
+def test_graphml_leaves_out_ipv6_unless_mentioned(tmp_path: Path) -> None:
+    cfg = Config()
+    (tmp_path / "in.yaml").write_text(IPV4_ONLY.replace("CIDR", "10.0.0.0/8"))
+    conn = analyze(build_inventory(load_paths([str(tmp_path)], ()).manifests, cfg), cfg)
+    text = graphfmt.render_graphml(conn)
+    assert "10.0.0.0-10.255.255.255" in text and "::" not in text
+    assert "::" in "\n".join(n for n in conn.nx_graph.nodes)  # the engine keeps both

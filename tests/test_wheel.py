@@ -25,6 +25,7 @@ def test_wheel_installs_and_checks(tmp_path: Path) -> None:
     assert "k8snetlint/_rules/schema-violation.md" in names
     assert "k8snetlint/_schemas/report.schema.json" in names
     assert any(n.startswith("k8snetlint/_schemas/kubernetes/v1.") for n in names)
+    assert {"k8snetlint/assets/map.html", "k8snetlint/assets/map.js"} <= set(names)  # HTML map
 
     # A fresh environment. The dependencies come from the test environment (a .pth
     # file appends its site-packages after the new environment's own), so the test

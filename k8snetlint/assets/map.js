@@ -33,7 +33,7 @@ D.edges.forEach(function(e,i){
  var g=el("g",{class:"eg","data-i":i},eLayer);
  var p=el("path",{d:e.d,class:cls,"data-src":e.src,"data-dst":e.dst},g);
  var hit=el("path",{d:e.d,class:"hit"},g);
- title(hit,e.src+" \u2192 "+e.dst+": "+e.label+(e.assumed?" (assumed)":""));
+ title(hit,e.src+" \u2192 "+e.dst+": "+e.label+(e.assumed?" (assumed)":"")+(e.detail?"\n"+e.detail.split("; ").join("\n"):""));
  var lg=el("g",{class:"el"+(e.lx===null?" hidden":""),"data-i":i},lLayer);
  var lx=e.lx,ly=e.ly;
  if(lx===null){var len=p.getTotalLength(),pt=p.getPointAtLength(len/2);lx=pt.x;ly=pt.y;}
@@ -128,7 +128,9 @@ function legend(p){var d=h("div",null,p,"legend");
  [["","allowed (ports on the line)"],["exposed","from outside, exposed"],["admitted","admitted by policy only"],["assumed","assumed"],["entry","entry point"]].forEach(function(x){
   var s=h("span",null,d);h("i",null,s,"sw "+x[0]);s.appendChild(document.createTextNode(x[1]));});}
 function summary(){clear();h("h3","Connectivity map",info);
- h("p",D.summary,info);legend(info);
+ var parts=D.summary.split(". Outside the cluster: ");h("p",parts[0]+(parts.length>1?". Outside the cluster:":""),info);
+ if(parts.length>1){var us=h("ul",null,info);parts[1].split("; ").forEach(function(x){h("li",x,us);});}
+ legend(info);
  h("p","Click a box for its findings and for who reaches it, on which port and why. Drag to pan, wheel to zoom. Labels that do not fit show when you point at an edge or a box.",info);
  var keys=Object.keys(F).sort(),nsl=Object.keys(NF).sort(),total=0;
  keys.forEach(function(k){total+=F[k].length;});nsl.forEach(function(k){total+=NF[k].length;});
@@ -143,7 +145,18 @@ function connItem(c,p,who){var li=h("li",null,p);nodeLink(c[who],li);
  if(c.why){h("br",null,li);h("small","why: "+c.why.split(";").join("; "),li);}}
 function select(id,quiet){selected=id;
  D.nodes.forEach(function(n){nodeEls[n.id].classList.toggle("sel",n.id===id);});
- edgeEls.forEach(function(r){var on=id!==null&&(r.e.dst===id||r.e.src===id);r.p.classList.toggle("hl",on);r.l.classList.toggle("hl",on);if(on)lLayer.appendChild(r.l);});
+ var near={},reach={};if(id!==null)near[id]=true;
+ function nid(name){return /\[External\]$/.test(name)?"outside the cluster":name;}
+ if(id!==null){(D.outgoing[id]||[]).forEach(function(c){reach[nid(c.dst)]=true;});
+  (D.incoming[id]||[]).forEach(function(c){reach[nid(c.src)]=true;});}
+ var wl=id!==null&&nodeById[id]&&nodeById[id].type==="workload";
+ function via(r){var t=nodeById[r.e.src]&&nodeById[r.e.src].type;  // "any pod" / "anyone" stand for it
+  return wl&&(t==="anyone"||t==="any-pod")&&reach[r.e.dst]===true;}
+ edgeEls.forEach(function(r){var on=id!==null&&(r.e.dst===id||r.e.src===id||via(r));r.p.classList.toggle("hl",on);r.l.classList.toggle("hl",on);
+  if(on){lLayer.appendChild(r.l);near[r.e.src]=true;near[r.e.dst]=true;}
+  // the rest fades while a node is selected, so that its neighbourhood stands out
+  r.g.classList.toggle("faded",id!==null&&!on);r.l.classList.toggle("faded",id!==null&&!on);});
+ D.nodes.forEach(function(n){nodeEls[n.id].classList.toggle("faded",id!==null&&!near[n.id]&&!reach[n.id]);});
  if(quiet)return;if(id===null){summary();return;}
  clear();var n=nodeById[id]||{},inc=D.incoming[id]||[],out=D.outgoing[id]||[],rts=D.routes[id]||[],nf=F[id]||[];
  h("h3",id,info);

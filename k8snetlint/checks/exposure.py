@@ -71,8 +71,9 @@ from k8snetlint.selectors import parse_selector
 if TYPE_CHECKING:
     from k8snetlint.net import Connectivity
 
-EXTERNAL_KINDS = ("nodeport", "loadbalancer", "externalip", "ingress", "hostport")
+EXTERNAL_KINDS = ("nodeport", "loadbalancer", "externalip", "ingress", "hostport", "gateway")
 _ROUTE_WORDS = {
+    "gateway": "Gateway",
     "nodeport": "NodePort",
     "loadbalancer": "LoadBalancer",
     "externalip": "externalIP",
@@ -270,6 +271,10 @@ def _route_related(ctx: Context, route: Route) -> RelatedHit | None:
         return RelatedHit(ing.manifest, path, f"Ingress {route.via} routes to it")
     if route.kind == "hostport":
         return None
+    if route.kind == "gateway":
+        from k8snetlint.checks.gateway import route_related
+
+        return route_related(ctx, route)
     ns, rest = route.via.split("/", 1)
     svc = inv.service(ns, rest.split(":", 1)[0])
     if svc is None:
@@ -421,9 +426,19 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
             manifest=w.manifest,
             path=_container_port_path(w, first[1], first[0]),
             related=tuple(related),
-            assumed=all(r.kind == "ingress" for r in routes)
-            and not ctx.config.assume.ingress_controller.known,
+            assumed=all(_route_assumed(ctx, r) for r in routes),
         )
+
+
+def _route_assumed(ctx: Context, route: Route) -> bool:
+    """Whether the route's verdict rests on an unknown proxy (ingress controller, Gateway)."""
+    if route.kind == "ingress":
+        return not ctx.config.assume.ingress_controller.known
+    if route.kind == "gateway":
+        from k8snetlint.checks.gateway import source_known
+
+        return not source_known(ctx, route)
+    return False
 
 
 # ---------------------------------------------------------------------------------

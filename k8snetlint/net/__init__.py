@@ -10,6 +10,8 @@
   ordered per-direction stack of decision layers (NetworkPolicy is one);
 * :mod:`~k8snetlint.net.routes`: route resolution (Service, Ingress, hostPort,
   NodePort, LoadBalancer), extensible through a registry of route sources;
+* :mod:`~k8snetlint.net.gatewayroutes`: the Gateway API route source (listener ->
+  data-plane pods -> Service port -> pods);
 * :mod:`~k8snetlint.net.export`: what reporters read (graph, connlist, notes);
 * :mod:`~k8snetlint.net.analysis`: the :class:`Connectivity` object assembling them.
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.model import Inventory, Workload, paused_gc
-from k8snetlint.net import export, outside
+from k8snetlint.net import export, gatewayroutes, outside
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
@@ -52,6 +52,8 @@ class Connectivity:
         eps.extend(c.atom_eps)
         if self.inventory.ingresses:
             eps.append(self.ingress_controller)
+        if self.inventory.gateway_api.gateways:
+            eps.extend(gatewayroutes.gateway_endpoints(self.route_context, self.routes))
         return tuple(sorted(set(eps)))
 
     @property
@@ -86,10 +88,14 @@ class Connectivity:
 
     def allowed(self, src: Endpoint, dst: Endpoint) -> ConnSet:
         """Every (protocol, port) ``src`` may open to ``dst`` (``src == dst``: two pods of one workload)."""
+        if "gateway" in (src.kind, dst.kind):
+            return gatewayroutes.allowed(self.route_context, src, dst)
         return self.evaluator.pair(self.compiled.node(src), self.compiled.node(dst))
 
     def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
         """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
+        if "gateway" in (src.kind, dst.kind):
+            return gatewayroutes.verdict(self.route_context, src, dst, protocol, port)
         return self.evaluator.verdict(src, dst, protocol, port)
 
     def is_ingress_isolated(self, workload: Workload) -> bool:
@@ -203,7 +209,11 @@ class Connectivity:
         towards the ports its Ingress routes use (as netpol-analyzer lists it).
         """
         with paused_gc():
-            return self.evaluator.connections(self.endpoints, self.routes)
+            conns = self.evaluator.connections(self.endpoints, self.routes)
+        if self.inventory.gateway_api.gateways:
+            extra = gatewayroutes.gateway_connections(self.route_context, self.routes)
+            conns = tuple(sorted((*conns, *extra), key=lambda c: (c.src, c.dst)))
+        return conns
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:
@@ -233,8 +243,11 @@ class Connectivity:
 
     @cached_property
     def notes(self) -> tuple[str, ...]:
-        """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2)."""
-        return export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
+        """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2, GW-8)."""
+        out = export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
+        if self.inventory.gateway_api.gateways:
+            out += gatewayroutes.notes(self.route_context, self.routes)
+        return out
 
     @cached_property
     def nx_graph(self) -> nx.MultiDiGraph:

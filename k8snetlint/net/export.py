@@ -159,7 +159,7 @@ def _build_nx(
                     assumed=ev.pair_assumed(s, d),
                 )
     for conn in connections:
-        if conn.src.kind == "ingress-controller":
+        if conn.src.kind in ("ingress-controller", "gateway"):
             g.add_edge(
                 conn.src.display(),
                 conn.dst.display(),
@@ -204,7 +204,39 @@ def _build_nx(
                         missing=True,
                     )
                 g.add_edge(node, svc_id, kind="ingress", port=str(b.port))
+    _gateway_nx(g, routes)
     return g
+
+
+def _gateway_nx(g: nx.MultiDiGraph, routes: Sequence[Route]) -> None:
+    """Gateway entries (semantics GW-8): ``listener:ns/gw/name`` nodes, an edge from each
+    listener to the Gateway's data plane (its pods, or the ``{gateway:ns/name}``
+    pseudo-source) and one to each backend workload, labelled with Gateway, listener,
+    Route and rule (``via``)."""
+    for r in routes:
+        if r.kind != "gateway":
+            continue
+        gw, listener = r.via.split(" listener ", 1)
+        lname = listener.split(" ", 1)[0]
+        node = f"listener:{gw}/{lname}"
+        if node not in g:
+            ns, name = gw.split("/", 1)
+            g.add_node(node, type="gateway-listener", namespace=ns, name=name, listener=lname)
+        for src in r.sources:  # outside -> listener -> the Gateway's data plane
+            if src not in g:
+                g.add_node(src, type="gateway", namespace=gw.split("/", 1)[0], name=src)
+            g.add_edge(node, src, key=f"listener {src}", kind="gateway-listener")
+        g.add_edge(
+            node,
+            r.dst.display(),
+            kind="gateway",
+            via=r.via,
+            sources=", ".join(r.sources),
+            protocol=r.protocol,
+            port=r.port,
+            target_port=r.target_port,
+            blocked=r.blocked,
+        )
 
 
 def connlist_name(ep: Endpoint) -> str:

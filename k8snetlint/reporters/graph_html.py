@@ -53,6 +53,7 @@ class MapEdge:
     label: str
     kind: str  # pod, exposed, admitted, egress
     assumed: bool = False
+    detail: str = ""  # address ranges behind an edge of the outside node
 
 
 def _node_id(ep: Endpoint) -> str:
@@ -73,9 +74,14 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
     pairs: dict[tuple[str, str], ConnSet] = {}
     assumed: set[tuple[str, str]] = set()
     exposed: set[tuple[str, str]] = set()
+    # per edge of the outside node: each range and its ports
+    ranges: dict[tuple[str, str], list[tuple[str, ConnSet]]] = {}
     for c in data.connections:
         key = (_node_id(c.src), _node_id(c.dst))
         pairs[key] = pairs[key].union(c.conns) if key in pairs else c.conns
+        if OUTSIDE in key:
+            far = c.src if c.src.kind == "external" else c.dst
+            ranges.setdefault(key, []).append((endpoint_name(far), c.conns))
         if c.assumed:
             assumed.add(key)
         reading = outside_reading(data, c)
@@ -99,12 +105,22 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
             return "exposed" if (s, d) in exposed else "admitted"
         return "pod"
 
+    externals = sum(1 for e in data.endpoints if e.kind == "external")
+
+    def every_address(key: tuple[str, str]) -> bool:
+        """Every range of the input reaches the pod on the same ports."""
+        items = ranges.get(key, [])
+        return len(items) == externals and len({cs for _r, cs in items}) == 1
+
+    def detail(key: tuple[str, str]) -> str:
+        return "; ".join(f"{r}: {cs.text()}" for r, cs in sorted(ranges.get(key, [])))
+
     for (d, text), srcs in sorted(by_dst.items()):
         if d == OUTSIDE:
             continue
         others = wl_ids - {d}
         if len(others) >= 2 and others <= srcs:
-            if OUTSIDE in srcs and (OUTSIDE, d) not in exposed:
+            if OUTSIDE in srcs and (OUTSIDE, d) not in exposed and every_address((OUTSIDE, d)):
                 edges.append(MapEdge(ANYONE, d, text, "pod"))
                 pseudo.add(ANYONE)
                 done |= {(s, d) for s in others | {OUTSIDE}}
@@ -113,13 +129,13 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
                 pseudo.add(ANY_POD)
                 done |= {(s, d) for s in others}
     for (_o, text), srcs in sorted(by_src.items()):
-        if len(wl_ids) >= 2 and wl_ids <= srcs:
+        if len(wl_ids) >= 2 and wl_ids <= srcs and all(every_address((w, OUTSIDE)) for w in wl_ids):
             edges.append(MapEdge(ANY_POD, OUTSIDE, text, "egress"))
             pseudo.add(ANY_POD)
             done |= {(s, OUTSIDE) for s in wl_ids}
     for (s, d), cs in sorted(pairs.items()):
         if (s, d) not in done:
-            edges.append(MapEdge(s, d, cs.text(), kind_of(s, d), (s, d) in assumed))
+            edges.append(MapEdge(s, d, cs.text(), kind_of(s, d), (s, d) in assumed, detail((s, d))))
     used = {e.src for e in edges} | {e.dst for e in edges}
     nodes: list[MapNode] = []
     for w in workloads:
@@ -139,6 +155,9 @@ def map_picture(data: GraphData) -> tuple[list[MapNode], list[MapEdge]]:
                 "ingress-controller",
             )
         )
+    for gw in sorted(u for u in used if u.startswith("{gateway:")):
+        # a Gateway's data plane not in the input (semantics GW-8): a proxy like the above
+        nodes.append(MapNode(gw, f"gateway {gw[9:-1]}", "Gateway routes", "", "ingress-controller"))
     if ANYONE in pseudo:
         nodes.append(MapNode(ANYONE, "anyone", "every pod and address", "", "anyone"))
     if ANY_POD in pseudo:
@@ -261,6 +280,7 @@ def _edge_json(e: MapEdge, g: graph_layout.EdgeGeom) -> dict[str, Any]:
         "short": g.label,
         "kind": e.kind,
         "assumed": e.assumed,
+        "detail": e.detail,
         "d": g.path,
         "lx": round(box.x + box.w / 2, 1) if box is not None else None,
         "ly": round(box.y + box.h / 2, 1) if box is not None else None,

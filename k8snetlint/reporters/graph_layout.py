@@ -48,7 +48,7 @@ LABEL_MAX = 30  # characters shown on the map; the full text is in the title
 VIEW_W, VIEW_H, MAX_SCALE = 1000.0, 800.0, 1.6
 TARGET_ASPECT = VIEW_W / VIEW_H
 GROUP_ASPECTS = (1.2, 2.4, 5.0, 1000.0)  # shapes tried for the namespace boxes
-FOLD_COST = 0.08  # legibility (log of scale) a fold of the whole drawing must buy
+FOLD_COST = 0.2  # legibility (log of scale) a fold of the whole drawing must buy
 GROUP_FOLD_COST = 0.01  # and a fold inside one namespace box
 ROW_CHOICES = (3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 60)
 
@@ -78,6 +78,30 @@ class Rect:
 
     def moved(self, dx: float, dy: float) -> Rect:
         return Rect(self.x + dx, self.y + dy, self.w, self.h)
+
+
+class _Grid:
+    """Rectangles bucketed by cells, for overlap queries in time linear in the answer."""
+
+    CELL = 120.0
+
+    def __init__(self, rects: Sequence[Rect] = ()) -> None:
+        self._cells: dict[tuple[int, int], list[Rect]] = {}
+        for r in rects:
+            self.add(r)
+
+    def _keys(self, r: Rect, pad: float) -> list[tuple[int, int]]:
+        c = self.CELL
+        x0, x1 = int((r.x - pad) // c), int((r.right + pad) // c)
+        y0, y1 = int((r.y - pad) // c), int((r.bottom + pad) // c)
+        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
+
+    def add(self, r: Rect) -> None:
+        for k in self._keys(r, 0.0):
+            self._cells.setdefault(k, []).append(r)
+
+    def hits(self, r: Rect, pad: float) -> bool:
+        return any(r.overlaps(o, pad) for k in self._keys(r, pad) for o in self._cells.get(k, ()))
 
 
 @dataclass(frozen=True)
@@ -178,13 +202,12 @@ def _draft_size(bands: list[list[list[str]]]) -> tuple[float, float]:
 
 
 def _group_draft(
-    name: str, members: Sequence[str], edges: Sequence[tuple[str, str]], aspect: float
+    name: str, members: Sequence[str], own: Sequence[tuple[str, str]], aspect: float
 ) -> _GroupDraft:
     """Ranked columns, wrapped (a rank taller than ``rows`` splits into sub-columns) and
     folded (a run of columns wider than ``per_band`` continues below), choosing the
-    wrap and fold that bring the box closest to ``aspect``."""
-    inside = set(members)
-    own = [(a, b) for a, b in edges if a in inside and b in inside]
+    wrap and fold that bring the box closest to ``aspect``. ``own`` are the edges
+    between members."""
     rank = _ranks(members, own) if name else {n: 0 for n in members}
     layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
     for n in members:
@@ -373,15 +396,23 @@ def _route_edges(
         for i in members:
             roles[i] = "hidden"
         roles[lead] = "fan-out" if way == "out" else "fan-in"
-    out: list[EdgeGeom] = []
-    placed: list[Rect] = []
-    for i, ((s, d, label), (ss, ds)) in enumerate(zip(edges, sides, strict=True)):
+    curves: list[tuple[tuple[float, float], ...]] = []
+    for i, (ss, ds) in enumerate(sides):
         p0, p3 = point[(i, 0)], point[(i, 1)]
         dx, dy = abs(p3[0] - p0[0]), abs(p3[1] - p0[1])
         # an arc on the right of one column, or a curve across
         c = 36 + min(0.3 * dy, 90) if ss == ds else max(30.0, 0.45 * dx)
         p1 = (p0[0] + (c if ss == "R" else -c), p0[1])
         p2 = (p3[0] + (c if ds == "R" else -c), p3[1])
+        curves.append((p0, p1, p2, p3))
+    # arcs on the right of a column may reach past the boxes (their hull is the extent)
+    if curves:
+        lay.width = max(lay.width, max(p[0] for cv in curves for p in cv) + MARGIN)
+        lay.height = max(lay.height, max(p[1] for cv in curves for p in cv) + MARGIN)
+    out: list[EdgeGeom] = []
+    blocked = _Grid(obstacles)
+    placed = _Grid()
+    for i, ((s, d, label), (p0, p1, p2, p3)) in enumerate(zip(edges, curves, strict=True)):
         path = (
             f"M{_fmt(p0[0])},{_fmt(p0[1])} C{_fmt(p1[0])},{_fmt(p1[1])} "
             f"{_fmt(p2[0])},{_fmt(p2[1])} {_fmt(p3[0])},{_fmt(p3[1])}"
@@ -396,12 +427,10 @@ def _route_edges(
             cand = Rect(cx - lw / 2, cy - lh / 2, lw, lh)
             if cand.x < 0 or cand.y < 0 or cand.right > lay.width or cand.bottom > lay.height:
                 continue
-            if any(cand.overlaps(o, 2.0) for o in obstacles) or any(
-                cand.overlaps(o, 1.0) for o in placed
-            ):
+            if blocked.hits(cand, 2.0) or placed.hits(cand, 1.0):
                 continue
             box = cand
-            placed.append(cand)
+            placed.add(cand)
             break
         out.append(EdgeGeom(s, d, path, p0, p3, text, box))
     return out
@@ -418,6 +447,10 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
         members.setdefault(group, []).append(nid)
         group_of[nid] = group
     pairs = [(s, d) for s, d, _ in edges if s in group_of and d in group_of]
+    own: dict[str, list[tuple[str, str]]] = {}
+    for a, b in pairs:
+        if group_of[a] == group_of[b]:
+            own.setdefault(group_of[a], []).append((a, b))
     group_edges = sorted(
         {(group_of[s], group_of[d]) for s, d in pairs if group_of[s] != group_of[d]}
     )
@@ -427,7 +460,7 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
         return lay
     best: tuple[float, list[list[list[str]]], dict[str, _GroupDraft]] | None = None
     for aspect in GROUP_ASPECTS:
-        tried = {g: _group_draft(g, m, pairs, aspect) for g, m in members.items()}
+        tried = {g: _group_draft(g, m, own.get(g, []), aspect) for g, m in members.items()}
         folds = sum(_bands_of(d) - 1 for d in tried.values())
         cols = _balance(_columns(tried, group_edges), tried)
         tried_bands, value = _fold(cols, tried)
@@ -458,13 +491,4 @@ def layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str
     obstacles = list(lay.nodes.values()) + titles
     drawn = [(s, d, label) for s, d, label in edges if s in lay.nodes and d in lay.nodes]
     lay.edges = _route_edges(lay, drawn, obstacles)
-    # arcs on the right of a column may reach past the boxes (their hull is the extent)
-    reach = [
-        float(v)
-        for e in lay.edges
-        for v in e.path.replace("M", "").replace("C", "").replace(",", " ").split()
-    ]
-    if reach:
-        lay.width = max(lay.width, max(reach[0::2]) + MARGIN)
-        lay.height = max(lay.height, max(reach[1::2]) + MARGIN)
     return lay

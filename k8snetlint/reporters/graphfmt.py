@@ -13,6 +13,7 @@ import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
@@ -38,7 +39,7 @@ NodeFindings = Mapping[str, Sequence[Mapping[str, str]]]
 
 EXTERNAL_SUFFIX = "[External]"
 # Route kinds that carry traffic from outside the cluster to pods
-OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress")
+OUTSIDE_ROUTE_KINDS = ("nodeport", "loadbalancer", "externalip", "hostport", "ingress", "gateway")
 
 
 def endpoint_name(ep: Endpoint) -> str:
@@ -76,11 +77,17 @@ def _ipv6_text(text: str) -> bool:
 
 def mentions_ipv6(inv: Inventory) -> bool:
     """Whether the input names an IPv6 address anywhere the engine reads addresses:
-    ipBlocks, pod IPs, Service externalIPs, loadBalancerSourceRanges and ipFamilies."""
+    ipBlocks, admin-tier networks, pod IPs, Service externalIPs,
+    loadBalancerSourceRanges and ipFamilies."""
     for pol in inv.policies:
         for _rule, peer in pol.peers():
             if peer.ip_block is not None and peer.ip_block.version == 6:
                 return True
+    for tier in inv.tier_policies:  # admin tiers: networks peers
+        for direction in ("ingress", "egress"):
+            for trule in tier.rules(direction):
+                if any(b.version == 6 for p in trule.peers for b in p.networks):
+                    return True
     for w in inv.workloads:
         if any(_ipv6_text(ip) for pod in w.pod_ips for ip in pod):
             return True
@@ -107,6 +114,15 @@ class GraphData:
     routes: tuple[Route, ...]
     notes: tuple[str, ...] = ()
     focus: Endpoint | None = None
+
+    @cached_property
+    def open_ways_in(self) -> dict[Endpoint, tuple[Route, ...]]:
+        """Per workload, the routes from outside the cluster that policy does not block."""
+        out: dict[Endpoint, list[Route]] = {}
+        for r in self.routes:
+            if not r.blocked and r.kind in OUTSIDE_ROUTE_KINDS:
+                out.setdefault(r.dst, []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
 
 
 def _drop_ipv6(
@@ -212,6 +228,7 @@ ROUTE_WORDS = {
     "externalip": "externalIP",
     "hostport": "hostPort",
     "ingress": "Ingress",
+    "gateway": "Gateway",
 }
 
 
@@ -239,11 +256,9 @@ def exposure_routes(data: GraphData, c: Connection) -> list[Route]:
     a workload): NodePort, LoadBalancer, externalIPs, hostPort whose admitted sources
     overlap the range, and Ingress paths; each only on a port ``c`` allows."""
     out: list[Route] = []
-    for r in data.routes:
-        if r.dst != c.dst or r.blocked or r.kind not in OUTSIDE_ROUTE_KINDS:
-            continue
-        if r.kind == "ingress":
-            out.append(r)  # through the ingress controller, which is not an address
+    for r in data.open_ways_in.get(c.dst, ()):
+        if r.kind in ("ingress", "gateway"):
+            out.append(r)  # through a proxy (ingress controller, Gateway): not an address
             continue
         if c.conns.contains(r.protocol, r.target_port) and any(
             _overlaps(src, c.src.name) for src in r.sources
@@ -311,7 +326,9 @@ class OutsideSummary:
 
     def line(self) -> str:
         """One line for people: counts, and what the address-range lines mean."""
-        out = f"{self.connections} connections between {self.workloads} workloads"
+        conns = f"{self.connections} connection{'s' if self.connections != 1 else ''}"
+        wls = f"{self.workloads} workload{'s' if self.workloads != 1 else ''}"
+        out = f"{conns} between {wls}"
         if not (self.egress or self.exposed or self.policy_only):
             return out + "; none with addresses outside the cluster"
         parts = []
@@ -320,12 +337,13 @@ class OutsideSummary:
         if self.exposed:
             parts.append(
                 f"{_count(self.exposed)} exposed to it through NodePort, LoadBalancer, "
-                f"externalIPs, hostPort or Ingress ({_names(self.exposed)})"
+                f"externalIPs, hostPort, Ingress or Gateway ({_names(self.exposed)})"
             )
         if self.policy_only:
             parts.append(
                 f"{_count(self.policy_only)} admitted by policy only, not exposed: no "
-                f"Service or Ingress routes outside traffic to it ({_names(self.policy_only)})"
+                "Service, Ingress or Gateway routes outside traffic to it "
+                f"({_names(self.policy_only)})"
             )
         return out + ". Outside the cluster: " + "; ".join(parts)
 
@@ -683,6 +701,8 @@ def render_mermaid(data: GraphData) -> str:
 
 
 def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
+    """The engine's graph (workloads, ranges, Services, Ingress paths) as GraphML; IPv6
+    ranges only when the input mentions IPv6."""
     import networkx as nx
 
     g = conn.nx_graph
@@ -693,6 +713,11 @@ def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
         if f in g and f not in sub:
             sub.add_node(f, **g.nodes[f])
         g = sub
+    if not mentions_ipv6(conn.inventory):  # as in the other formats
+        v6 = [n for n, t in g.nodes(data="type") if t == "external" and is_ipv6_range(n)]
+        if v6:
+            g = g.copy()
+            g.remove_nodes_from(v6)
     # XML 1.0 forbids most control characters (names from the input may hold them)
     return escape_xml_forbidden("\n".join(nx.generate_graphml(g, prettyprint=True))) + "\n"
 
