@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,25 @@ class Config:
     assume: Assume = field(default_factory=Assume)
     kustomize: bool = True
     config_file: str | None = None
+    # Folders of JSON schemas for custom resources (``--schema-location``)
+    schema_locations: tuple[str, ...] = ()
+    # Folder that ``exclude`` and ``per-path-ignores`` patterns are relative to: the
+    # folder of the config file that declares them (``None``: the current folder).
+    base_dir: str | None = None
+
+    def excluded(self, file: str) -> bool:
+        """Whether ``exclude`` names ``file`` (a path as reported)."""
+        return any(path_matches(file, pat, self.base_dir) for pat in self.exclude)
+
+    def path_ignored_rules(self, file: str) -> list[tuple[str, str]]:
+        """``(pattern, rule)`` pairs of ``per-path-ignores`` that apply to ``file``."""
+        return [
+            (pat, rule)
+            for pat, rules in self.per_path_ignores.items()
+            if path_matches(file, pat, self.base_dir)
+            for rule in rules
+        ]
+
     # ``workloads:``: pods outside the input (positioned mappings of the config file)
     workloads: tuple[Any, ...] = ()
     # ``operators:``: rows added to the shipped operator table (schemas/operators.json)
@@ -76,6 +96,48 @@ class Config:
 
 
 CONFIG_NAMES = (".k8snetlint.yaml", ".k8snetlint.yml")
+
+
+def path_matches(file: str, pattern: str, base_dir: str | None = None) -> bool:
+    """Whether the glob ``pattern`` names ``file``, read relative to ``base_dir``.
+
+    A pattern with a ``/`` is anchored at ``base_dir`` (the config file's folder;
+    default the current folder) and names the file or a folder above it
+    (``generated/*``, ``generated/``, ``legacy/**/*.yaml``); a leading ``**/`` matches
+    at any depth. A pattern without ``/`` names a file or folder name at any depth
+    (``*.generated.yaml``, ``vendor``). ``*`` crosses ``/``, as in ``fnmatch``.
+    """
+    import fnmatch
+    import os
+
+    if not file or file == "-":
+        return False
+    target = os.path.abspath(file)
+    base = os.path.abspath(base_dir if base_dir is not None else os.getcwd())
+    try:
+        inside = os.path.commonpath([base, target]) == base
+    except ValueError:
+        inside = False
+    rel = os.path.relpath(target, base).replace(os.sep, "/") if inside else None
+    pat = pattern.strip()
+    while pat.startswith("./"):
+        pat = pat[2:]
+    pat = pat.rstrip("/") or pat
+    if "/" not in pat:
+        parts = rel.split("/") if rel is not None else [os.path.basename(target)]
+        return any(fnmatch.fnmatch(part, pat) for part in parts if part)
+    if os.path.isabs(pat):
+        candidates = [target.replace(os.sep, "/")]
+    elif rel is None:
+        return False
+    else:
+        candidates = [rel]
+    pats = [pat]
+    if pat.startswith("**/"):
+        pats.append(pat[3:])
+    return any(
+        fnmatch.fnmatch(c, p) or fnmatch.fnmatch(c, p + "/*") for c in candidates for p in pats
+    )
 
 
 class ConfigError(Exception):
@@ -98,6 +160,48 @@ def discover(paths: list[str]) -> str | None:
         if (folder / ".git").exists():
             break
     return None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to ``name`` (``fail_on`` -> ``fail-on``), if any is close."""
+    import difflib
+
+    choices = list(known)
+    normal = name.strip().lower().replace("_", "-")
+    if normal in choices and normal != name:
+        return normal
+    close = difflib.get_close_matches(normal, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _check_rule_names(root: Any, data: dict[str, Any], path: str) -> None:
+    """Rule names in the config must exist: each unknown one at file:line:col."""
+    from k8snetlint.document import locate
+    from k8snetlint.registry import builtin_rules
+
+    known = {r.name for r in builtin_rules()}
+    known.update(str(c.get("name")) for c in data.get("custom-rules", []) if isinstance(c, dict))
+    places: list[tuple[list[Any], str]] = []
+    for key in ("select", "ignore"):
+        value = data.get(key)
+        items = [value] if isinstance(value, str) else list(value or [])
+        places += [([key, i], str(name)) for i, name in enumerate(items)]
+    for key in ("severity", "params"):
+        places += [([key, name], str(name)) for name in data.get(key, {})]
+    for glob, names in data.get("per-path-ignores", {}).items():
+        items = [names] if isinstance(names, str) else list(names or [])
+        places += [(["per-path-ignores", glob, i], str(n)) for i, n in enumerate(items)]
+    problems = []
+    for where, name in places:
+        if name in known or name == "*":
+            continue
+        line, col, _, _ = locate(root, where, key=isinstance(where[-1], str))
+        hint = did_you_mean(name, known)
+        text = f"{path}:{max(line, 1)}:{max(col, 1)}: unknown rule {name!r}"
+        text += f"; did you mean {hint!r}?" if hint else " (see `k8snetlint rules`)"
+        problems.append(text)
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -188,8 +292,21 @@ def load_config(path: str) -> Config:
     if errors:
         lines = []
         for err in errors:
-            line, col, _, _ = locate(root, list(err.path))
             where = ".".join(str(p) for p in err.path) or "(top level)"
+            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                known = sorted(err.schema.get("properties", {}))
+                for extra in err.instance:
+                    if extra in known:
+                        continue
+                    line, col, _, _ = locate(root, [*err.path, extra], key=True)
+                    text = f"unknown key {extra!r}"
+                    if err.path:
+                        text += f" in {where}"
+                    hint = did_you_mean(str(extra), known)
+                    text += f"; did you mean {hint!r}?" if hint else f" (known: {', '.join(known)})"
+                    lines.append(f"{path}:{max(line, 1)}:{max(col, 1)}: {text}")
+                continue
+            line, col, _, _ = locate(root, list(err.path))
             lines.append(f"{path}:{max(line, 1)}:{max(col, 1)}: {where}: {err.message}")
         raise ConfigError("\n".join(lines))
     semantic = _semantic_problems(root)
@@ -201,6 +318,7 @@ def load_config(path: str) -> Config:
             )
         )
     data: dict[str, Any] = plain(root)
+    _check_rule_names(root, data, path)
     assume = data.get("assume", {})
     ic = assume.get("ingress-controller", {})
     gp = assume.get("gateway-pods", {})
@@ -237,6 +355,10 @@ def load_config(path: str) -> Config:
             ),
         ),
         config_file=path,
+        base_dir=str(Path(path).resolve().parent),
+        schema_locations=tuple(
+            str(Path(path).resolve().parent / d) for d in _as_tuple(data.get("schema-location"))
+        ),
         workloads=tuple(root.get("workloads") or ()) if isinstance(root, dict) else (),
         operators=tuple(data.get("operators", [])),
     )

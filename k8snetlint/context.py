@@ -31,7 +31,13 @@ class Context:
         """Schema and value violations of every object (see :mod:`k8snetlint.validate`)."""
         from k8snetlint.validate import validate_all
 
-        return tuple(validate_all(self.manifests, self.kubernetes_version))
+        return tuple(
+            validate_all(
+                self.manifests,
+                self.kubernetes_version,
+                schema_locations=self.config.schema_locations,
+            )
+        )
 
     @cached_property
     def inventory(self) -> Inventory:

@@ -7,15 +7,19 @@ check, resolves their locations, applies suppressions, sorts and deduplicates.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import cast
+from functools import cached_property
+from typing import TYPE_CHECKING, cast
 
 from k8snetlint import __version__
 from k8snetlint.checks import CHECKS, Hit
-from k8snetlint.config import Config
+from k8snetlint.config import Config, did_you_mean
 from k8snetlint.context import Context
+from k8snetlint.document import Manifest
 from k8snetlint.findings import (
     SEVERITY_RANK,
     CheckedObject,
@@ -25,28 +29,176 @@ from k8snetlint.findings import (
     RuleInfo,
     Severity,
 )
-from k8snetlint.loader import LoadResult, load_paths
+from k8snetlint.loader import LoadResult
 from k8snetlint.registry import active_rules, all_rules
 from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
+
+if TYPE_CHECKING:
+    from k8snetlint.model import Inventory
+    from k8snetlint.net import Connectivity
+    from k8snetlint.validate import Violation
 
 UNUSED_SUPPRESSION = "unused-suppression"
 
 
+# The oldest Kubernetes version whose removed APIs the table covers.
+MIN_VERSION = (1, 22)
+
+
 def resolve_version(config: Config) -> str:
-    from k8snetlint.validate import available_versions, default_version
+    """The Kubernetes minor version a run checks against (``"1.25"``), for every command.
+
+    Empty means the newest shipped schema. Any minor from 1.22 is accepted: a newer one
+    than shipped is validated with the newest schema, an older one with the oldest
+    schema plus its own removed-API verdicts (:func:`version_note` says which).
+    Raises ``ValueError`` for text that is not a version or predates 1.22.
+    """
+    import re
+
+    from k8snetlint.validate import default_version
+    from k8snetlint.validate import resolve_version as schema_version
 
     wanted = config.kubernetes_version
-    if not wanted:
+    if wanted is None or not str(wanted).strip():
         return default_version()
-    norm = wanted.lstrip("v")
-    parts = norm.split(".")
-    short = ".".join(parts[:2])
-    if short not in available_versions():
+    schema_version(str(wanted))  # ValueError for what is not a version
+    m = re.match(r"\s*v?(\d+)\.(\d+)", str(wanted))
+    assert m is not None
+    minor = (int(m.group(1)), int(m.group(2)))
+    if minor < MIN_VERSION:
         raise ValueError(
-            f"unsupported Kubernetes version {wanted!r} "
-            f"(shipped: {', '.join(available_versions())})"
+            f"Kubernetes {wanted} is older than {MIN_VERSION[0]}.{MIN_VERSION[1]}, "
+            "the oldest version supported"
         )
-    return str(short)
+    return f"{minor[0]}.{minor[1]}"
+
+
+def version_note(version: str) -> str | None:
+    """One line when ``version`` has no shipped schema of its own; None otherwise."""
+    from k8snetlint.validate import available_versions
+    from k8snetlint.validate import resolve_version as schema_version
+
+    shipped = available_versions()
+    schema = schema_version(version)
+    if schema == version:
+        return None
+    span = f"{shipped[0]} to {shipped[-1]}"
+    if schema == shipped[-1]:
+        return (
+            f"Kubernetes {version} is newer than the schemas shipped ({span}): objects "
+            f"are validated against the {schema} schema"
+        )
+    return (
+        f"Kubernetes {version} predates the schemas shipped ({span}): objects are "
+        f"validated against the {schema} schema, and apiVersions against the APIs "
+        f"removed up to {version}"
+    )
+
+
+# Files the tool writes or reads for itself: never read as manifests.
+OWN_FILE_NAMES = (".k8snetlint-baseline.json",)
+
+
+def load(
+    paths: Sequence[str],
+    config: Config,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    skip: Sequence[str] = (),
+    stdin_path: str | None = None,
+    follow_symlinks: bool = False,
+    jobs: int | None = 1,
+    version: str | None = None,
+    kustomize_allow_remote: bool = False,
+) -> LoadResult:
+    """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
+    the config file's folder; the config file, baselines and the files named in ``skip``
+    (reports this run writes) are never read as manifests; ``stdin_path`` maps Helm's
+    ``# Source:`` names to files (:func:`stdin_name`). ``jobs`` worker processes read
+    and validate against ``version`` (``None``: one per core; 1: none, in this
+    process; see :mod:`k8snetlint.parallel`). Usage errors are in ``result.errors``."""
+    from k8snetlint.loader import LoadIssue, expand_paths, load_files
+
+    own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
+    skipped: list[LoadIssue] = []
+    files, errors = expand_paths(
+        paths, (), config.kustomize, follow_symlinks=follow_symlinks, skipped=skipped
+    )
+    kept = [
+        (display, path)
+        for display, path in files
+        if display == "-"
+        or not (
+            config.excluded(display)
+            or os.path.abspath(display) in own
+            or os.path.basename(display) in OWN_FILE_NAMES
+            or (path is not None and own_output(path))
+        )
+    ]
+    if jobs == 1:
+        result = load_files(kept, progress, kustomize_allow_remote=kustomize_allow_remote)
+    else:
+        from k8snetlint import parallel
+
+        count = parallel.default_jobs() if jobs is None else jobs
+        result = parallel.load_files(
+            kept,
+            version or resolve_version(config),
+            count,
+            progress,
+            kustomize_allow_remote=kustomize_allow_remote,
+        )
+    result.issues.extend(skipped)
+    result.errors.extend(errors)
+    if stdin_path and any(display == "-" for display, _ in kept):
+        rename_stdin(result, stdin_path, {display for display, _ in kept if display != "-"})
+    return result
+
+
+def stdin_name(file: str, stdin_path: str, real: set[str]) -> str:
+    """Where a finding on standard input lands with ``--stdin-path``.
+
+    Helm's ``# Source: CHART/templates/x.yaml`` names (anything not read from disk)
+    become ``STDIN_PATH/templates/x.yaml`` when ``stdin_path`` is the chart's folder;
+    with ``stdin_path`` naming a file, standard input itself is named after it.
+    """
+    if file == "-":
+        return file if os.path.isdir(stdin_path) else stdin_path
+    if file in real or not os.path.isdir(stdin_path):
+        return file
+    rest = file.replace("\\", "/").split("/", 1)
+    return os.path.join(stdin_path, rest[1]) if len(rest) == 2 else file
+
+
+def rename_stdin(result: LoadResult, stdin_path: str, real: set[str]) -> None:
+    """Apply :func:`stdin_name` to every object, issue and suppression comment."""
+    from dataclasses import replace as dc_replace
+
+    for m in result.manifests:
+        m.file = stdin_name(m.file, stdin_path, real)
+    result.issues = [
+        dc_replace(i, file=stdin_name(i.file, stdin_path, real)) for i in result.issues
+    ]
+    if "-" in result.comments:
+        result.comments[stdin_name("-", stdin_path, real)] = result.comments.pop("-")
+
+
+_OWN_OUTPUT = re.compile(
+    rb'\A\s*\{\s*"kind":\s*"k8snetlint-baseline"|"tool":\s*\{\s*"name":\s*"k8snetlint"'
+)
+
+
+def own_output(path: os.PathLike[str] | str) -> bool:
+    """Whether ``path`` is a JSON report or baseline that k8snetlint wrote (read as a
+    manifest, it would only give a not-a-kubernetes-object finding per run)."""
+    if not str(path).endswith(".json"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return _OWN_OUTPUT.search(head) is not None
 
 
 def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
@@ -55,12 +207,7 @@ def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
     ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
     default of this function; the report is the same either way)."""
     version = resolve_version(config)
-    if jobs == 1:
-        loaded = load_paths(paths, config.exclude, kustomize=config.kustomize)
-    else:
-        from k8snetlint.parallel import load_paths as parallel_load
-
-        loaded = parallel_load(paths, config.exclude, version, jobs, kustomize=config.kustomize)
+    loaded = load(paths, config, jobs=jobs, version=version)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
     return run(loaded, config, version)
@@ -84,6 +231,11 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
         end_line, end_col = hit.end_line, hit.end_column
         obj = None
     related = []
+    patched = _patched_at(m, hit.path) if m is not None else None
+    if patched is not None:
+        # the value comes from a Kustomize patch: report it there, the base as related
+        related.append(Related(file, max(line, 1), max(col, 1), "the base, before the patch"))
+        file, line, col, end_line, end_col = patched
     for r in hit.related:
         rs = r.manifest.span_at(r.path, key=True)
         related.append(Related(r.manifest.file, max(rs.line, 1), max(rs.column, 1), r.message))
@@ -102,7 +254,95 @@ def to_finding(rule: RuleInfo, hit: Hit, default_namespace: str) -> Finding:
         object=obj,
         related=tuple(related),
         assumed=hit.assumed or rule.confidence == "assumed",
+        field_path=field_path(hit.path) if m is not None else "",
     )
+
+
+def _patched_at(m: Manifest, path: Sequence[object]) -> tuple[str, int, int, int, int] | None:
+    """Where a Kustomize patch set the field at ``path`` (or a field above it), if one
+    did (see :func:`k8snetlint.kustomize.patched_fields`)."""
+    patched = m.extra.get("patched")
+    if not patched:
+        return None
+    for k in range(len(path), 0, -1):
+        found = patched.get(tuple(path[:k]))
+        if found is not None:
+            return tuple(found)
+    return None
+
+
+def field_path(path: Sequence[object]) -> str:
+    """``("spec", "ports", 0, "port")`` as ``spec.ports[0].port``."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def _nearby_finding(
+    file: str,
+    line: int,
+    rule: str,
+    findings: dict[tuple[object, ...], Finding],
+    ctx: Context,
+    ns: str,
+) -> Finding | None:
+    """The finding a misplaced ``# k8snetlint: ignore[rule]`` comment was meant for: one
+    of ``rule`` (any rule for ``*``) in the object holding ``line``, nearest first."""
+    starts = sorted(
+        ((m.span_at(()).line, i) for i, m in enumerate(ctx.manifests) if m.file == file),
+        reverse=True,
+    )
+    owner = next((ctx.manifests[i] for start, i in starts if start <= line + 1), None)
+    if owner is None:
+        return None
+    ref = owner.ref(ns)
+    candidates = [
+        f
+        for f in findings.values()
+        if f.file == file
+        and f.object == ref
+        and rule in (f.rule, "*")
+        and f.line != line
+        and not f.suppressed
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda f: (abs(f.line - line), f.line, f.column))
+
+
+class _Phases(Context):
+    """A Context that names each shared analysis on the progress line as it starts
+    (validation, the inventory, the connectivity analysis run inside the first rule
+    that needs them and take most of a long run)."""
+
+    say: Callable[[str], None] | None = None
+
+    def _phase(self, text: str) -> None:
+        if self.say is not None:
+            self.say(text)
+
+    @cached_property
+    def violations(self) -> tuple[tuple[Manifest, Violation], ...]:
+        self._phase(
+            f"validating {len(self.manifests):,} objects against Kubernetes "
+            f"{self.kubernetes_version}"
+        )
+        return Context.violations.func(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        self._phase(f"indexing {len(self.manifests):,} objects")
+        return Context.inventory.func(self)  # type: ignore[attr-defined,no-any-return]
+
+    @cached_property
+    def connectivity(self) -> Connectivity:
+        inventory = self.inventory
+        self._phase(f"analysing connectivity of {len(inventory.workloads):,} workloads")
+        return Context.connectivity.func(self)  # type: ignore[attr-defined,no-any-return]
 
 
 def rules_gc() -> AbstractContextManager[None]:
@@ -120,12 +360,15 @@ def run(
 ) -> Report:
     """Run every active rule over already loaded input."""
     rules = active_rules(config)
-    ctx = Context(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    ctx = _Phases(tuple(loaded.manifests), tuple(loaded.issues), config, version)
+    ctx.say = progress
     done = getattr(loaded, "validated", None)
     if done is not None:  # worker processes validated most objects already
         from k8snetlint.validate import validate_all
 
-        ctx.__dict__["violations"] = tuple(validate_all(ctx.manifests, version, done))
+        ctx.__dict__["violations"] = tuple(
+            validate_all(ctx.manifests, version, done, schema_locations=config.schema_locations)
+        )
     by_name = {r.name: r for r in rules}
     known = {r.name for r in all_rules(config)}
     suppressor = Suppressor(
@@ -138,11 +381,14 @@ def run(
     # collection every few thousand allocations would traverse all of them again (the
     # cost then grows faster than the input). Cycles are rare here; collected after.
     with rules_gc():
-        for rule in rules:
+        for i, rule in enumerate(rules):
             if rule.name == UNUSED_SUPPRESSION:
                 continue
             if progress is not None:
-                progress(rule.name)
+                progress(
+                    f"checking {len(loaded.manifests):,} objects: "
+                    f"rule {i + 1}/{len(rules)} ({rule.name})"
+                )
             for hit in CHECKS[rule.check](ctx, rule.params):
                 finding = to_finding(rule, hit, ns)
                 key = finding.sort_key() + (finding.end_line, finding.end_column)
@@ -156,11 +402,18 @@ def run(
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):
-            why = (
-                "names no known rule"
-                if site.rule not in known and site.rule != "*"
-                else ("matched no finding")
-            )
+            if site.rule not in known and site.rule != "*":
+                hint = did_you_mean(site.rule, known)
+                why = "names no known rule" + (f"; did you mean {hint!r}?" if hint else "")
+            else:
+                why = "matched no finding"
+                if site.kind == "comment":
+                    near = _nearby_finding(site.file, site.line, site.rule, findings, ctx, ns)
+                    if near is not None:
+                        why += (
+                            f"; the {near.rule} finding of this object is on line "
+                            f"{near.line} (column {near.column}): put the comment on that line"
+                        )
             where = site.kind
             obj = None
             if site.manifest is not None:

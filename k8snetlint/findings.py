@@ -77,6 +77,8 @@ class Finding:
     related: tuple[Related, ...] = ()
     assumed: bool = False
     suppressed: bool = field(default=False, compare=False)
+    # The field inside the object (``spec.ports[0].port``); "" when not inside one.
+    field_path: str = field(default="", compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.line, self.column, self.rule, self.message, self.object_key())

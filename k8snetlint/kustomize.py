@@ -13,8 +13,10 @@ annotation naming its file. The object is then found in that file (by kind and n
 allowing for ``namePrefix``/``nameSuffix``) and every field of the rendered object takes
 the position of the same field in the source; a field the render added (a common label,
 the namespace) takes the position of its nearest ancestor that the source has. A value
-that a patch or transformer changed keeps the position of the field it overrides. The
-annotation itself is removed again, so the objects are exactly what the directory
+that a patch set is located in the patch (``transformerAnnotations`` name the
+kustomizations whose patches touched the object; see :func:`patched_fields`); a value
+another transformer changed keeps the position of the field it overrides. The
+annotations themselves are removed again, so the objects are exactly what the directory
 renders to. Objects without a local origin (remote bases, or when the wrapper cannot be
 built) point at line 1 of the kustomization file; generated ConfigMaps and Secrets
 point at their generator entry. Either way the finding names the object.
@@ -146,7 +148,11 @@ def render(
 
 
 def _render_wrapped(
-    directory: Path, command: list[str], timeout: float, allow_remote: bool
+    directory: Path,
+    command: list[str],
+    timeout: float,
+    allow_remote: bool,
+    metadata: str = "originAnnotations, transformerAnnotations",
 ) -> RenderResult | None:
     target = directory.resolve()
     try:
@@ -157,12 +163,15 @@ def _render_wrapped(
                 "apiVersion: kustomize.config.k8s.io/v1beta1\n"
                 "kind: Kustomization\n"
                 f"resources:\n- {json.dumps(relative)}\n"
-                "buildMetadata: [originAnnotations]\n",
+                f"buildMetadata: [{metadata}]\n",
                 encoding="utf-8",
             )
             result = _run([*command, str(wrapper)], timeout, allow_remote=allow_remote)
     except (OSError, ValueError):
         return None
+    if not result.ok and "transformerAnnotations" in (result.error or "") and "," in metadata:
+        # a kustomize too old for transformer annotations: origins only
+        return _render_wrapped(directory, command, timeout, allow_remote, "originAnnotations")
     return replace(result, origin_root=wrapper, origins_added=True)
 
 
@@ -250,7 +259,19 @@ def _shown(argv: Sequence[str]) -> str:
 
 
 def _error_line(stderr: str) -> str:
-    """The message of a failed render: kubectl's klog ``err="..."``, kustomize's ``Error:``."""
+    """The message of a failed render, whole and on one line: kubectl's klog
+    ``err="..."`` or multi-line ``err=<`` block, kustomize's ``Error:``."""
+    raw = stderr.splitlines()
+    for i, line in enumerate(raw):
+        if line.rstrip().endswith("err=<"):
+            block: list[str] = []
+            for more in raw[i + 1 :]:
+                if more.strip() == ">":
+                    break
+                if more.strip():
+                    block.append(more.strip())
+            if block:
+                return " ".join(block)
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     for line in lines:
         m = _KLOG_ERR.search(line)
@@ -457,6 +478,7 @@ def _relocate(
     manifest: Manifest, rendered: RenderResult, kname: str, sources: _Sources
 ) -> Manifest:
     origin = origin_of(manifest.data)
+    patching = patch_kustomizations(manifest.data)
     if rendered.origins_added:
         _strip_origin(manifest.data)
     extra = {**manifest.extra, "kustomization": kname}
@@ -474,6 +496,11 @@ def _relocate(
             if match is not None:
                 _graft(manifest.data, match.data, match.data.pos)
                 sources.use(source)
+                kfiles = [Path(os.path.normpath(rendered.origin_root / k)) for k in patching]
+                patched = patched_fields(manifest, match.name, kfiles) if kfiles else {}
+                if patched:
+                    extra["patched"] = patched
+                    sources.use(LoadResult(files=sorted({f for f, *_ in patched.values()})))
                 return replace(manifest, file=match.file, line_base=match.line_base, extra=extra)
     _flatten(manifest.data, _LINE_1)
     return replace(manifest, file=kname, line_base=0, extra=extra)
@@ -484,11 +511,13 @@ def _strip_origin(data: YMap) -> None:
     if not isinstance(meta, YMap):
         return
     annotations = meta.get("annotations")
-    if not isinstance(annotations, YMap) or ORIGIN_ANNOTATION not in annotations:
+    if not isinstance(annotations, YMap):
         return
-    del annotations[ORIGIN_ANNOTATION]
-    annotations.kpos.pop(ORIGIN_ANNOTATION, None)
-    annotations.vpos.pop(ORIGIN_ANNOTATION, None)
+    for key in (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION):
+        if key in annotations:
+            del annotations[key]
+            annotations.kpos.pop(key, None)
+            annotations.vpos.pop(key, None)
     if not annotations:
         del meta["annotations"]
         meta.kpos.pop("annotations", None)
@@ -598,3 +627,276 @@ def _item_match(item: Any, src: YSeq, index: int) -> int | None:
     if index < len(src) and type(src[index]) is type(item):
         return index
     return None
+
+
+# --------------------------------------------------------------------------- patches
+#
+# With ``buildMetadata: [transformerAnnotations]`` kustomize names, per rendered object,
+# the kustomization files whose transformers touched it (``configuredIn``), not the
+# patch file. The patches of those kustomizations are read again here: a patch that
+# targets the object and sets a field to the value the object has after rendering is
+# where that value comes from. Such fields are listed in ``Manifest.extra["patched"]``
+# (path -> file and position in the patch); the engine reports findings on them at the
+# patch, with a related location at the base.
+
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
+_PATCHERS = frozenset(
+    {"PatchTransformer", "PatchStrategicMergeTransformer", "PatchJson6902Transformer"}
+)
+_SMP_IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
+
+PatchedField = tuple[str, int, int, int, int]  # file, line, column, end line, end column
+
+
+def patch_kustomizations(manifest_data: Mapping[str, Any]) -> list[str]:
+    """The ``configuredIn`` kustomization paths of the patch transformers that touched
+    an object, in the order of the transformations annotation."""
+    meta = manifest_data.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    text = annotations.get(TRANSFORMATIONS_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if not isinstance(text, str):
+        return []
+    docs, _ = parse_yaml(text, TRANSFORMATIONS_ANNOTATION)
+    out: list[str] = []
+    for entry in docs[0] if docs and isinstance(docs[0], list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        by = entry.get("configuredBy")
+        where = entry.get("configuredIn")
+        patcher = isinstance(by, Mapping) and by.get("kind") in _PATCHERS
+        if patcher and isinstance(where, str) and where not in out:
+            out.append(where)
+    return out
+
+
+def patched_fields(
+    rendered: Manifest, source_name: str, kustomizations: Sequence[Path]
+) -> dict[tuple[str | int, ...], PatchedField]:
+    """Fields of ``rendered`` whose value a patch of ``kustomizations`` sets."""
+    out: dict[tuple[str | int, ...], PatchedField] = {}
+    for kfile in kustomizations:
+        try:
+            docs, _ = parse_yaml(kfile.read_text(encoding="utf-8"), str(kfile))
+        except (OSError, UnicodeDecodeError):
+            continue
+        root = docs[0] if docs else None
+        if not isinstance(root, YMap):
+            continue
+        for entry, patch_docs, file, fallback in _patches(root, kfile):
+            target = entry.get("target") if isinstance(entry, Mapping) else None
+            for doc in patch_docs:
+                if isinstance(doc, YSeq):
+                    if _targets(target, rendered, source_name, None):
+                        _json6902(doc, rendered.data, file, fallback, out)
+                elif isinstance(doc, YMap) and _targets(target, rendered, source_name, doc):
+                    _smp(doc, rendered.data, (), file, fallback, out)
+    return out
+
+
+def _patches(root: YMap, kfile: Path) -> list[tuple[Any, list[Any], str, Pos | None]]:
+    """Every patch of a kustomization: its entry, parsed documents, file to report and,
+    for an inline patch, the one position all its fields get (the ``patch:`` key)."""
+    out: list[tuple[Any, list[Any], str, Pos | None]] = []
+    kname = display_name(kfile)
+    entries: list[tuple[Any, Any, Pos]] = []
+    for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+        items = root.get(key)
+        if isinstance(items, YSeq):
+            entries += [(item, key, items.ipos[i]) for i, item in enumerate(items)]
+    for item, key, pos in entries:
+        path: Any = item if isinstance(item, str) and key == "patchesStrategicMerge" else None
+        inline: Any = None
+        if isinstance(item, YMap):
+            path, inline = item.get("path"), item.get("patch")
+            pos = item.kpos.get("patch", pos)
+        if isinstance(path, str) and "\n" not in path:
+            file = kfile.parent / path
+            try:
+                docs, _ = parse_yaml(file.read_text(encoding="utf-8"), str(file))
+            except (OSError, UnicodeDecodeError):
+                continue
+            out.append((item, docs, display_name(file), None))
+        elif isinstance(inline, str) or (isinstance(path, str) and "\n" in path):
+            text = inline if isinstance(inline, str) else path
+            docs, _ = parse_yaml(text, kname)
+            shift = _block_shift(kfile, pos)
+            if shift is not None:
+                docs = [_shifted(d, shift) for d in docs]
+            out.append((item, docs, kname, None if shift is not None else pos))
+    return out
+
+
+def _block_shift(kfile: Path, key_pos: Pos) -> tuple[int, int] | None:
+    """For ``patch: |`` (a block scalar), the line and column offsets that turn
+    positions inside the patch text into positions in the kustomization file."""
+    try:
+        lines = kfile.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    line = key_pos[0]
+    if not 1 <= line < len(lines):
+        return None
+    after = lines[line - 1].split(":", 1)[1].strip() if ":" in lines[line - 1] else ""
+    if not after.startswith(("|", ">")):
+        return None
+    body = lines[line]
+    return line, len(body) - len(body.lstrip(" "))
+
+
+def _shifted(node: Any, shift: tuple[int, int]) -> Any:
+    """``node`` with every position moved by ``shift`` (lines, columns), in place."""
+
+    def move(pos: Pos) -> Pos:
+        line, col, end_line, end_col = pos
+        return (
+            line + shift[0] if line else 0,
+            col + shift[1] if col else 0,
+            end_line + shift[0] if end_line else 0,
+            end_col + shift[1] if end_col else 0,
+        )
+
+    if isinstance(node, YMap):
+        node.pos = move(node.pos)
+        node.kpos = {k: move(v) for k, v in node.kpos.items()}
+        node.vpos = {k: move(v) for k, v in node.vpos.items()}
+        for value in node.values():
+            _shifted(value, shift)
+    elif isinstance(node, YSeq):
+        node.pos = move(node.pos)
+        node.ipos = [move(p) for p in node.ipos]
+        for item in node:
+            _shifted(item, shift)
+    return node
+
+
+def _targets(target: Any, rendered: Manifest, source_name: str, doc: YMap | None) -> bool:
+    """Whether a patch applies to ``rendered`` (by its ``target``, else by the strategic
+    merge patch's own kind and name)."""
+    names = {rendered.name, source_name}
+    if isinstance(target, Mapping):
+        kind, name = target.get("kind"), target.get("name")
+        if isinstance(kind, str) and kind and not re.fullmatch(kind, rendered.kind):
+            return False
+        if isinstance(name, str) and name and not any(re.fullmatch(name, n) for n in names):
+            return False
+        selector = target.get("labelSelector")
+        if isinstance(selector, str) and selector:
+            meta = rendered.data.get("metadata")
+            labels = meta.get("labels") if isinstance(meta, Mapping) else None
+            labels = labels if isinstance(labels, Mapping) else {}
+            for term in selector.split(","):
+                k, eq, v = term.partition("=")
+                if not eq or str(labels.get(k.strip())) != v.strip().lstrip("="):
+                    return False
+        return bool(kind or name or selector)
+    if doc is None:
+        return False
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    return doc.get("kind") == rendered.kind and name in names
+
+
+def _at(data: Any, path: Sequence[str | int]) -> tuple[bool, Any]:
+    cur = data
+    for step in path:
+        in_map = isinstance(cur, dict) and isinstance(step, str) and step in cur
+        in_list = isinstance(cur, list) and isinstance(step, int) and 0 <= step < len(cur)
+        if not (in_map or in_list):
+            return False, None
+        cur = cur[step]
+    return True, cur
+
+
+def _same(a: Any, b: Any) -> bool:
+    from k8snetlint.document import plain
+
+    return bool(plain(a) == plain(b))
+
+
+def _record(
+    out: dict[tuple[str | int, ...], PatchedField],
+    path: tuple[str | int, ...],
+    file: str,
+    pos: Pos,
+) -> None:
+    line, col, end_line, end_col = pos
+    if line > 0:
+        out[path] = (file, line, max(col, 1), end_line, end_col)
+
+
+def _smp(
+    patch: Any,
+    rendered: Any,
+    path: tuple[str | int, ...],
+    file: str,
+    fallback: Pos | None,
+    out: dict[tuple[str | int, ...], PatchedField],
+) -> None:
+    """Fields a strategic merge patch sets: scalars, and lists it replaces whole;
+    list items with a ``name`` are merged with the rendered item of that name."""
+    if isinstance(patch, YMap):
+        for key, value in patch.items():
+            sub = (*path, key)
+            if sub in _SMP_IDENTITY or key.startswith("$"):
+                continue
+            found, have = _at(rendered, sub)
+            if not found:
+                continue
+            pos = fallback or patch.vpos.get(key, patch.kpos.get(key, (0, 0, 0, 0)))
+            if isinstance(value, YMap):
+                _smp(value, rendered, sub, file, fallback, out)
+            elif (
+                isinstance(value, YSeq)
+                and all(isinstance(v, YMap) and isinstance(v.get("name"), str) for v in value)
+                and isinstance(have, list)
+            ):
+                for item in value:
+                    index = next(
+                        (
+                            j
+                            for j, r in enumerate(have)
+                            if isinstance(r, dict) and r.get("name") == item.get("name")
+                        ),
+                        None,
+                    )
+                    if index is not None:
+                        _smp(item, rendered, (*sub, index), file, fallback, out)
+                        out.pop((*sub, index, "name"), None)  # the merge key sets nothing
+            elif _same(value, have):
+                _record(
+                    out, sub, file, patch.kpos.get(key, pos) if isinstance(value, YSeq) else pos
+                )
+
+
+def _json6902(
+    ops: YSeq,
+    rendered: Any,
+    file: str,
+    fallback: Pos | None,
+    out: dict[tuple[str | int, ...], PatchedField],
+) -> None:
+    """Fields a JSON 6902 patch adds or replaces (``value`` as the object has it)."""
+    for op in ops:
+        if not isinstance(op, YMap) or op.get("op") not in ("add", "replace"):
+            continue
+        pointer = op.get("path")
+        if not isinstance(pointer, str) or not pointer.startswith("/"):
+            continue
+        path: list[str | int] = []
+        cur: Any = rendered
+        for raw in pointer[1:].split("/"):
+            step = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(cur, list):
+                index = len(cur) - 1 if step == "-" else int(step) if step.isdigit() else -1
+                if not 0 <= index < len(cur):
+                    break
+                path.append(index)
+                cur = cur[index]
+            elif isinstance(cur, dict) and step in cur:
+                path.append(step)
+                cur = cur[step]
+            else:
+                break
+        else:
+            if "value" in op and _same(op["value"], cur):
+                _record(out, tuple(path), file, fallback or op.vpos.get("value", op.pos))

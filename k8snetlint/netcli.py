@@ -1,4 +1,4 @@
-"""Connectivity commands: ``graph``, ``reach`` and ``diff`` (registered by :mod:`k8snetlint.cli`)."""
+"""Connectivity commands: ``graph``, ``reach`` and ``diff`` (registered by :mod:`k8snetlint.cli.root`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ipaddress
 import itertools
 import json
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -17,14 +18,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from k8snetlint.cli import build_config, fail, write_output
+from k8snetlint.cli import (
+    ConfigOption,
+    NamespaceOption,
+    OutputOption,
+    PathsArgument,
+    build_config,
+    epilog,
+    fail,
+    resolve_format,
+    write_output,
+)
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
 from k8snetlint.net import gatewayroutes
 from k8snetlint.net.nodes import range_name
 from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
 from k8snetlint.reader import load_text
-from k8snetlint.reporters import graphfmt
+from k8snetlint.reporters import DIFF, GRAPH, REACH, graphfmt
 from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
@@ -46,10 +57,10 @@ def _check_paths(paths: Sequence[str]) -> None:
 
 
 def load(paths: Sequence[str], cfg: Config) -> LoadResult:
-    from k8snetlint.loader import load_paths
+    from k8snetlint.engine import load as engine_load
 
     _check_paths(paths)
-    loaded = load_paths(list(paths), cfg.exclude, kustomize=cfg.kustomize)
+    loaded = engine_load(list(paths), cfg)
     if loaded.errors:
         fail("; ".join(loaded.errors))
     _warn_unread(loaded)
@@ -188,39 +199,34 @@ def exposure_json(
 
 
 def graph_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    paths: PathsArgument,
     format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="txt|json|csv|dot|mermaid|graphml|html."),
-    ] = "txt",
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the map to FILE.")
-    ] = None,
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=GRAPH.help())
+    ] = "text",
+    output: OutputOption = None,
     focus: Annotated[
         str | None,
-        typer.Option("--focus", help="Only pairs where this workload (ns/name) is src or dst."),
+        typer.Option(
+            "--focus",
+            metavar="NS/NAME",
+            help="Only pairs where this workload (ns/name) is src or dst.",
+        ),
     ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
-    ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
     exposure: Annotated[
         bool,
         typer.Option(
             "--exposure",
             help="Also list, per workload, the pods outside the input it is open to and "
-            "may reach (txt and json).",
+            "may reach (text and json).",
         ),
     ] = False,
 ) -> None:
     """The connectivity map: every allowed (source, destination) pair and its ports."""
-    if format not in graphfmt.GRAPH_FORMATS:
-        fail(f"--format: {format!r} is not one of {', '.join(graphfmt.GRAPH_FORMATS)}")
-    if exposure and format not in ("txt", "json"):
-        fail(f"--exposure: only with --format txt or json, not {format!r}")
+    format = resolve_format(GRAPH, format)
+    if exposure and format not in ("text", "json"):
+        fail(f"--exposure: only with --format text or json, not {format!r}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
     loaded = load(paths, cfg)
@@ -231,7 +237,7 @@ def graph_cmd(
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
     data = graphfmt.graph_data(conn, focus_ep)
     text = render_graph(conn, format, focus_ep, findings, data)
-    if exposure and format == "txt":
+    if exposure and format == "text":
         text += "\n" + exposure_text(conn, focus_ep)
     elif exposure:
         doc = json.loads(text)
@@ -575,33 +581,33 @@ def _hypotheticals(
 
 
 def reach_cmd(
-    paths: Annotated[list[str], typer.Argument(help="Files or directories; '-' reads stdin.")],
+    paths: PathsArgument,
     src: Annotated[
         str,
         typer.Option(
             "--from",
+            metavar="SRC",
             help="ns/name, ns/name[Kind], ns/owner[Kind]/pod, svc:ns/name[:port], an IP "
             "address, 'internet', '{ingress-controller}', '{gateway:ns/name}', or a "
             "hypothetical pod outside the input: 'pods k=v[,k=v] [in namespace NAME | in "
             "namespaces k=v[,k=v]]' or 'namespaces k=v[,k=v]'.",
         ),
     ],
-    dst: Annotated[str, typer.Option("--to", help="Same forms as --from.")],
+    dst: Annotated[str, typer.Option("--to", metavar="DST", help="Same forms as --from.")],
     port: Annotated[
-        str | None, typer.Option("--port", "-p", help="PORT[/PROTOCOL], e.g. 5432/TCP.")
-    ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="text|json.")] = "text",
-    namespace: Annotated[
         str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
+        typer.Option(
+            "--port", "-p", metavar="PORT[/PROTOCOL]", help="The port, e.g. 5432/TCP or http."
+        ),
     ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=REACH.help())
+    ] = "text",
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
-    if format not in ("text", "json"):
-        fail(f"--format: {format!r} is not one of text, json")
+    format = resolve_format(REACH, format)
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
@@ -657,7 +663,7 @@ def _git(args: Sequence[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
 
 
 @contextmanager
-def materialize(spec: str) -> Iterator[str]:
+def materialize(spec: str, notes: list[str] | None = None) -> Iterator[str]:
     """A path to read for ``spec``: the path itself, or ``REV:path`` extracted from git.
 
     ``REV:path`` follows git: ``path`` is relative to the top of the work tree unless
@@ -680,6 +686,16 @@ def materialize(spec: str) -> Iterator[str]:
     path = path.strip("/") or "."
     if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root).returncode != 0:
         fail(f"{spec}: unknown git revision {rev!r}")
+    if (
+        notes is not None
+        and path != "."
+        and _git(["cat-file", "-e", f"{rev}:{path}"], root).returncode != 0
+    ):
+        # the base of a first pull request: the path does not exist yet
+        notes.append(f"{rev} has no {path}; it is compared as empty")
+        with tempfile.TemporaryDirectory(prefix="k8snetlint-diff-") as tmp:
+            yield tmp
+        return
     args = ["archive", "--format=tar", rev]
     if path != ".":
         args += ["--", path]
@@ -853,38 +869,134 @@ def render_diff_text(d: dict[str, Any]) -> str:
 
 
 def diff_cmd(
-    old: Annotated[str, typer.Argument(help="Before: a path, or REV:path in a git work tree.")],
-    new: Annotated[str, typer.Argument(help="After: a path, or REV:path in a git work tree.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="txt|json.")] = "txt",
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the diff to FILE.")
-    ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option("--namespace", "-n", help="Namespace of objects that name none."),
-    ] = None,
-    config: Annotated[
-        str | None, typer.Option("--config", help="Configuration file (.k8snetlint.yaml).")
-    ] = None,
+    old: Annotated[
+        str,
+        typer.Argument(metavar="OLD", help="Before: a path, or REV:path in a git work tree."),
+    ],
+    new: Annotated[
+        str,
+        typer.Argument(metavar="NEW", help="After: a path, or REV:path in a git work tree."),
+    ],
+    format: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help=DIFF.help())
+    ] = "text",
+    output: OutputOption = None,
+    namespace: NamespaceOption = None,
+    config: ConfigOption = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when the change brings new findings at or above SEVERITY: "
+            "error|warning|info|never.",
+        ),
+    ] = "never",
+    fail_on_connections: Annotated[
+        str,
+        typer.Option(
+            "--fail-on-connections",
+            metavar="FROM",
+            help="Exit 1 when the change adds connections from FROM: external (from "
+            "outside the cluster or the ingress controller), any (from anywhere), never.",
+        ),
+    ] = "never",
 ) -> None:
-    """What a change opens or closes: connections added, removed, changed; findings."""
-    if format not in ("txt", "json"):
-        fail(f"--format: {format!r} is not one of txt, json")
-    with materialize(old) as old_path, materialize(new) as new_path:
+    """What a change opens or closes: connections added, removed, changed; findings.
+
+    A base (OLD) given as REV:path where REV does not have path yet (a repository's
+    first pull request) is read as empty, with a note.
+    """
+    format = resolve_format(DIFF, format)
+    if fail_on not in ("error", "warning", "info", "never"):
+        fail(f"--fail-on: {fail_on!r} is not one of error, warning, info, never")
+    if fail_on_connections not in DIFF_CONNECTION_SCOPES:
+        fail(
+            f"--fail-on-connections: {fail_on_connections!r} is not one of "
+            f"{', '.join(DIFF_CONNECTION_SCOPES)}"
+        )
+    notes: list[str] = []
+    with materialize(old, notes) as old_path, materialize(new) as new_path:
         cfg = build_config([new_path], config, namespace=namespace)
         d = diff_sides(_side(old_path, cfg), _side(new_path, cfg))
-    d = {"old": old, "new": new, **d}
-    text = json.dumps(d, indent=2) + "\n" if format == "json" else render_diff_text(d)
+    failing = diff_failures(d, fail_on, fail_on_connections)
+    d = {"old": old, "new": new, **d, "notes": notes, "failing": failing}
+    if format == "json":
+        text = json.dumps(d, indent=2) + "\n"
+    else:
+        text = render_diff_text(d)
+        text += "".join(f"note: {n}\n" for n in notes)
+        text += "".join(f"failing: {f}\n" for f in failing)
     write_output(text, output)
+    raise typer.Exit(1 if failing else 0)
+
+
+DIFF_CONNECTION_SCOPES = ("never", "external", "any")
+
+
+def _from_outside(src: str) -> bool:
+    """A connlist source outside the cluster: an address range (``a-b[External]``) or
+    the ingress controller (workloads read ``ns/name[Kind]`` or ``ns/owner[Kind]/pod``)."""
+    if src == graphfmt.INGRESS_CONTROLLER_NAME or src.endswith("[External]"):
+        return True
+    return not re.search(r"\[[^\]/]+\](/|$)", src)
+
+
+def diff_failures(d: dict[str, Any], fail_on: str, connections: str) -> list[str]:
+    """Why ``diff`` exits 1: new findings at or above ``fail_on``, connections added
+    from where ``connections`` says (empty: exit 0)."""
+    from k8snetlint.findings import SEVERITY_RANK
+
+    out: list[str] = []
+    if fail_on != "never":
+        limit = SEVERITY_RANK[fail_on]
+        n = sum(1 for f in d["findings"]["new"] if SEVERITY_RANK[f["severity"]] >= limit)
+        if n:
+            out.append(f"{n} new finding{'' if n == 1 else 's'} at or above {fail_on}")
+    if connections != "never":
+        added = d["connections"]["added"]
+        if connections == "external":
+            added = [c for c in added if _from_outside(c["src"])]
+        if added:
+            where = "from outside the cluster" if connections == "external" else "in all"
+            n = len(added)
+            out.append(f"{n} connection{'' if n == 1 else 's'} added {where}")
+    return out
 
 
 # -- registration and step summary ----------------------------------------------------
 
 
 def register(app: typer.Typer) -> None:
-    app.command("graph")(graph_cmd)
-    app.command("reach")(reach_cmd)
-    app.command("diff")(diff_cmd)
+    app.command(
+        "graph",
+        epilog=epilog(
+            "k8snetlint graph k8s/",
+            "k8snetlint graph -f html -o map.html k8s/",
+            "k8snetlint graph --focus shop/api -f mermaid k8s/",
+            codes=("0  the map was written", "2  usage, configuration or internal error"),
+        ),
+    )(graph_cmd)
+    app.command(
+        "reach",
+        epilog=epilog(
+            "k8snetlint reach k8s/ --from shop/api --to shop/db --port 5432/TCP",
+            "k8snetlint reach k8s/ --from internet --to svc:shop/web:80",
+            codes=("0  allowed", "1  denied", "2  usage, configuration or internal error"),
+        ),
+    )(reach_cmd)
+    app.command(
+        "diff",
+        epilog=epilog(
+            "k8snetlint diff origin/main:k8s k8s",
+            "k8snetlint diff --fail-on warning --fail-on-connections external old/ new/",
+            codes=(
+                "0  nothing that --fail-on/--fail-on-connections name",
+                "1  the change brings such findings or connections",
+                "2  usage, configuration or internal error",
+            ),
+        ),
+    )(diff_cmd)
 
 
 def mermaid_for(loaded: object, cfg: Config) -> str | None:

@@ -1,4 +1,4 @@
-"""NetworkPolicy semantics (``shared/semantics.md``, points 1-25).
+"""NetworkPolicy semantics (``docs/semantics.md``, section NP, points 1-25).
 
 This module parses a NetworkPolicy into typed rules, peers and ports (each with its
 path in the document, for locations) and holds the semantic primitives the engine

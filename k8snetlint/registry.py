@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -289,6 +289,16 @@ def all_rules(config: Config | None = None) -> list[RuleInfo]:
     return sorted(rules, key=lambda r: r.name)
 
 
+def unknown_rule_message(name: str, known: Iterable[str]) -> str:
+    """``unknown rule 'x'`` with the closest known name suggested."""
+    from k8snetlint.config import did_you_mean
+
+    hint = did_you_mean(name, known)
+    if hint:
+        return f"unknown rule {name!r}; did you mean {hint!r}?"
+    return f"unknown rule {name!r} (see `k8snetlint rules`)"
+
+
 def active_rules(config: Config, rules: Sequence[RuleInfo] | None = None) -> list[RuleInfo]:
     """Rules that run under ``config``: selection, severities and params applied.
 
@@ -302,11 +312,7 @@ def active_rules(config: Config, rules: Sequence[RuleInfo] | None = None) -> lis
     names = {r.name for r in rules}
     for name in (*config.select, *config.ignore, *config.severity, *config.params):
         if name not in names:
-            import difflib
-
-            close = difflib.get_close_matches(name, sorted(names), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise RuleError(f"unknown rule {name!r}{hint} (see `k8snetlint rules`)")
+            raise RuleError(unknown_rule_message(name, names))
     by_name = {r.name: r for r in rules}
     locate = _config_locator(config)
     problems: list[str] = []

@@ -53,7 +53,7 @@ _NAMED_SCHEMAS = frozenset({"properties", "$defs", "patternProperties", "definit
 #: (responses, watch events, options), not objects anyone writes in a manifest.
 _NOT_MANIFEST_PREFIX = "io.k8s.apimachinery.pkg.apis.meta."
 
-DEFAULT_COUNT = 4
+DEFAULT_COUNT = 8
 _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.0-local-strict$")
 
 

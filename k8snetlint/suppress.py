@@ -11,11 +11,10 @@ A suppression that matched no finding is reported as ``unused-suppression``.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from k8snetlint.config import Config
+from k8snetlint.config import Config, path_matches
 from k8snetlint.document import Manifest
 from k8snetlint.findings import Finding
 
@@ -88,7 +87,9 @@ class Suppressor:
                 site.used = True
                 hit = True
         for (glob, rule), site in self._config_sites.items():
-            if rule in (finding.rule, "*") and fnmatch.fnmatch(finding.file, glob):
+            if rule in (finding.rule, "*") and path_matches(
+                finding.file, glob, self.config.base_dir
+            ):
                 site.used = True
                 hit = True
         return hit

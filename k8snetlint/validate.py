@@ -827,12 +827,42 @@ def crd_to_jsonschema(node: Any, *, branch: bool = False, depth: int = 0) -> dic
     for kw in ("allOf", "anyOf", "oneOf"):
         options = node.get(kw)
         if isinstance(options, list) and options:
-            out[kw] = [crd_to_jsonschema(o, branch=True, depth=depth + 1) for o in options]
+            out[kw] = [
+                _defaulted_branch(crd_to_jsonschema(o, branch=True, depth=depth + 1), props)
+                for o in options
+            ]
     if isinstance(node.get("not"), dict):
         out["not"] = crd_to_jsonschema(node["not"], branch=True, depth=depth + 1)
     if not branch and not preserve and "properties" in out and "additionalProperties" not in out:
         out["additionalProperties"] = False
     return out
+
+
+def _defaulted_branch(branch: dict[str, Any], props: Any) -> dict[str, Any]:
+    """Make a ``oneOf``/``anyOf`` branch see the API server's defaults.
+
+    The API server applies a property's ``default`` before it validates, so an absent
+    property is its default. A branch that constrains such a property and rejects the
+    default cannot match when the property is absent: it gets the property as required.
+    (Gateway ``spec.addresses[]``: ``type`` defaults to ``IPAddress``; without this an
+    entry without ``type`` would match both branches of the ``oneOf``.)
+    """
+    constrained = branch.get("properties")
+    if not isinstance(props, dict) or not isinstance(constrained, dict):
+        return branch
+    needed = []
+    for name, schema in constrained.items():
+        declared = props.get(name)
+        if not isinstance(declared, dict) or "default" not in declared:
+            continue
+        from jsonschema import Draft202012Validator
+
+        if not Draft202012Validator(schema).is_valid(declared["default"]):
+            needed.append(name)
+    if needed:
+        have = branch.get("required", [])
+        branch["required"] = [*have, *(n for n in needed if n not in have)]
+    return branch
 
 
 def _cr_schema(store: _Store, openapi: Any, kind: str, translated: bool = False) -> dict[str, Any]:
@@ -928,28 +958,39 @@ def validate_all(
     manifests: Sequence[Manifest],
     version: str,
     done: Mapping[int, Sequence[Violation]] | None = None,
+    schema_locations: Sequence[str] = (),
 ) -> Iterator[tuple[Manifest, Violation]]:
     """Every violation of every manifest against Kubernetes ``version``.
 
     Violations of one object come sorted by path. Never raises on any manifest content.
-    ``done`` maps ``id(manifest)`` to violations already found by :func:`validate_alone`
+    ``schema_locations`` are folders of custom resources' JSON schemas
+    (:class:`LocatedSchemas`). ``done`` maps ``id(manifest)`` to violations already found by :func:`validate_alone`
     (in a worker process); those manifests are not validated again.
     """
     store = _store(resolve_version(version))
+    # a version older than the shipped schemas: its own removed-API verdicts
+    m = _VERSION_RE.match(str(version or ""))
+    target = (int(m.group(1)), int(m.group(2))) if m else _vkey(store.version)
+    target = min(target, _vkey(store.version))
     crds = _collect_crds(manifests)
+    located = LocatedSchemas(tuple(schema_locations))
     for manifest in manifests:
         found = done.get(id(manifest)) if done is not None else None
         if found is None:
-            found = _validate_guarded(manifest, store, crds)
+            found = _validate_guarded(manifest, store, crds, target, located)
         for violation in found:
             yield manifest, violation
 
 
 def _validate_guarded(
-    manifest: Manifest, store: _Store, crds: Mapping[tuple[str, str], _Crd]
+    manifest: Manifest,
+    store: _Store,
+    crds: Mapping[tuple[str, str], _Crd],
+    target: tuple[int, int] | None = None,
+    located: LocatedSchemas | None = None,
 ) -> list[Violation]:
     try:
-        return list(_validate_one(manifest, store, crds))
+        return list(_validate_one(manifest, store, crds, target, located))
     except Exception as exc:  # pragma: no cover - a bug of ours must not stop the run
         return [
             Violation(
@@ -990,7 +1031,11 @@ def validate_object(data: Any, version: str | None = None) -> list[Violation]:
 
 
 def _validate_one(
-    manifest: Manifest, store: _Store, crds: Mapping[tuple[str, str], _Crd]
+    manifest: Manifest,
+    store: _Store,
+    crds: Mapping[tuple[str, str], _Crd],
+    target: tuple[int, int] | None = None,
+    located: LocatedSchemas | None = None,
 ) -> Iterator[Violation]:
     api_version, kind = manifest.api_version, manifest.kind
     if not api_version or not kind or not isinstance(manifest.data, dict):
@@ -1003,12 +1048,24 @@ def _validate_one(
         return
 
     removal = removed_apis().get((api_version, kind))
-    if removal is not None and _vkey(removal.removed_in) <= _vkey(store.version):
-        yield Violation(RULE_REMOVED, ("apiVersion",), _removed_message(removal, store))
+    limit = target or _vkey(store.version)
+    if removal is not None and _vkey(removal.removed_in) <= limit:
+        yield Violation(
+            RULE_REMOVED,
+            ("apiVersion",),
+            _removed_message(removal, store, f"{limit[0]}.{limit[1]}"),
+        )
         return
+    if removal is not None and limit < _vkey(store.version):
+        return  # still served by the (older) target version; no schema of it is shipped
 
     group = _group(api_version)
     crd = crds.get((group, kind))
+    if crd is None and located is not None:
+        schema = located.find(api_version, kind)
+        if schema is not None:
+            yield from located.check(schema, manifest.data)
+            return
     if crd is None:
         crd = _shipped_crd(group, kind, store.version)
     if crd is not None:
@@ -1025,14 +1082,78 @@ def _validate_one(
         ("kind",),
         f"kind: no schema for {kind} ({api_version}); it is not a built-in kind of "
         f"Kubernetes {store.version} and no CustomResourceDefinition in the input "
-        "defines it, so its fields are not checked",
+        "defines it, so its fields are not checked (--schema-location DIR adds JSON "
+        "schemas of custom resources)",
     )
 
 
-def _removed_message(removal: Removal, store: _Store) -> str:
+class LocatedSchemas:
+    """JSON schemas of custom resources from ``--schema-location DIR`` (kubeconform's
+    habit). A kind ``Certificate`` of ``cert-manager.io/v1`` is looked up as
+    ``DIR/cert-manager.io/certificate_v1.json`` (the CRDs-catalog layout), then
+    ``DIR/certificate_v1.json`` and ``DIR/certificate-cert-manager-v1.json`` (the
+    openapi2jsonschema names); the first folder that has it wins."""
+
+    def __init__(self, folders: tuple[str, ...]) -> None:
+        self.folders = folders
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def candidates(self, api_version: str, kind: str) -> list[Path]:
+        group, _, version = api_version.rpartition("/")
+        low = kind.lower()
+        names = [f"{low}_{version}.json"]
+        if group:
+            names.insert(0, f"{group}/{low}_{version}.json")
+            names.append(f"{low}-{group.split('.')[0]}-{version}.json")
+        return [Path(folder) / name for folder in self.folders for name in names]
+
+    def find(self, api_version: str, kind: str) -> Any:
+        """The validator of the schema for ``api_version``/``kind``, or None."""
+        key = (api_version, kind)
+        if key not in self._cache:
+            self._cache[key] = None
+            for path in self.candidates(api_version, kind):
+                try:
+                    schema = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                import jsonschema
+
+                try:
+                    cls = jsonschema.validators.validator_for(schema, jsonschema.Draft7Validator)
+                    cls.check_schema(schema)
+                except Exception as exc:  # a broken schema file: say so on the object
+                    self._cache[key] = (path, exc)
+                    break
+                self._cache[key] = (path, cls(schema))
+                break
+        return self._cache[key]
+
+    def check(self, found: Any, data: Any) -> Iterator[Violation]:
+        from k8snetlint.document import plain
+
+        path, validator = found
+        if isinstance(validator, Exception):
+            yield Violation(
+                RULE_SCHEMA, ("kind",), f"kind: the schema {path} is not valid: {validator}"
+            )
+            return
+        errors = sorted(validator.iter_errors(plain(data)), key=lambda e: list(e.absolute_path))
+        for err in errors:
+            where: tuple[str | int, ...] = tuple(err.absolute_path)
+            dotted = "".join(
+                f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+                for i, p in enumerate(where)
+            )
+            yield Violation(
+                RULE_SCHEMA, where, f"{dotted or '(object)'}: {err.message} (schema {path.name})"
+            )
+
+
+def _removed_message(removal: Removal, store: _Store, served_by: str | None = None) -> str:
     text = (
         f"apiVersion: {removal.api_version} {removal.kind} was removed in Kubernetes "
-        f"{removal.removed_in} and is not served by {store.version}"
+        f"{removal.removed_in} and is not served by {served_by or store.version}"
     )
     if removal.replacement:
         text += f"; use apiVersion {removal.replacement}"

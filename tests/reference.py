@@ -1,4 +1,4 @@
-"""A brute-force NetworkPolicy evaluator, written straight from ``shared/semantics.md``.
+"""A brute-force NetworkPolicy evaluator, written straight from ``docs/semantics.md``.
 
 It works on the raw object dicts, one pod and one port at a time: no classes, no
 bitsets, no code shared with :mod:`k8snetlint` (selectors, ipBlocks and ports are

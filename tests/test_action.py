@@ -32,7 +32,15 @@ from conftest import BAD_SERVICE, GOOD_SERVICE, ROOT, slow
 ACTION = ROOT / "action.yml"
 BIN = Path(sys.executable).parent
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-INPUTS = ("paths", "config", "fail-on", "kubernetes-version", "sarif-file", "version")
+INPUTS = (
+    "paths",
+    "config",
+    "fail-on",
+    "kubernetes-version",
+    "baseline",
+    "sarif-file",
+    "version",
+)
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -317,7 +325,9 @@ def test_kubernetes_version_input(workspace: Path) -> None:
     run = run_action(workspace, {"paths": "deploy", "kubernetes-version": "0.1"})
     assert run.code == 2
     assert run.outputs["check"] == {"exit-code": "2"}
-    assert "unsupported Kubernetes version '0.1'" in run.stderr
+    assert "--kubernetes-version: Kubernetes 0.1 is older than 1.22" in run.stderr
+    # the error is also an annotation, so it shows on the pull request
+    assert any("is older than 1.22" in a for a in run.annotations("error"))
 
 
 def test_crafted_inputs_are_not_executed(workspace: Path, tmp_path: Path) -> None:
@@ -328,6 +338,7 @@ def test_crafted_inputs_are_not_executed(workspace: Path, tmp_path: Path) -> Non
         "kubernetes-version": f"1.33; touch {marker}",
         "fail-on": f"error$(touch {marker})",
         "sarif-file": f"out/$(touch {marker}).sarif",
+        "baseline": f"$(touch {marker}).json",
     }
     for name, value in crafted.items():
         run = run_action(workspace, {"paths": "deploy", name: value})
@@ -462,3 +473,20 @@ def test_action_installs_its_own_checkout(workspace: Path, tmp_path: Path) -> No
     assert len(run.annotations("error")) == 2
     assert (workspace / "k8snetlint.sarif").is_file()
     assert "**Failed**" in run.summary
+
+
+def test_baseline_input(workspace: Path) -> None:
+    from k8snetlint.cli import main
+
+    baseline = workspace / ".k8snetlint-baseline.json"
+    old = os.getcwd()
+    os.chdir(workspace)
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main(["check", "--write-baseline", str(baseline), "deploy"])
+    finally:
+        os.chdir(old)
+    assert exc.value.code == 0
+    run = run_action(workspace, {"paths": "deploy", "baseline": ".k8snetlint-baseline.json"})
+    assert run.code == 0, run.stderr
+    assert run.annotations("error") == []

@@ -48,8 +48,7 @@ def test_errors_name_line_and_column(tmp_path: Path) -> None:
     p.write_text("select: [a]\nassume:\n  pod-cidr: 10.0.0.0/8\n  colour: blue\n")
     with pytest.raises(ConfigError) as exc:
         load_config(str(p))
-    assert f"{p}:2:1: assume:" in str(exc.value)
-    assert "colour" in str(exc.value)
+    assert f"{p}:4:3: unknown key 'colour' in assume (known: default-namespace," in str(exc.value)
 
 
 def test_yaml_errors_are_config_errors(tmp_path: Path) -> None:
@@ -92,3 +91,58 @@ def test_semantic_config_errors_are_usage_errors(tmp_path: Path, text: str, expe
     with pytest.raises(ConfigError) as err:
         load_config(str(path))
     assert f"{path}{expected}" in str(err.value)
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    p = tmp_path / ".k8snetlint.yaml"
+    p.write_text("# settings\nfail_on: warning\nexlude: [gen/*]\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(str(p))
+    assert str(exc.value).splitlines() == [
+        f"{p}:2:1: unknown key 'fail_on'; did you mean 'fail-on'?",
+        f"{p}:3:1: unknown key 'exlude'; did you mean 'exclude'?",
+    ]
+
+
+def test_unknown_rule_names_in_config_are_located(tmp_path: Path) -> None:
+    p = tmp_path / ".k8snetlint.yaml"
+    p.write_text(
+        "select:\n  - bare-pod\n  - bare-pods\nseverity:\n  node-port-servce: info\n"
+        "per-path-ignores:\n  'legacy/*': ['*', nodeport-service]\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_config(str(p))
+    assert str(exc.value).splitlines() == [
+        f"{p}:3:5: unknown rule 'bare-pods'; did you mean 'bare-pod'?",
+        f"{p}:5:3: unknown rule 'node-port-servce'; did you mean 'node-port-service'?",
+        f"{p}:7:21: unknown rule 'nodeport-service'; did you mean 'node-port-service'?",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "pattern", "expected"),
+    [
+        ("cfg/generated/a.yaml", "generated/*", True),
+        ("cfg/generated/sub/a.yaml", "generated/", True),
+        ("cfg/generated/a.yaml", "./generated/*", True),
+        ("generated/a.yaml", "generated/*", False),  # outside the config's folder
+        ("cfg/x/generated/a.yaml", "generated/*", False),  # anchored
+        ("cfg/x/generated/a.yaml", "**/generated/*", True),
+        ("cfg/generated/a.yaml", "**/generated/*", True),
+        ("cfg/x/a.gen.yaml", "*.gen.yaml", True),  # no slash: any depth
+        ("cfg/vendor/x/a.yaml", "vendor", True),
+        ("cfg/x/a.yaml", "*.gen.yaml", False),
+        ("-", "*", False),
+    ],
+)
+def test_patterns_are_relative_to_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file: str, pattern: str, expected: bool
+) -> None:
+    from k8snetlint.config import path_matches
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for cwd in (tmp_path, tmp_path / "elsewhere"):
+        monkeypatch.chdir(cwd)
+        name = file if file == "-" else str(tmp_path / file)
+        assert path_matches(name, pattern, str(tmp_path / "cfg")) is expected

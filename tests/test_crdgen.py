@@ -265,3 +265,29 @@ def test_bad_source_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert crdgen.main(["--source", str(tmp_path), "--output", str(tmp_path / "o")]) == 2
     assert "error:" in capsys.readouterr().err
     assert crdgen.main(["--source", str(tmp_path / "missing")]) == 2
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"value": "192.0.2.1"},
+        {"type": "IPAddress", "value": "192.0.2.1"},
+        {"type": "Hostname", "value": "gw.example.com"},
+        {"type": "NamedAddress", "value": "my-pool"},
+    ],
+)
+def test_a_defaulted_property_chooses_its_one_of_branch(address: dict[str, str]) -> None:
+    # The API server defaults spec.addresses[].type to IPAddress before it validates, so an
+    # entry without a type matches only the IPAddress branch of the oneOf (the upstream
+    # example examples/standard/gateway-addresses.yaml was reported as matching both).
+    gateway = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "gw", "namespace": "infra"},
+        "spec": {
+            "gatewayClassName": "example",
+            "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            "addresses": [address],
+        },
+    }
+    assert validate_object(gateway) == []

@@ -654,7 +654,8 @@ def test_config_key_gateway_pods(tmp_path: Path) -> None:
     assert gp.known
     p.write_text("assume:\n  gateway-pods:\n    namespaces: x\n")
     with pytest.raises(
-        ConfigError, match=r"\.k8snetlint\.yaml:2:3: assume\.gateway-pods: Additional properties"
+        ConfigError,
+        match=r"\.k8snetlint\.yaml:3:5: unknown key 'namespaces' in assume\.gateway-pods; did you mean 'namespace'\?",
     ):
         load_config(str(p))
 

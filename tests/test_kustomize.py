@@ -245,18 +245,92 @@ def test_overlay_objects_point_into_the_base_files() -> None:
         "fixtures/kustomize/overlay/kustomization.yaml",
         "fixtures/kustomize/base/service.yaml",
         "fixtures/kustomize/base/deployment.yaml",
+        "fixtures/kustomize/overlay/replicas.yaml",  # the patch that sets replicas
     ]
 
 
 @needs_renderer
-def test_finding_after_render_points_at_source_line() -> None:
-    # replicas: two only exists after the overlay's patch; it is reported at the field
-    # it overrides, in the base file
+def test_finding_after_render_points_at_the_patch() -> None:
+    # replicas: two only exists after the overlay's patch: it is reported at the patch,
+    # with the field it overrides in the base as a related location
     [finding] = _findings(_load("overlay"), "schema-violation")
-    assert finding.file == "fixtures/kustomize/base/deployment.yaml"
-    assert finding.line == _line_of(FIXTURES / "base" / "deployment.yaml", "replicas:")
+    assert finding.file == "fixtures/kustomize/overlay/replicas.yaml"
+    assert (finding.line, finding.column) == (
+        _line_of(FIXTURES / "overlay" / "replicas.yaml", "replicas:"),
+        13,
+    )
+    [related] = finding.related
+    assert related.file == "fixtures/kustomize/base/deployment.yaml"
+    assert related.line == _line_of(FIXTURES / "base" / "deployment.yaml", "replicas:")
+    assert related.message == "the base, before the patch"
     assert finding.object is not None
     assert (finding.object.namespace, finding.object.name) == ("prod", "prod-web")
+
+
+@needs_kubectl
+def test_json6902_and_inline_patches_are_located() -> None:
+    loaded = _load("patched")
+    [deployment] = [m for m in loaded.manifests if m.kind == "Deployment"]
+    # the transformer annotation k8snetlint asked for is gone again
+    assert deployment.get("metadata", "annotations") is None
+    findings = {f.message.split(":")[0]: f for f in _findings(loaded, "schema-violation")}
+    port = findings["spec.template.spec.containers[0].ports[0].containerPort"]
+    assert (port.file, port.line, port.column) == ("fixtures/kustomize/patched/port.yaml", 3, 10)
+    assert [(r.file, r.line) for r in port.related] == [
+        ("fixtures/kustomize/base/deployment.yaml", 19)
+    ]
+    pull = findings["spec.template.spec.containers[0].imagePullPolicy"]
+    kfile = FIXTURES / "patched" / "kustomization.yaml"
+    assert (pull.file, pull.line, pull.column) == (
+        "fixtures/kustomize/patched/kustomization.yaml",
+        _line_of(kfile, "imagePullPolicy:"),
+        30,
+    )
+    # fields no patch set stay in the base
+    assert deployment.file == "fixtures/kustomize/base/deployment.yaml"
+    assert set(deployment.extra["patched"]) == {
+        ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort"),
+        ("spec", "template", "spec", "containers", 0, "imagePullPolicy"),
+    }
+    assert "fixtures/kustomize/patched/port.yaml" in loaded.files
+
+
+def test_patch_kustomizations_and_targets() -> None:
+    data = _with_origin("path: base/deployment.yaml\n")
+    data["metadata"]["annotations"][kustomize.TRANSFORMATIONS_ANNOTATION] = (  # type: ignore[index]
+        "- configuredIn: ../overlay/kustomization.yaml\n"
+        "  configuredBy: {apiVersion: builtin, kind: PatchTransformer}\n"
+        "- configuredIn: ../overlay/kustomization.yaml\n"
+        "  configuredBy: {apiVersion: builtin, kind: PrefixTransformer}\n"
+        "- configuredIn: ../mid/kustomization.yaml\n"
+        "  configuredBy: {apiVersion: builtin, kind: PatchStrategicMergeTransformer}\n"
+    )
+    assert kustomize.patch_kustomizations(data) == [
+        "../overlay/kustomization.yaml",
+        "../mid/kustomization.yaml",
+    ]
+    assert kustomize.patch_kustomizations({}) == []
+
+
+def test_klog_multi_line_error_is_kept_whole(tmp_path: Path) -> None:
+    tool = _fake_tool(
+        tmp_path,
+        "kubectl",
+        """\
+        printf 'E1202 19:34:13.110423    6837 run.go:72] "command failed" err=<\\n' >&2
+        printf '\\ttrouble configuring builtin PatchTransformer with config: `\\n' >&2
+        printf '\\tpath: missing.yaml\\n' >&2
+        printf '\\t`: failed to get the patch file from path(missing.yaml): no such file\\n' >&2
+        printf ' >\\n' >&2
+        exit 1
+        """,
+    )
+    result = render(tmp_path, renderer=[str(tool), "kustomize"], origins=False)
+    assert result.error == (
+        f"`kubectl kustomize {tmp_path}` failed: trouble configuring builtin PatchTransformer "
+        "with config: ` path: missing.yaml `: failed to get the patch file from "
+        "path(missing.yaml): no such file"
+    )
 
 
 @needs_renderer

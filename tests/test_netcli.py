@@ -417,6 +417,76 @@ def test_mermaid_for() -> None:
     assert text is not None and text.startswith("flowchart LR")
 
 
+def test_diff_fail_on_new_findings_and_added_connections(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(["diff", str(SHOP), str(SHOP_OPEN), "--fail-on", "info"], capsys)
+    assert code == 1
+    assert out.splitlines()[-1].startswith("failing: ")
+    assert "new finding" in out.splitlines()[-1]
+    code, out, _ = run(["diff", str(SHOP), str(SHOP_OPEN), "--fail-on-connections", "any"], capsys)
+    added = sum(1 for line in out.splitlines() if line.startswith("+ ") and " => " in line)
+    assert code == 1 and added >= 2
+    assert out.splitlines()[-1] == f"failing: {added} connections added in all"
+    # the database now admits every address (pods isolated by no ingress policy accept
+    # traffic from outside the cluster, if it gets there): external connections added
+    code, out, _ = run(
+        ["diff", str(SHOP), str(SHOP_OPEN), "--fail-on-connections", "external", "-f", "json"],
+        capsys,
+    )
+    doc = json.loads(out)
+    outside = [c for c in doc["connections"]["added"] if c["src"].endswith("[External]")]
+    assert code == 1 and outside
+    assert doc["failing"] == [
+        f"{len(outside)} connection{'s' if len(outside) > 1 else ''} added from outside the cluster"
+    ]
+    code, _, _ = run(["diff", str(SHOP_OPEN), str(SHOP), "--fail-on-connections", "any"], capsys)
+    assert code == 0  # the reverse change only removes connections
+    # without the options, diff reports and exits 0
+    assert run(["diff", str(SHOP), str(SHOP_OPEN)], capsys)[0] == 0
+    code, _, err = run(["diff", str(SHOP), str(SHOP), "--fail-on-connections", "some"], capsys)
+    assert code == 2 and "--fail-on-connections: 'some' is not one of never, external, any" in err
+
+
+def test_diff_outside_sources() -> None:
+    from k8snetlint.netcli import _from_outside
+
+    assert _from_outside("0.0.0.0-255.255.255.255")
+    assert _from_outside("0.0.0.0-255.255.255.255[External]")
+    assert _from_outside("{ingress-controller}")
+    assert not _from_outside("shop/db[StatefulSet]")
+    assert not _from_outside("shop/web[ReplicaSet]/web-1")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_base_without_the_path_is_empty(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README").write_text("first commit\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    shutil.copytree(SHOP_OPEN, repo / "k8s")
+    monkeypatch.chdir(repo)
+    code, out, _ = run(["diff", "HEAD:k8s", "k8s", "--fail-on-connections", "any"], capsys)
+    assert code == 1
+    assert "note: HEAD has no k8s; it is compared as empty" in out.splitlines()
+    assert "connections removed (0):" in out
+    code, out, _ = run(["diff", "HEAD:k8s", "k8s", "-f", "json"], capsys)
+    assert code == 0 and json.loads(out)["notes"] == ["HEAD has no k8s; it is compared as empty"]
+
+
 WEB = """\
 apiVersion: apps/v1
 kind: Deployment

@@ -192,9 +192,10 @@ def test_config_params_are_validated_with_positions(
 
 
 def test_unknown_rule_name_suggests_the_closest(tmp_path: Path) -> None:
-    config = _config_file(tmp_path, "params:\n  sensitve-port-exposed: {}\n")
-    with pytest.raises(RuleError, match="did you mean 'sensitive-port-exposed'"):
-        active_rules(config)
+    from k8snetlint.config import ConfigError
+
+    with pytest.raises(ConfigError, match="did you mean 'sensitive-port-exposed'"):
+        _config_file(tmp_path, "params:\n  sensitve-port-exposed: {}\n")
 
 
 def test_custom_rule_params_are_validated(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ NS = ObjectRef("v1", "Namespace", "", "shop")
 GHOST = ObjectRef("v1", "Service", "shop", "ghost")
 
 
-def build(root: Path, *, reverse: bool = False) -> Report:
+def build(root: Path, *, reverse: bool = False, fail_on: str = "warning") -> Report:
     db = str(root / "deploy" / "db.yaml")
     ns = str(root / "deploy" / "ns.yaml")
     objects = [
@@ -66,6 +66,7 @@ def build(root: Path, *, reverse: bool = False) -> Report:
         objects=tuple(objects),
         rules=(),
         suppressed=1,
+        fail_on=fail_on,
     )
 
 
@@ -103,6 +104,7 @@ def test_structure_and_counts(tmp_path: Path) -> None:
         "kubernetes_version": "1.31",
         "files": "3",
         "suppressed": "1",
+        "fail_on": "warning",
     }
 
 
@@ -145,6 +147,22 @@ def test_failures(tmp_path: Path) -> None:
     assert cases["Service shop/ghost"].find("failure") is not None
     # A suppressed finding fails nothing.
     assert cases["Namespace shop"].find("failure") is None
+
+
+def test_failures_follow_fail_on(tmp_path: Path) -> None:
+    """With --fail-on error, warnings go to system-out: the XML agrees with exit 0/1."""
+    root = parse(junit.render(build(tmp_path, fail_on="error"), root=str(tmp_path)))
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    svc = cases["Service shop/db"]
+    assert [f.get("type") for f in svc.findall("failure")] == ["service-target-port-missing"]
+    assert svc.findtext("system-out") == (
+        'deploy/db.yaml:7:5: warning: service-selector-matches-nothing: selector <app="db"> '
+        "& tier matches nothing"
+    )
+    assert cases["Service shop/ghost"].find("failure") is None
+    assert root.get("failures") == "2"
+    never = parse(junit.render(build(tmp_path, fail_on="never"), root=str(tmp_path)))
+    assert never.get("failures") == "0" and not list(never.iter("failure"))
 
 
 def test_deterministic(tmp_path: Path) -> None:

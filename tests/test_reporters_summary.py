@@ -49,11 +49,11 @@ def test_counts_tables(tmp_path: Path) -> None:
     # By rule: worst severity first, then count, then name.
     rule_rows = [line for line in md.splitlines() if line.startswith("| `")]
     assert rule_rows == [
-        "| `ingress-backend-port-missing` | error 1 | 1 |",
-        "| `yaml-syntax-error` | error 1 | 1 |",
-        "| `network-policy-allows-all` | warning 1 | 1 |",
-        "| `service-selector-matches-nothing` | warning 1 | 1 |",
-        "| `redundant-policy-rule` | info 1 | 1 |",
+        "| `ingress-backend-port-missing` | \u274c error | 1 |",
+        "| `yaml-syntax-error` | \u274c error | 1 |",
+        "| `network-policy-allows-all` | \u26a0\ufe0f warning | 1 |",
+        "| `service-selector-matches-nothing` | \u26a0\ufe0f warning | 1 |",
+        "| `redundant-policy-rule` | \u2139\ufe0f info | 1 |",
     ]
     assert "```mermaid" not in md
 
@@ -74,16 +74,52 @@ def test_worst_findings_errors_first_and_escaped(tmp_path: Path) -> None:
     ]
 
 
-def test_at_most_20_findings(tmp_path: Path) -> None:
+def test_worst_20_then_every_other_finding(tmp_path: Path) -> None:
     f = str(tmp_path / "a.yaml")
     many = [Finding("r-info", "info", f"i{n}", f, n + 1, 1) for n in range(30)]
     many.append(Finding("r-error", "error", "the error", f, 99, 1))
     md = summary.render_summary(build(tmp_path, many), root=str(tmp_path))
     assert "### Worst 20 findings" in md
-    rows = [line for line in md.splitlines() if line.startswith("| ") and "`a.yaml:" in line]
+    top, rest = md.split("<details>", 1)
+    rows = [line for line in top.splitlines() if line.startswith("| ") and "`a.yaml:" in line]
     assert len(rows) == 20
     assert "the error" in rows[0]
-    assert "11 more not shown" in md
+    # GitHub annotates 10 notices per step: the other 20 are only in the summary
+    assert (
+        "<summary>11 more (20 of all findings are not shown as annotations: GitHub shows "
+        "at most 10 of each severity per step)</summary>" in rest
+    )
+    listed = [line for line in rest.splitlines() if line.startswith("| ") and "`a.yaml:" in line]
+    assert len(listed) == 11
+    assert all(f"| i{n} |" in md for n in range(30))
+
+
+def test_message_does_not_repeat_the_object(tmp_path: Path) -> None:
+    f = str(tmp_path / "a.yaml")
+    pod = ObjectRef("v1", "Pod", "default", "pod-a")
+    md = summary.render_summary(
+        build(
+            tmp_path,
+            [
+                Finding(
+                    "bare-pod",
+                    "warning",
+                    "Pod default/pod-a has no controller",
+                    f,
+                    1,
+                    1,
+                    object=pod,
+                )
+            ],
+        ),
+        root=str(tmp_path),
+    )
+    assert "| Pod default/pod-a has no controller |" in md
+
+
+def test_map_note(tmp_path: Path) -> None:
+    md = summary.render_summary(build(tmp_path, []), None, map_note="The map is left out.")
+    assert "### Connectivity map\n\nThe map is left out.\n" in md
 
 
 def test_clean_report(tmp_path: Path) -> None:
@@ -132,3 +168,44 @@ def test_write_step_summary_new_file(tmp_path: Path) -> None:
     report = build(tmp_path, [])
     summary.write_step_summary(report, str(path))
     assert path.read_text(encoding="utf-8") == summary.render_summary(report)
+
+
+def _deployments(n: int) -> str:
+    docs = [
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{i:03d}, namespace: big}}\n"
+        f"spec:\n  selector: {{matchLabels: {{app: w{i:03d}}}}}\n  template:\n"
+        f"    metadata: {{labels: {{app: w{i:03d}}}}}\n"
+        "    spec: {containers: [{name: c, image: 'nginx:1.27', ports: [{containerPort: 80}]}]}\n"
+        for i in range(n)
+    ]
+    docs.append(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: big}\n"
+        "spec: {type: LoadBalancer, selector: {app: w150}, ports: [{port: 80}]}\n"
+    )
+    return "---\n".join(docs)
+
+
+def test_large_map_becomes_a_subgraph_with_entry_points_first(tmp_path: Path) -> None:
+    from k8snetlint.config import Config
+    from k8snetlint.context import Context
+    from k8snetlint.loader import load_text
+
+    loaded = load_text(_deployments(210), "big.yaml")
+    assert not loaded.issues
+    ctx = Context(tuple(loaded.manifests), (), Config(), "")
+    finding = Finding(
+        "bare-pod",
+        "warning",
+        "x",
+        "big.yaml",
+        1,
+        1,
+        object=ObjectRef("apps/v1", "Deployment", "big", "w199"),
+    )
+    mermaid, note = summary.connectivity_map(ctx.connectivity, build(tmp_path, [finding]))
+    assert note is not None and note.startswith("The whole map has 21")
+    assert "subgraph of 30 workloads (1 entry point first" in note
+    assert mermaid is not None and len(mermaid) < summary.MAX_MERMAID
+    assert '"w150<br/>Deployment"' in mermaid and '"w199<br/>Deployment"' in mermaid
+    md = summary.render_summary(build(tmp_path, []), mermaid, map_note=note)
+    assert md.index(note) < md.index("```mermaid")

@@ -50,8 +50,9 @@ def removed_entries() -> list[dict[str, Any]]:
     return entries
 
 
-def test_four_newest_versions_are_shipped() -> None:
-    assert [p.name for p in VERSION_DIRS] == ["v1.34", "v1.35", "v1.36", "v1.37"]
+def test_versions_back_to_1_30_are_shipped() -> None:
+    assert [p.name for p in VERSION_DIRS] == [f"v1.{n}" for n in range(30, 38)]
+    assert len(VERSION_DIRS) == schemagen.DEFAULT_COUNT
 
 
 @pytest.mark.parametrize("folder", VERSION_DIRS, ids=lambda p: p.name)

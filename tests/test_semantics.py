@@ -1,4 +1,8 @@
-"""One test (at least) per numbered point of ``shared/semantics.md``."""
+"""One test (at least) per numbered point of ``docs/semantics.md``.
+
+NP-1 to NP-25 are ``test_semantics_01`` to ``25``; the entry points E-1 to E-3 are
+``test_semantics_26`` to ``28``.
+"""
 
 from __future__ import annotations
 

@@ -82,6 +82,22 @@ def test_suppression_of_rule_not_run_is_not_reported() -> None:
     assert rules_of(lint_text(text, config=cfg)) == []
 
 
+def test_comment_on_the_line_above_says_where_the_finding_is() -> None:
+    text = _svc().replace(
+        "  - port: 70000", "  # k8snetlint: ignore[schema-violation]\n  - port: 70000"
+    )
+    report = lint_text(text, select=["schema-violation", "unused-suppression"])
+    unused = [f for f in report.findings if f.rule == "unused-suppression"]
+    assert [(f.line, f.message) for f in unused] == [
+        (
+            9,
+            "suppression '# k8snetlint: ignore[schema-violation]' (comment) matched no "
+            "finding; the schema-violation finding of this object is on line 10 (column 11): "
+            "put the comment on that line",
+        )
+    ]
+
+
 def test_unused_annotation_suppression_names_its_object() -> None:
     # issue 13 item 5: baselines and SARIF tie the finding to the annotated object
     text = _svc('  annotations:\n    ignore.k8snetlint.io/node-port-service: "not a NodePort"\n')

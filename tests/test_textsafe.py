@@ -134,9 +134,10 @@ def test_readme_comment_workflow_is_fence_safe(tmp_path: Path) -> None:
         ["bash", "-c", _readme_comment_script()], cwd=tmp_path, env=env, check=True, timeout=60
     )
     body = (tmp_path / "k8snetlint-diff.md").read_text().splitlines()
-    fence = body[2]
+    start = next(i for i, line in enumerate(body) if line.startswith("```"))
+    fence = body[start]
     assert fence == "``````" and body[-1] == fence
-    inner = body[3:-1]
+    inner = body[start + 1 : -1]
     assert "::error::x" in inner
     # CommonMark: a closing fence is at least as long as the opening one
     assert not any(line.startswith(fence) for line in inner)

@@ -164,7 +164,7 @@ POD = ("spec", "template", "spec")
 
 
 def test_available_versions() -> None:
-    assert VERSIONS == ["1.34", "1.35", "1.36", "1.37"]
+    assert [f"1.{n}" for n in range(30, 38)] == VERSIONS
     assert V.default_version() == "1.37"
 
 
@@ -175,7 +175,7 @@ def test_version_spellings(text: str) -> None:
 
 def test_version_outside_shipped_range() -> None:
     assert V.resolve_version("1.99") == "1.37"
-    assert V.resolve_version("1.20") == "1.34"
+    assert V.resolve_version("1.20") == "1.30"
     assert V.resolve_version("") == "1.37"
     assert V.resolve_version(None) == "1.37"
     with pytest.raises(ValueError, match="not a Kubernetes version"):
@@ -1084,3 +1084,22 @@ def test_crd_one_of_and_any_of_wording() -> None:
     assert found == {
         ("spec", "port"): "spec.port: expected an integer or a string, got the boolean true"
     }
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "version", "removed"),
+    [
+        ("policy/v1beta1", "PodSecurityPolicy", "1.24", False),
+        ("policy/v1beta1", "PodSecurityPolicy", "1.25", True),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", "1.28", False),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", "1.29", True),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", "1.30", True),
+    ],
+)
+def test_versions_older_than_the_schemas_use_their_own_removals(
+    api_version: str, kind: str, version: str, removed: bool
+) -> None:
+    found = check({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}, version)
+    assert [v.rule for v in found] == (["removed-api-version"] if removed else [])
+    if removed:
+        assert f"is not served by {version}" in found[0].message

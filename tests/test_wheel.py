@@ -64,3 +64,18 @@ def test_wheel_installs_and_checks(tmp_path: Path) -> None:
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert '"kubernetesVersion"' in proc.stdout
+
+
+def test_every_subpackage_is_shipped() -> None:
+    """pyproject.toml lists packages by hand: a new subpackage must be listed there."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "k8snetlint").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found <= listed, sorted(found - listed)

@@ -2,9 +2,10 @@
 
 One ``<testsuite name="k8snetlint">`` (inside ``<testsuites>``, as pytest writes it)
 with one ``<testcase>`` per checked object: ``classname`` is the file, ``name`` is
-``Kind namespace/name``. Every error or warning finding is a ``<failure>`` of its
-object's test case (errors first); info findings are listed in the test case's
-``<system-out>`` and do not fail it. Findings without an object (syntax errors and
+``Kind namespace/name``. A finding at or above the report's ``--fail-on`` severity is
+a ``<failure>`` of its object's test case (worst first), so the test view agrees with
+the exit code; the others are listed in the test case's ``<system-out>`` and do not
+fail it. Findings without an object (syntax errors and
 other file-level problems) form one test case per file, named after the file.
 ``failures`` counts failed test cases, so it never exceeds ``tests``.
 """
@@ -19,7 +20,13 @@ from k8snetlint.findings import SEVERITY_RANK, Finding, ObjectRef, Report
 from k8snetlint.reporters.github import active_findings, relative_path
 
 SUITE_NAME = "k8snetlint"
-FAILING: frozenset[str] = frozenset({"error", "warning"})
+
+
+def failing(report: Report) -> frozenset[str]:
+    """The severities that fail a test case: those at or above ``--fail-on``."""
+    threshold = SEVERITY_RANK.get(report.fail_on, 3)
+    return frozenset(s for s, rank in SEVERITY_RANK.items() if s != "never" and rank >= threshold)
+
 
 # Characters XML 1.0 cannot carry, even escaped (C0 controls but tab/LF/CR, surrogates,
 # U+FFFE/U+FFFF).
@@ -37,7 +44,8 @@ class _Case:
 def render(report: Report, *, root: str | None = None) -> str:
     """The JUnit XML document (UTF-8 declaration, trailing newline)."""
     cases = _cases(report)
-    failed = sum(1 for c in cases if any(f.severity in FAILING for f in c.findings))
+    fails = failing(report)
+    failed = sum(1 for c in cases if any(f.severity in fails for f in c.findings))
 
     suites = ET.Element("testsuites", _counts(SUITE_NAME, len(cases), failed))
     suite = ET.SubElement(suites, "testsuite", _counts(SUITE_NAME, len(cases), failed))
@@ -47,6 +55,7 @@ def render(report: Report, *, root: str | None = None) -> str:
         ("kubernetes_version", report.kubernetes_version),
         ("files", str(len(report.files))),
         ("suppressed", str(report.suppressed)),
+        ("fail_on", report.fail_on),
     ):
         ET.SubElement(props, "property", {"name": key, "value": _clean(value)})
 
@@ -61,7 +70,7 @@ def render(report: Report, *, root: str | None = None) -> str:
         info: list[str] = []
         for f in ordered:
             where = _where(f, root)
-            if f.severity in FAILING:
+            if f.severity in fails:
                 failure = ET.SubElement(
                     elem,
                     "failure",
