@@ -112,10 +112,10 @@ def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        names = ", ".join(sorted(w.display() for w in found))
+        names = ", ".join(sorted(escape_control(w.display()) for w in found))
         fail(f"{option}: {text!r} is ambiguous: {names}")
     cands = _workload_candidates(inv, text)
-    hint = f" (did you mean: {', '.join(cands[:10])})" if cands else ""
+    hint = f" (did you mean: {', '.join(escape_control(c) for c in cands[:10])})" if cands else ""
     fail(f"{option}: no workload {text!r}{hint}")
 
 

@@ -170,3 +170,10 @@ def test_graph_formats_hold_no_raw_control_characters(tmp_path: Path, fmt: str) 
         import xml.etree.ElementTree as ET
 
         ET.fromstring(proc.stdout)  # well-formed XML 1.0
+
+
+def test_did_you_mean_names_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    out = _run_any(["reach", "m.yaml", "--from", "x", "--to", "shop/client"], tmp_path)
+    assert "did you mean" in out and "injected" in out
+    assert not any(line.startswith("::error::") for line in out.splitlines()), out
