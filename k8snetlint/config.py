@@ -212,6 +212,41 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _semantic_problems(root: Any) -> list[tuple[tuple[int, int], str, str]]:
+    """What the schema cannot say: CIDRs that do not parse, a reversed port range."""
+    import ipaddress
+
+    from k8snetlint.document import locate
+
+    out: list[tuple[tuple[int, int], str, str]] = []
+    assume = root.get("assume") if isinstance(root, dict) else None
+    if not isinstance(assume, dict):
+        return out
+    for key in ("pod-cidr", "service-cidr"):
+        value = assume.get(key)
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        for i, item in enumerate(items):
+            try:
+                ipaddress.ip_network(str(item), strict=False)
+            except ValueError:
+                p = ["assume", key] if isinstance(value, str) else ["assume", key, i]
+                line, col, _, _ = locate(root, p)
+                out.append(((line, col), f"assume.{key}", f"{item!r} is not a CIDR"))
+    npr = assume.get("node-port-range")
+    if isinstance(npr, str) and "-" in npr:
+        lo, _, hi = npr.partition("-")
+        if lo.isdigit() and hi.isdigit() and not 1 <= int(lo) <= int(hi) <= 65535:
+            line, col, _, _ = locate(root, ["assume", "node-port-range"])
+            out.append(
+                (
+                    (line, col),
+                    "assume.node-port-range",
+                    f"{npr!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535",
+                )
+            )
+    return out
+
+
 def _surely_valid(schema: dict[str, Any], instance: Any) -> bool:
     """The compiled validator's yes (a no, or no compiled validator, decides nothing:
     the pure-Python validator then rules and words the errors)."""
@@ -240,6 +275,10 @@ def load_config(path: str) -> Config:
     docs, issues = parse_yaml(text, path)
     for issue in issues:
         raise ConfigError(f"{issue.file}:{issue.line}:{issue.column}: {issue.message}")
+    if len(docs) > 1:
+        raise ConfigError(
+            f"{path}: holds {len(docs)} YAML documents; a config file is one document"
+        )
     root = docs[0] if docs else None
     if root is None:
         root = {}
@@ -270,6 +309,14 @@ def load_config(path: str) -> Config:
             line, col, _, _ = locate(root, list(err.path))
             lines.append(f"{path}:{max(line, 1)}:{max(col, 1)}: {where}: {err.message}")
         raise ConfigError("\n".join(lines))
+    semantic = _semantic_problems(root)
+    if semantic:
+        raise ConfigError(
+            "\n".join(
+                f"{path}:{max(line, 1)}:{max(col, 1)}: {where}: {message}"
+                for (line, col), where, message in semantic
+            )
+        )
     data: dict[str, Any] = plain(root)
     _check_rule_names(root, data, path)
     assume = data.get("assume", {})

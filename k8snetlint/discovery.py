@@ -334,7 +334,14 @@ def read_capped(
         if sys.stdin is None:
             return b""
         return _read_limited(sys.stdin.buffer, limit, "stdin")
-    with open(path, "rb", buffering=0) as fh:
+    if what == "file":
+        with open(path, "rb", buffering=0) as fh:
+            return _read_limited(fh, limit, what)
+    # A baseline or config file: a FIFO without a writer must not block the open
+    # (it reads as empty instead); with a writer (`<(git show ...)`) it is read.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    os.set_blocking(fd, True)
+    with open(fd, "rb", buffering=0) as fh:
         return _read_limited(fh, limit, what)
 
 

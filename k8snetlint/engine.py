@@ -109,6 +109,7 @@ def load(
     follow_symlinks: bool = False,
     jobs: int | None = 1,
     version: str | None = None,
+    kustomize_allow_remote: bool = False,
 ) -> LoadResult:
     """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
     the config file's folder; the config file, baselines and the files named in ``skip``
@@ -135,12 +136,18 @@ def load(
         )
     ]
     if jobs == 1:
-        result = load_files(kept, progress)
+        result = load_files(kept, progress, kustomize_allow_remote=kustomize_allow_remote)
     else:
         from k8snetlint import parallel
 
         count = parallel.default_jobs() if jobs is None else jobs
-        result = parallel.load_files(kept, version or resolve_version(config), count, progress)
+        result = parallel.load_files(
+            kept,
+            version or resolve_version(config),
+            count,
+            progress,
+            kustomize_allow_remote=kustomize_allow_remote,
+        )
     result.issues.extend(skipped)
     result.errors.extend(errors)
     if stdin_path and any(display == "-" for display, _ in kept):

@@ -129,6 +129,8 @@ class RuleInfo:
     since: str
     doc: str = ""
     custom: bool = False
+    # JSON Schema of the params users may set (front matter ``params-schema``)
+    params_schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

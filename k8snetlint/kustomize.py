@@ -54,7 +54,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from k8snetlint.discovery import display_name
+from k8snetlint.discovery import FileTooLarge, display_name, read_capped
 from k8snetlint.document import Manifest, Pos, YMap, YSeq
 from k8snetlint.reader import LoadIssue, LoadResult, load_text, parse_yaml, read_path
 
@@ -123,8 +123,11 @@ def render(
     origins: bool = True,
     renderer: Sequence[str] | None = None,
     timeout: float = TIMEOUT,
+    allow_remote: bool = False,
 ) -> RenderResult:
     """Render the kustomization in ``directory``; never raises.
+
+    The renderer runs offline (see :func:`renderer_env`) unless ``allow_remote``.
 
     With ``origins`` the directory is rendered through a temporary wrapper
     kustomization that adds origin annotations (falling back to a plain render when the
@@ -135,10 +138,10 @@ def render(
     if command is None:
         return RenderResult((), error=how_to_render(display_name(directory)))
     if origins:
-        wrapped = _render_wrapped(directory, command, timeout)
+        wrapped = _render_wrapped(directory, command, timeout, allow_remote)
         if wrapped is not None and wrapped.ok:
             return wrapped
-    plain = _run([*command, str(directory)], timeout)
+    plain = _run([*command, str(directory.resolve())], timeout, allow_remote=allow_remote)
     if plain.ok:
         return replace(plain, origin_root=directory.resolve())
     return plain
@@ -148,6 +151,7 @@ def _render_wrapped(
     directory: Path,
     command: list[str],
     timeout: float,
+    allow_remote: bool,
     metadata: str = "originAnnotations, transformerAnnotations",
 ) -> RenderResult | None:
     target = directory.resolve()
@@ -162,25 +166,81 @@ def _render_wrapped(
                 f"buildMetadata: [{metadata}]\n",
                 encoding="utf-8",
             )
-            result = _run([*command, str(wrapper)], timeout)
+            result = _run([*command, str(wrapper)], timeout, allow_remote=allow_remote)
     except (OSError, ValueError):
         return None
     if not result.ok and "transformerAnnotations" in (result.error or "") and "," in metadata:
         # a kustomize too old for transformer annotations: origins only
-        return _render_wrapped(directory, command, timeout, "originAnnotations")
+        return _render_wrapped(directory, command, timeout, allow_remote, "originAnnotations")
     return replace(result, origin_root=wrapper, origins_added=True)
 
 
-def _run(argv: list[str], timeout: float) -> RenderResult:
+# Environment variables passed to the renderer as they are; everything else (cloud
+# credentials, tokens, KUBECONFIG, KUBERNETES_SERVICE_HOST, proxies) is left out.
+_KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
+
+# A kubeconfig whose only server cannot be reached: port 1 of the loopback address,
+# refused at once, so `kubectl kustomize` never talks to a cluster.
+_OFFLINE_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: offline
+  cluster:
+    server: https://127.0.0.1:1
+contexts:
+- name: offline
+  context:
+    cluster: offline
+    user: nobody
+current-context: offline
+users:
+- name: nobody
+  user: {}
+"""
+
+
+def renderer_env(home: Path, *, allow_remote: bool = False) -> dict[str, str]:
+    """The renderer's environment: no cluster configuration, no credentials.
+
+    ``HOME`` is an empty folder (no ``~/.kube/config``, no git or SSH credentials),
+    ``KUBECONFIG`` names a kubeconfig whose server refuses every connection, and
+    unless ``allow_remote`` every HTTP(S) request goes to a proxy that does not exist,
+    so nothing leaves the machine.
+    """
+    env = {k: os.environ[k] for k in _KEPT_ENV if k in os.environ}
+    kubeconfig = home / "kubeconfig"
+    if not kubeconfig.exists():
+        kubeconfig.write_text(_OFFLINE_KUBECONFIG, encoding="utf-8")
+    env.update(
+        {
+            "HOME": str(home),
+            "KUBECONFIG": str(kubeconfig),
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+    )
+    if not allow_remote:
+        dead = "http://127.0.0.1:1"
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+            env[name] = dead
+        env["NO_PROXY"] = env["no_proxy"] = ""
+    return env
+
+
+def _run(argv: list[str], timeout: float, *, allow_remote: bool = False) -> RenderResult:
     command = tuple(argv)
     try:
-        proc = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="k8snetlint-home-") as home:
+            proc = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                env=renderer_env(Path(home), allow_remote=allow_remote),
+                cwd=home,
+            )
     except subprocess.TimeoutExpired:
         return RenderResult(command, error=f"`{_shown(argv)}` timed out after {timeout:g} s")
     except OSError as exc:
@@ -254,26 +314,43 @@ def origin_of(manifest_data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _kustomization_root(directory: Path) -> tuple[Path, Any] | None:
+    """The kustomization file of ``directory`` and its parsed first document."""
+    kfile = kustomization_file(directory)
+    if kfile is None:
+        return None
+    try:
+        text = read_capped(kfile, what="kustomization").decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge):
+        return None
+    docs, _ = parse_yaml(text, str(kfile))
+    if not docs or not isinstance(docs[0], Mapping):
+        return None
+    return kfile, docs[0]
+
+
+def is_remote(entry: str, directory: Path) -> bool:
+    """Whether a ``resources``/``bases``/``components`` entry names something to fetch
+    (a URL, ``git@...``, ``host.tld/org/repo//path?ref=...``) rather than a local path."""
+    if _REMOTE.match(entry) or "?ref=" in entry or "?version=" in entry:
+        return True
+    first = entry.split("/", 1)[0]
+    return "/" in entry and "." in first.strip(".") and not (directory / first).exists()
+
+
 def referenced_directories(directory: Path) -> list[Path]:
     """Local directories that ``directory``'s kustomization lists as resources, bases or
     components (resolved, existing ones only; remote and file entries are left out)."""
-    kfile = kustomization_file(directory)
-    if kfile is None:
-        return []
-    try:
-        text = kfile.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    docs, _ = parse_yaml(text, str(kfile))
-    if not docs or not isinstance(docs[0], Mapping):
+    found = _kustomization_root(directory)
+    if found is None:
         return []
     out: list[Path] = []
     for key in ("resources", "bases", "components"):
-        entries = docs[0].get(key)
+        entries = found[1].get(key)
         if not isinstance(entries, list):
             continue
         for entry in entries:
-            if not isinstance(entry, str) or _REMOTE.match(entry) or "?ref=" in entry:
+            if not isinstance(entry, str) or is_remote(entry, directory):
                 continue
             candidate = (directory / entry).resolve()
             if candidate.is_dir() and candidate not in out:
@@ -281,16 +358,61 @@ def referenced_directories(directory: Path) -> list[Path]:
     return out
 
 
+def remote_entries(directory: Path) -> list[LoadIssue]:
+    """A ``kustomize-render-error`` issue for each remote entry of ``directory``'s
+    kustomization and of the local kustomizations it uses, at the entry."""
+    out: list[LoadIssue] = []
+    seen: set[Path] = set()
+    todo = [directory.resolve()]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        found = _kustomization_root(current)
+        if found is None:
+            continue
+        kfile, root = found
+        for key in ("resources", "bases", "components"):
+            entries = root.get(key)
+            if not isinstance(entries, YSeq):
+                continue
+            for i, entry in enumerate(entries):
+                if not isinstance(entry, str):
+                    continue
+                if is_remote(entry, current):
+                    pos = entries.ipos[i] if i < len(entries.ipos) else _LINE_1
+                    out.append(
+                        LoadIssue(
+                            RULE,
+                            display_name(kfile),
+                            pos[0],
+                            pos[1],
+                            f"remote {key[:-1] if key != 'bases' else 'base'} {entry!r} is "
+                            "not fetched: rendering it would run `git fetch` or an HTTP "
+                            "download from a location the input names; vendor it, or pass "
+                            "--kustomize-allow-remote to fetch it",
+                        )
+                    )
+                else:
+                    candidate = (current / entry).resolve()
+                    if candidate.is_dir():
+                        todo.append(candidate)
+    return sorted(out, key=lambda i: (i.file, i.line, i.column))
+
+
 # --------------------------------------------------------------------------- loading
 
 
-def load_kustomization(directory: Path, display: str) -> LoadResult:
+def load_kustomization(directory: Path, display: str, *, allow_remote: bool = False) -> LoadResult:
     """Render ``directory`` and load the objects, positioned in their source files.
 
     ``display`` is the directory's display name (as the loader shows paths). The
     result names the kustomization file and every source file it used in ``files``,
     carries the ``# k8snetlint: ignore[...]`` comments of those source files, and on
-    failure holds one ``kustomize-render-error`` issue instead of objects.
+    failure holds one ``kustomize-render-error`` issue instead of objects. A
+    kustomization that uses remote resources is not rendered (one issue per remote
+    entry) unless ``allow_remote``; the render itself runs offline otherwise.
     """
     kfile = kustomization_file(directory)
     kname = _join(display, kfile.name if kfile is not None else KUSTOMIZATION_FILES[0])
@@ -298,7 +420,11 @@ def load_kustomization(directory: Path, display: str) -> LoadResult:
         return _failure(kname, f"{display!r} holds no kustomization file")
     if find_renderer() is None:
         return _failure(kname, how_to_render(display))
-    rendered = render(directory)
+    if not allow_remote:
+        remote = remote_entries(directory)
+        if remote:
+            return LoadResult(files=[kname], issues=remote)
+    rendered = render(directory, allow_remote=allow_remote)
     if rendered.text is None:
         return _failure(kname, rendered.error or "render failed")
     loaded = load_text(rendered.text, kname)
@@ -414,9 +540,10 @@ def _match(rendered: Manifest, candidates: Sequence[Manifest]) -> Manifest | Non
 def _generator_pos(path: Path, rendered: Manifest) -> Pos:
     """Position of the generator entry (``- name: x``) that produced ``rendered``."""
     try:
-        docs, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError):
+        text = read_capped(path, what="kustomization").decode("utf-8")
+    except (OSError, UnicodeDecodeError, FileTooLarge):
         return _LINE_1
+    docs, _ = parse_yaml(text, str(path))
     if not docs or not isinstance(docs[0], YMap):
         return _LINE_1
     root = docs[0]

@@ -101,15 +101,14 @@ def expand_paths(
 @contextlib.contextmanager
 def relaxed_gc() -> Iterator[None]:
     """Loading allocates millions of long-lived, acyclic containers: keep the cyclic
-    garbage collector out of it, then move what was loaded to the permanent generation
-    so that later collections (model, graph) do not traverse it again. Acyclic values
-    are still freed by reference counting when dropped."""
+    garbage collector out of it (restored afterwards). Acyclic values are still freed
+    by reference counting when dropped. A library call never freezes the process's
+    heap (``gc.freeze``): the command line does that once, after loading."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -117,6 +116,8 @@ def relaxed_gc() -> Iterator[None]:
 def load_files(
     files: Sequence[tuple[str, Path | None]],
     progress: Callable[[int, int], None] | None = None,
+    *,
+    kustomize_allow_remote: bool = False,
 ) -> LoadResult:
     """Read and parse the given files, in order.
 
@@ -129,7 +130,7 @@ def load_files(
     with relaxed_gc():
         for display, path in files:
             if path is not None and path.is_dir():
-                rendered = load_kustomization(path, display)
+                rendered = load_kustomization(path, display, allow_remote=kustomize_allow_remote)
                 used.update(rendered.files)
                 result.extend(rendered)
         plain = [(d, p) for d, p in files if not (p is not None and p.is_dir()) and d not in used]
@@ -166,6 +167,7 @@ def load_paths(
     kustomize: bool = False,
     *,
     follow_symlinks: bool = False,
+    kustomize_allow_remote: bool = False,
 ) -> LoadResult:
     """Expand ``paths`` and load every file; usage errors are in ``result.errors``.
 
@@ -176,7 +178,7 @@ def load_paths(
     files, errors = expand_paths(
         paths, exclude, kustomize, follow_symlinks=follow_symlinks, skipped=skipped
     )
-    result = load_files(files, progress)
+    result = load_files(files, progress, kustomize_allow_remote=kustomize_allow_remote)
     result.issues.extend(skipped)
     result.errors.extend(errors)
     return result

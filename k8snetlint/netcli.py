@@ -36,6 +36,7 @@ from k8snetlint.net.nodes import range_name
 from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
 from k8snetlint.reader import load_text
 from k8snetlint.reporters import DIFF, GRAPH, REACH, graphfmt
+from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
     from k8snetlint.loader import LoadResult
@@ -111,10 +112,10 @@ def resolve_workload(conn: Connectivity, text: str, option: str) -> Workload:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        names = ", ".join(sorted(w.display() for w in found))
+        names = ", ".join(sorted(escape_control(w.display()) for w in found))
         fail(f"{option}: {text!r} is ambiguous: {names}")
     cands = _workload_candidates(inv, text)
-    hint = f" (did you mean: {', '.join(cands[:10])})" if cands else ""
+    hint = f" (did you mean: {', '.join(escape_control(c) for c in cands[:10])})" if cands else ""
     fail(f"{option}: no workload {text!r}{hint}")
 
 
@@ -244,7 +245,7 @@ def graph_cmd(
         text = json.dumps(doc, indent=2) + "\n"
     write_output(text, output)
     # the summary goes to stderr so that the map itself stays diffable
-    typer.echo(graphfmt.outside_summary(data).line(), err=True)
+    typer.echo(escape_control(graphfmt.outside_summary(data).line()), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------
@@ -514,7 +515,7 @@ def render_reach_text(checks: Sequence[Check], notes: Sequence[str]) -> str:
             out.append(f"  note: {n}")
     for n in notes:
         out.append(f"note: {n}")
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def _hypothetical_json(h: Hypothetical) -> dict[str, Any]:
@@ -864,7 +865,7 @@ def render_diff_text(d: dict[str, Any]) -> str:
     out += [f"+ {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["new"]]
     out.append(f"findings fixed ({len(f['fixed'])}):")
     out += [f"- {x['severity']} {x['rule']} {x['object']}: {x['message']}" for x in f["fixed"]]
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def diff_cmd(

@@ -30,9 +30,9 @@ def write_output(text: str, output: str | None, *, option: str = "--output") -> 
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(os.path.realpath(output))
     try:
-        st: os.stat_result | None = os.stat(target)
+        # follows symlinks: /dev/stdout -> /proc/self/fd/1 -> a pipe or terminal
+        st: os.stat_result | None = os.stat(output)
     except FileNotFoundError:
         st = None
     except OSError as exc:
@@ -41,9 +41,9 @@ def write_output(text: str, output: str | None, *, option: str = "--output") -> 
         raise OutputError(f"{option}: {output!r} is a directory")
     try:
         if st is not None and not stat.S_ISREG(st.st_mode):
-            _write_in_place(text, target)
+            _write_in_place(text, Path(output))
         else:
-            _write_atomic(text, target, st)
+            _write_atomic(text, Path(os.path.realpath(output)), st)
     except OSError as exc:
         raise OutputError(f"{option}: cannot write {output!r}: {exc.strerror or exc}") from exc
 

@@ -211,6 +211,8 @@ def load_files(
     version: str,
     jobs: int,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    kustomize_allow_remote: bool = False,
 ) -> LoadResult:
     """:func:`k8snetlint.loader.load_files` with plain files read by ``jobs`` workers.
 
@@ -220,11 +222,14 @@ def load_files(
 
     plain = [(d, p) for d, p in files if p is not None and not p.is_dir()]
     if jobs <= 1 or len(plain) < MIN_FILES or any(p is None for _, p in files):
-        return serial(files, progress)  # few files, or stdin: the serial loader
+        # few files, or stdin: the serial loader
+        return serial(files, progress, kustomize_allow_remote=kustomize_allow_remote)
     # Kustomizations first (they decide which plain files were already used), in the
     # main process, exactly as the serial loader does.
     kdirs = [(d, p) for d, p in files if p is not None and p.is_dir()]
-    rendered = serial(kdirs) if kdirs else LoadResult()
+    rendered = (
+        serial(kdirs, kustomize_allow_remote=kustomize_allow_remote) if kdirs else LoadResult()
+    )
     used = set(rendered.files)
     todo = [(d, p) for d, p in files if not (p is not None and p.is_dir()) and d not in used]
     result = ParallelLoad()
@@ -257,6 +262,7 @@ def load_paths(
     kustomize: bool = False,
     *,
     follow_symlinks: bool = False,
+    kustomize_allow_remote: bool = False,
 ) -> LoadResult:
     """:func:`k8snetlint.loader.load_paths` with ``jobs`` workers (``None``: one per
     core; 1: none)."""
@@ -266,7 +272,13 @@ def load_paths(
     files, errors = expand_paths(
         paths, exclude, kustomize, follow_symlinks=follow_symlinks, skipped=skipped
     )
-    result = load_files(files, version, default_jobs() if jobs is None else jobs, progress)
+    result = load_files(
+        files,
+        version,
+        default_jobs() if jobs is None else jobs,
+        progress,
+        kustomize_allow_remote=kustomize_allow_remote,
+    )
     result.issues.extend(skipped)
     result.errors.extend(errors)
     return result

@@ -563,8 +563,57 @@ def _type_name(value: Any) -> str:
     return "string" if isinstance(value, str) else type(value).__name__
 
 
+# Kustomize's own configuration (kustomizations, components, builtin transformer and
+# generator configs) is never a Kubernetes object: skipped quietly.
+KUSTOMIZE_CONFIG_KINDS = frozenset(
+    {
+        "AnnotationsTransformer",
+        "ConfigMapGenerator",
+        "HashTransformer",
+        "HelmChartInflationGenerator",
+        "ImageTagTransformer",
+        "LabelTransformer",
+        "NamespaceTransformer",
+        "PatchJson6902Transformer",
+        "PatchStrategicMergeTransformer",
+        "PatchTransformer",
+        "PrefixSuffixTransformer",
+        "PrefixTransformer",
+        "ReplacementTransformer",
+        "ReplicaCountTransformer",
+        "SecretGenerator",
+        "SortOrderTransformer",
+        "SuffixTransformer",
+        "ValueAddTransformer",
+    }
+)
+
+
+def is_kustomize_config(api_version: str, kind: str) -> bool:
+    """``apiVersion: builtin``, ``kustomize.config.k8s.io/*``, or a builtin
+    transformer/generator kind in a group that is not a Kubernetes API group."""
+    if api_version == "builtin" or api_version.startswith("kustomize.config.k8s.io/"):
+        return True
+    return kind in KUSTOMIZE_CONFIG_KINDS and "." not in api_version.split("/", 1)[0]
+
+
+def _inherit(item: YMap, api_version: str, kind: str, pos: Pos) -> None:
+    """Give a ``<Kind>List`` item without ``apiVersion``/``kind`` the list's (as
+    ``kubectl get -o yaml`` writes them), positioned at the item."""
+    for key, value in (("apiVersion", api_version), ("kind", kind)):
+        if key not in item:
+            item[key] = value
+            item.kpos[key] = pos
+            item.vpos[key] = pos
+
+
 def _object(
-    data: YMap, index: int, file: str, base: int, item_path: tuple[Any, ...], result: LoadResult
+    data: YMap,
+    index: int,
+    file: str,
+    base: int,
+    item_path: tuple[Any, ...],
+    result: LoadResult,
 ) -> None:
     api_version = data.get("apiVersion")
     kind = data.get("kind")
@@ -586,10 +635,17 @@ def _object(
             )
         )
         return
+    if is_kustomize_config(api_version, kind):
+        return
     items = data.get("items")
     if kind.endswith("List") and isinstance(items, YSeq):
+        # `kubectl get pods -o yaml`: a PodList's items carry no kind/apiVersion and
+        # are Pods of the list's apiVersion; a plain List's items must carry their own.
+        item_kind = kind[: -len("List")]
         for i, item in enumerate(items):
             if isinstance(item, YMap):
+                if item_kind:
+                    _inherit(item, api_version, item_kind, items.ipos[i])
                 _object(item, index, file, base, (*item_path, "items", i), result)
             else:
                 ipos = items.ipos[i]

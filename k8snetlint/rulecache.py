@@ -27,7 +27,17 @@ from k8snetlint import __version__
 from k8snetlint.findings import RuleInfo
 
 FORMAT = 1
-_FIELDS = ("name", "summary", "severity", "enabled", "check", "params", "confidence", "since")
+_FIELDS = (
+    "name",
+    "summary",
+    "severity",
+    "enabled",
+    "check",
+    "params",
+    "confidence",
+    "since",
+    "params_schema",
+)
 
 
 def cache_dir() -> Path | None:

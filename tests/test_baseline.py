@@ -162,6 +162,27 @@ def test_baseline_read_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
         load("/dev/zero")
 
 
+def test_fifo_without_writer_as_baseline_does_not_hang(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "baseline.json"
+    os.mkfifo(fifo)
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", "check", str(tmp_path / "svc.yaml")]
+        + ["--baseline", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "cannot read baseline" in proc.stderr
+
+
 def test_reports_and_baselines_of_earlier_runs_are_not_manifests(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,6 +74,25 @@ def test_discovery_stops_at_repository_root(tmp_path: Path) -> None:
     assert discover([str(repo / "k8s" / "apps")]) == str(repo / ".k8snetlint.yml")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('assume:\n  node-port-range: "32767-30000"\n', ":2:20: assume.node-port-range:"),
+        ('assume:\n  pod-cidr: "x"\n', ":2:13: assume.pod-cidr: 'x' is not a CIDR"),
+        ("assume:\n  service-cidr: [10.0.0.0/8, zz]\n", ":2:30: assume.service-cidr: 'zz'"),
+        ("select: [bare-pod]\n---\nignore: [x]\n", ": holds 2 YAML documents"),
+    ],
+    ids=["reversed-node-port-range", "pod-cidr", "service-cidr-item", "two-documents"],
+)
+def test_semantic_config_errors_are_usage_errors(tmp_path: Path, text: str, expected: str) -> None:
+
+    path = tmp_path / ".k8snetlint.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    assert f"{path}{expected}" in str(err.value)
+
+
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
     p = tmp_path / ".k8snetlint.yaml"
     p.write_text("# settings\nfail_on: warning\nexlude: [gen/*]\n")

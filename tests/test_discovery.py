@@ -177,6 +177,8 @@ def test_empty_stdin_is_an_error() -> None:
     proc = _cli(["check", "-"])
     assert proc.returncode == 2
     assert "stdin was empty: did the command before the pipe fail?" in proc.stderr
+    allowed = _cli(["check", "-", "--allow-empty"])
+    assert allowed.returncode == 0, allowed.stderr
 
 
 def test_paths_without_objects_are_an_error_unless_allowed(tmp_path: Path) -> None:

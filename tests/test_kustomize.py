@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -477,3 +481,103 @@ def test_referenced_directories_ignores_remote(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert referenced_directories(tmp_path) == [(tmp_path / "local").resolve()]
+
+
+# --------------------------------------------------------------------------- offline
+
+
+def _remote_overlay(tmp_path: Path) -> Path:
+    folder = tmp_path / "remote"
+    folder.mkdir()
+    (folder / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        "- service.yaml\n- https://example.com/org/repo//base?ref=main\n"
+        "- github.com/org/other/deploy\n"
+    )
+    (folder / "service.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n"
+    )
+    return folder
+
+
+def test_remote_resources_are_refused_without_running_the_renderer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "calls"
+    _fake_tool(tmp_path / "bin", "kubectl", f"echo \"$@\" >> '{log}'\nexit 0\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    folder = _remote_overlay(tmp_path)
+    loaded = load_kustomization(folder, "remote")
+    assert [(i.rule, i.line, i.column) for i in loaded.issues] == [(RULE, 5, 3), (RULE, 6, 3)]
+    assert "--kustomize-allow-remote" in loaded.issues[0].message
+    assert loaded.manifests == []
+    assert not log.exists()
+
+
+def test_remote_resources_of_a_local_base_are_refused(tmp_path: Path) -> None:
+    base = _remote_overlay(tmp_path)
+    top = tmp_path / "top"
+    top.mkdir()
+    (top / "kustomization.yaml").write_text("resources:\n- ../remote\n")
+    issues = kustomize.remote_entries(top)
+    assert {i.file.rsplit("/", 2)[-2] for i in issues} == {base.name}
+    assert len(issues) == 2
+
+
+def test_allow_remote_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_tool(
+        tmp_path / "bin",
+        "kubectl",
+        "printf 'apiVersion: v1\\nkind: Service\\nmetadata:\\n  name: fetched\\n'\n",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    loaded = load_kustomization(_remote_overlay(tmp_path), "remote", allow_remote=True)
+    assert [m.name for m in loaded.manifests] == ["fetched"]
+
+
+def test_renderer_environment_holds_no_cluster_config_or_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dump = tmp_path / "env"
+    _fake_tool(
+        tmp_path / "bin",
+        "kubectl",
+        f"/usr/bin/env > '{dump}'\n/bin/cat \"$KUBECONFIG\" >> '{dump}'\n",
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "real-kubeconfig"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    render(FIXTURES / "base", origins=False)
+    env = dump.read_text()
+    assert "secret" not in env and "10.0.0.1" not in env
+    assert "real-kubeconfig" not in env
+    assert "server: https://127.0.0.1:1" in env
+    assert "HTTPS_PROXY=http://127.0.0.1:1" in env
+    home = next(line.split("=", 1)[1] for line in env.splitlines() if line.startswith("HOME="))
+    assert home.startswith(tempfile.gettempdir()) and not Path(home).exists()
+
+
+def _unshare_works() -> bool:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return False
+    try:
+        proc = subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+@needs_renderer
+@pytest.mark.skipif(not _unshare_works(), reason="unshare -rn is not available here")
+def test_render_without_network_gives_identical_findings() -> None:
+    argv = [sys.executable, "-m", "k8snetlint", "check", "fixtures/kustomize/overlay", "-f", "json"]
+    online = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    offline = subprocess.run(
+        ["unshare", "-rn", *argv], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert online.returncode in (0, 1), online.stderr
+    assert (offline.returncode, offline.stdout) == (online.returncode, online.stdout)
+    assert json.loads(online.stdout)["findings"] is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from lintutil import lint_paths
 
 from conftest import FIXTURES
 from k8snetlint.document import YMap, YSeq
@@ -360,3 +361,67 @@ def test_order_of_paths_does_not_matter() -> None:
     a = [str(LOADER / "list.yaml"), str(LOADER / "duplicate-key.yaml")]
     r1, r2 = load_paths(a), load_paths(a[::-1])
     assert [m.name for m in r1.manifests] == [m.name for m in r2.manifests]
+
+
+def test_cluster_snapshot_typed_list_items_inherit_kind_and_api_version() -> None:
+    r = load_paths([str(LOADER / "snapshot-podlist.yaml")])
+    assert [(m.kind, m.api_version, m.name) for m in r.manifests] == [
+        ("Pod", "v1", "web-7d4b9c-abcde"),
+        ("Namespace", "v1", "shop"),
+    ]
+    pod = r.manifests[0]
+    assert pod.item_path == ("items", 0)
+    assert pod.span_at(("kind",)).line == 8  # the item's position
+    # a plain List's item must carry its own kind and apiVersion
+    assert [(i.rule, i.line) for i in r.issues] == [("not-a-kubernetes-object", 101)]
+
+
+def test_cluster_snapshot_objects_have_no_findings_for_status_and_server_metadata() -> None:
+    report = lint_paths([LOADER / "snapshot-podlist.yaml", LOADER / "snapshot-list.json"])
+    rules = sorted({f.rule for f in report.findings})
+    # only the plain List item without kind, and the Service that the deny-all
+    # policy makes unreachable: nothing about status, uid, managedFields, ...
+    assert rules == ["not-a-kubernetes-object", "service-unreachable"]
+
+
+def test_kustomize_configuration_is_skipped_quietly() -> None:
+    r = load_paths([str(LOADER / "kustomize-config.yaml")])
+    assert r.issues == []
+    assert [m.name for m in r.manifests] == ["real"]
+
+
+def test_loading_does_not_freeze_the_heap_or_leave_gc_off() -> None:
+    import gc
+
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+    load_paths([str(LOADER / "list.yaml")])
+    assert gc.get_freeze_count() == before == 0
+    assert gc.isenabled()
+
+
+def test_reader_result_of_one_file_is_picklable() -> None:
+    """For parallel loading: the reader's entry point returns data a worker can send."""
+    import pickle
+
+    from k8snetlint.reader import read_path
+
+    path = LOADER / "list.yaml"
+    result = read_path("list.yaml", path)
+    again = pickle.loads(pickle.dumps(result))
+    assert [m.name for m in again.manifests] == [m.name for m in result.manifests]
+    assert again.manifests[0].span_at(("metadata", "name")) == result.manifests[0].span_at(
+        ("metadata", "name")
+    )
+    assert isinstance(again.manifests[0].data, YMap)
+
+
+def test_missing_compiled_extension_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not every file turned into a syntax error: the import failure is named."""
+    import sys
+
+    from k8snetlint.reader import MissingYamlExtension
+
+    monkeypatch.setitem(sys.modules, "_ruamel_yaml", None)
+    with pytest.raises(MissingYamlExtension, match=r"ruamel\.yaml\.clib"):
+        load_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n", "a.yaml")

@@ -161,3 +161,10 @@ def test_any_file_name_is_valid_in_json_sarif_and_baselines(tmp_path: Path) -> N
     assert uris == {"bad-%FF-%C3%A9.yaml"}
     again = _cli(["check", str(tmp_path), "--baseline", str(out / "b.json")], cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_dev_stdout_into_a_pipe(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(BAD_SERVICE)
+    proc = _cli(["check", str(tmp_path / "svc.yaml"), "-o", "/dev/stdout", "-f", "json"])
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["findings"]

@@ -12,10 +12,13 @@ from lintutil import lint_paths, lint_text
 from conftest import FIXTURES, ROOT
 from goldens import check_golden
 from k8snetlint.checks import CHECKS, CUSTOM_RULE_CHECKS, load_all
+from k8snetlint.config import Config
 from k8snetlint.findings import Report
 from k8snetlint.registry import (
     SECTIONS,
     RuleError,
+    active_rules,
+    all_rules,
     builtin_rules,
     parse_rule,
     rules_dir,
@@ -127,6 +130,97 @@ def test_readme_rule_table_is_the_rules_command_output(update_goldens: bool) -> 
         path.write_text(readme[: m.start(1)] + table + readme[m.end(1) :], encoding="utf-8")
         return
     assert m.group(1) == table
+
+
+# --------------------------------------------------------------------------- params
+
+
+def test_every_rule_declares_its_params_schema() -> None:
+    import jsonschema
+
+    for path in sorted(rules_dir().glob("*.md")):
+        front = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+        assert "\nparams-schema:" in front, f"{path.name} declares no params-schema"
+    for rule in RULES:
+        schema = rule.params_schema  # type: ignore[attr-defined]
+        jsonschema.Draft202012Validator.check_schema(schema)
+        options = set(schema.get("properties", {}))
+        # every option has a default in params, and the default is valid
+        assert options <= set(rule.params), rule.name  # type: ignore[attr-defined]
+        defaults = {k: rule.params[k] for k in options}  # type: ignore[attr-defined]
+        assert not list(jsonschema.Draft202012Validator(schema).iter_errors(defaults))
+
+
+def _config_file(tmp_path: Path, text: str) -> Config:
+    from k8snetlint.config import load_config
+
+    path = tmp_path / ".k8snetlint.yaml"
+    path.write_text(text)
+    return load_config(str(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "params:\n  service-target-port-missing:\n    numeric: 5\n",
+            ":3:5: params.service-target-port-missing.numeric: 5 is not of type 'boolean'",
+        ),
+        (
+            "params:\n  service-target-port-missing:\n    numerc: true\n",
+            ":3:5: params.service-target-port-missing: unknown option 'numerc' "
+            "(did you mean 'numeric'?)",
+        ),
+        (
+            "params:\n  sensitive-port-exposed:\n    sensitive-ports: [22, 1e400]\n",
+            ":3:27: params.sensitive-port-exposed.sensitive-ports.1: inf is not of type",
+        ),
+        (
+            "params:\n  bare-pod:\n    min-replicas: 2\n",
+            ":3:5: params.bare-pod: unknown option 'min-replicas'; options: none",
+        ),
+    ],
+    ids=["wrong-type", "did-you-mean", "out-of-range", "no-options"],
+)
+def test_config_params_are_validated_with_positions(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    config = _config_file(tmp_path, text)
+    with pytest.raises(RuleError) as err:
+        active_rules(config)
+    assert f"{tmp_path / '.k8snetlint.yaml'}{expected}" in str(err.value)
+
+
+def test_unknown_rule_name_suggests_the_closest(tmp_path: Path) -> None:
+    from k8snetlint.config import ConfigError
+
+    with pytest.raises(ConfigError, match="did you mean 'sensitive-port-exposed'"):
+        _config_file(tmp_path, "params:\n  sensitve-port-exposed: {}\n")
+
+
+def test_custom_rule_params_are_validated(tmp_path: Path) -> None:
+    config = _config_file(
+        tmp_path,
+        "custom-rules:\n- name: my-rule\n  summary: payments are not reachable\n"
+        "  severity: error\n  enabled: true\n  check: reachability-assertion\n"
+        "  confidence: certain\n  since: 0.1.0\n  params:\n"
+        "    to: {namespace: shop}\n    ports: ['a-b']\n",
+    )
+    with pytest.raises(RuleError, match=r"\.k8snetlint\.yaml:11:13: params\.ports\.0"):
+        all_rules(config)
+
+
+def test_explain_renders_the_options_section(capsys: pytest.CaptureFixture[str]) -> None:
+    from k8snetlint.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["explain", "service-target-port-missing"])
+    out = capsys.readouterr().out
+    assert "## Options" in out
+    assert "| `numeric` | boolean | `true` |" in out
+    with pytest.raises(SystemExit):
+        main(["explain", "bare-pod"])
+    assert "This rule has no options." in capsys.readouterr().out
 
 
 # A finding's severity is the report's business: a message that says "warning-level"

@@ -201,8 +201,16 @@ def probe_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]
     """
     for w in ctx.inventory.workloads:
         for cpath, c in _containers(w):
-            ports = [p for p in c.get("ports") or () if isinstance(p, Mapping)]
-            cname = c.get("name") or "?"
+            # any shape the schema rejects (``ports: 5``, a mapping as a name) is
+            # reported by the schema finding; here it only must not break the run
+            raw_ports = c.get("ports")
+            ports = (
+                [p for p in raw_ports if isinstance(p, Mapping)]
+                if isinstance(raw_ports, list)
+                else []
+            )
+            raw_name = c.get("name")
+            cname = raw_name if isinstance(raw_name, str) else "?"
             for probe in PROBES:
                 pr = c.get(probe)
                 if not isinstance(pr, Mapping):

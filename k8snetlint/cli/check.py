@@ -162,7 +162,15 @@ def check(
     allow_empty: Annotated[
         bool,
         typer.Option(
-            "--allow-empty", help="Exit 0 when the paths hold no Kubernetes object at all."
+            "--allow-empty",
+            help="Exit 0 when the paths (or stdin) hold no Kubernetes object at all.",
+        ),
+    ] = False,
+    kustomize_allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--kustomize-allow-remote",
+            help="Let Kustomize fetch remote resources (refused by default).",
         ),
     ] = False,
     jobs: Annotated[
@@ -230,9 +238,18 @@ def check(
             follow_symlinks=follow_symlinks,
             jobs=jobs,
             version=version,
+            kustomize_allow_remote=kustomize_allow_remote,
         )
+        if allow_empty:
+            from k8snetlint.loader import STDIN_EMPTY
+
+            loaded.errors[:] = [e for e in loaded.errors if e != STDIN_EMPTY]
         if loaded.errors:
             fail("; ".join(loaded.errors))
+        # what was loaded lives until exit: keep later collections from traversing it
+        import gc
+
+        gc.freeze()
         if not loaded.manifests and not loaded.issues and not allow_empty:
             fail(
                 f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "

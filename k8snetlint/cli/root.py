@@ -121,6 +121,9 @@ def _github_error(message: str) -> None:
 
 
 def _error(kind: str, message: str, argv: list[str]) -> NoReturn:
+    from k8snetlint.textsafe import escape_lines
+
+    message = escape_lines(message)  # a name from the input or the command line
     sys.stderr.write(f"k8snetlint: {kind}: {message}\n")
     if _github_format(argv):
         _github_error(message)

@@ -42,7 +42,9 @@ def explain(
                 f"{r.name} ({r.severity}, {'on' if r.enabled else 'off'} by default, "
                 f"{r.confidence})\n{r.summary}\n\n"
             )
-            write_output(head + r.doc, None)
+            from k8snetlint.registry import options_markdown
+
+            write_output(head + r.doc.rstrip("\n") + "\n\n" + options_markdown(r), None)
             return
     from k8snetlint.registry import unknown_rule_message
 

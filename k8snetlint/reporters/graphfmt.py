@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
+from k8snetlint.textsafe import escape_control, escape_xml_forbidden
 
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
@@ -167,7 +168,7 @@ def graph_data(conn: GraphSource, focus: Endpoint | None = None) -> GraphData:
 
 
 def render_txt(data: GraphData) -> str:
-    lines = sorted(connlist_line(c) for c in data.connections)
+    lines = sorted(escape_control(connlist_line(c)) for c in data.connections)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -613,7 +614,8 @@ def _groups(nodes: Sequence[Node]) -> dict[str, list[Node]]:
 
 
 def _dot_q(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escape_control(text) + '"'
 
 
 def render_dot(data: GraphData) -> str:
@@ -650,6 +652,11 @@ def render_dot(data: GraphData) -> str:
     return "\n".join(out) + "\n"
 
 
+# Mermaid labels: a control character other than the newline (already <br/>) is
+# written as its escape, so a label cannot drive the terminal the map is printed on.
+_NO_CONTROL = {c: escape_control(chr(c)) for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A}
+
+
 def _mm(s: str) -> str:
     return (
         s.replace("&", "#amp;")
@@ -657,6 +664,7 @@ def _mm(s: str) -> str:
         .replace("<", "#lt;")
         .replace(">", "#gt;")
         .replace("\n", "<br/>")
+        .translate(_NO_CONTROL)
     )
 
 
@@ -710,7 +718,8 @@ def render_graphml(conn: GraphSource, focus: Endpoint | None = None) -> str:
         if v6:
             g = g.copy()
             g.remove_nodes_from(v6)
-    return "\n".join(nx.generate_graphml(g, prettyprint=True)) + "\n"
+    # XML 1.0 forbids most control characters (names from the input may hold them)
+    return escape_xml_forbidden("\n".join(nx.generate_graphml(g, prettyprint=True))) + "\n"
 
 
 # -- findings on the map ----------------------------------------------------------

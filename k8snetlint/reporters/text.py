@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from k8snetlint.findings import SEVERITY_RANK, Finding, Report
+from k8snetlint.textsafe import escape_control
 
 _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _BOLD = "\x1b[1m"
@@ -125,13 +126,15 @@ def render(
                 sev = f"{_COLOURS[f.severity]}{sev}{_RESET}"
                 rule = f"{_BOLD}{rule}{_RESET}"
             assumed = " (assumed)" if f.assumed else ""
-            lines.append(f"{f.file}:{f.line}:{f.column}: {sev} {rule} {f.message}{assumed}")
+            file, message = escape_control(f.file), escape_control(f.message)
+            lines.append(f"{file}:{f.line}:{f.column}: {sev} {rule} {message}{assumed}")
             if source:
                 if f.file not in cache:
                     cache[f.file] = reader(f.file)
                 lines += source_snippet(f, cache[f.file], colour=colour)
             for r in f.related:
-                lines.append(f"    {r.file}:{r.line}:{r.column}: note: {r.message}")
+                rfile, rmessage = escape_control(r.file), escape_control(r.message)
+                lines.append(f"    {rfile}:{r.line}:{r.column}: note: {rmessage}")
     if not quiet:
         lines.append(summary_line(report))
     return "\n".join(lines) + ("\n" if lines else "")
