@@ -12,9 +12,11 @@ from ruamel.yaml import YAML
 from k8snetlint import crdgen
 from k8snetlint.validate import shipped_crd_schema, validate_object
 
-SOURCE = crdgen.default_source()
+# the repository's copies (the installed package has no tests/ folder beside it)
+SOURCE = Path(__file__).resolve().parent / "data" / "crds"
 SHIPPED = crdgen.default_output()
-SHARED = Path("/work/shared/data/crds")
+# the project brief's shared folder lies beside the checkout (CI lays a copy there)
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "crds"
 
 
 def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
