@@ -49,4 +49,4 @@ class Context:
     def connectivity(self) -> Connectivity:
         from k8snetlint.net import analyze
 
-        return analyze(self.inventory, self.config)
+        return analyze(self.inventory, self.config, per_ordinal=False)

@@ -404,6 +404,9 @@ class Inventory:
     policies: tuple[NetworkPolicy, ...]
     default_namespace: str = "default"
     label_mismatches: tuple[LabelMismatch, ...] = ()
+    # StatefulSets kept as one unit although a policy names a per-ordinal label
+    # (more than ORDINAL_SPLIT_MAX replicas; see _split_ordinals)
+    ordinals_approximated: tuple[str, ...] = ()
     # objects whose pods are represented by other objects (owner of live pods/replicasets)
     superseded: tuple[tuple[Manifest, str], ...] = ()
     # later copies of an object already seen (same kind/namespace/name)
@@ -420,6 +423,57 @@ class Inventory:
     _ing_by_ns: dict[str, tuple[Ingress, ...]] = field(default_factory=dict, repr=False)
     _pol_by_ns: dict[str, tuple[NetworkPolicy, ...]] = field(default_factory=dict, repr=False)
     _svc_by_wl: dict[int, tuple[Service, ...]] = field(default_factory=dict, repr=False)
+
+    def per_ordinal(self) -> Inventory:
+        """This inventory with StatefulSets split per ordinal when a policy names a
+        per-ordinal label (``statefulset.kubernetes.io/pod-name``,
+        ``apps.kubernetes.io/pod-index``); else this inventory itself.
+
+        The connectivity engine of ``graph``/``reach``/``diff`` uses it so that such a
+        selector applies to its pod only; rules keep one workload per StatefulSet (one
+        finding per problem). See :func:`_split_ordinals`.
+        """
+        mentioned = any(_mentions_ordinal_label(p.manifest.data) for p in self.policies) or any(
+            _mentions_ordinal_label(t.manifest.data) for t in self.tier_policies
+        )
+        if not mentioned:
+            return self
+        parts, approximated, split_of = _split_ordinals(self.workloads)
+        if not split_of and not approximated:
+            return self
+        parts.sort(key=lambda w: w.key)
+        services: list[Service] = []
+        svc_by_wl: dict[int, list[Service]] = defaultdict(list)
+        for svc in self.services:
+            targets: list[Workload] = []
+            for t in svc.target_workloads:
+                pieces = split_of.get(id(t))
+                if pieces:
+                    sel = svc.selector or {}
+                    targets.extend(w for w in pieces if w.matches_map(sel))
+                else:
+                    targets.append(t)
+            new = replace(svc, target_workloads=tuple(targets))
+            services.append(new)
+            for w in new.target_workloads:
+                svc_by_wl[id(w)].append(new)
+        wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
+        for w in parts:
+            wl_by_ns[w.namespace].append(w)
+        svc_by_ns: dict[str, list[Service]] = defaultdict(list)
+        for svc in services:
+            svc_by_ns[svc.namespace].append(svc)
+        return replace(
+            self,
+            workloads=tuple(parts),
+            services=tuple(services),
+            ordinals_approximated=tuple(approximated),
+            _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+            _wl={w.key: w for w in parts},
+            _svc={s.key: s for s in services},
+            _svc_by_ns={k: tuple(v) for k, v in svc_by_ns.items()},
+            _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
+        )
 
     def namespace(self, name: str) -> Namespace | None:
         return self._ns.get(name)
@@ -845,6 +899,77 @@ def declared_manifests(config: Config) -> list[Manifest]:
             )
         )
     return out
+
+
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
+ORDINAL_LABELS = frozenset({POD_NAME_LABEL, POD_INDEX_LABEL})
+# above this many replicas a StatefulSet stays one unit (per-ordinal selectors approximated)
+ORDINAL_SPLIT_MAX = 64
+_POLICY_KINDS = frozenset(
+    {"NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
+)
+
+
+def _mentions_ordinal_label(data: Any) -> bool:
+    """Whether a per-ordinal label key occurs anywhere in a policy (a selector's key)."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if node in ORDINAL_LABELS:
+                return True
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and k in ORDINAL_LABELS:
+                    return True
+                stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def _split_ordinals(
+    workloads: Sequence[Workload],
+) -> tuple[list[Workload], list[str], dict[int, list[Workload]]]:
+    """Split each StatefulSet template into one workload per ordinal.
+
+    Used when some policy names ``statefulset.kubernetes.io/pod-name`` or
+    ``apps.kubernetes.io/pod-index``: each ordinal carries its own values, so such a
+    selector matches only its pod. Named like the pods of one owner whose labels differ
+    (``name/name-0``). Live pods are already apart (their labels differ); StatefulSets
+    of more than :data:`ORDINAL_SPLIT_MAX` replicas stay one unit (returned by name).
+    Returns the workloads, those kept whole, and the parts by ``id`` of each split one.
+    """
+    out: list[Workload] = []
+    approximated: list[str] = []
+    split_of: dict[int, list[Workload]] = {}
+    for w in workloads:
+        ctrl = dict(w.controller_labels)
+        names = ctrl.get(POD_NAME_LABEL)
+        indexes = ctrl.get(POD_INDEX_LABEL)
+        if w.kind != "StatefulSet" or w.pods or not names or not indexes:
+            out.append(w)
+            continue
+        if len(names) > ORDINAL_SPLIT_MAX:
+            approximated.append(w.display())
+            out.append(w)
+            continue
+        rest = tuple((k, v) for k, v in w.controller_labels if k not in ORDINAL_LABELS)
+        pieces = [
+            replace(
+                w,
+                name=f"{w.name}/{pod}",
+                labels={**w.labels, POD_INDEX_LABEL: index, POD_NAME_LABEL: pod},
+                replicas=1,
+                controller_labels=rest,
+                labels_at=w.labels_path,
+            )
+            for pod, index in zip(names, indexes, strict=True)
+        ]
+        split_of[id(w)] = pieces
+        out.extend(pieces)
+    return out, approximated, split_of
 
 
 def _pod_group(

@@ -403,3 +403,124 @@ def test_parse_hypothetical_rejects_and_ignores() -> None:
     for bad in ("pods app", "pods a=b in nowhere", "pods a=b in namespace two words"):
         with pytest.raises(ValueError):
             parse_hypothetical(bad, "default")
+
+
+_ORDINALS = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: redis, namespace: db}
+spec:
+  replicas: REPLICAS
+  serviceName: redis
+  selector: {matchLabels: {app: redis}}
+  template:
+    metadata: {labels: {app: redis}}
+    spec:
+      containers:
+      - {name: redis, image: "redis:7", ports: [{containerPort: 6379, name: redis}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: client, namespace: db}
+spec:
+  selector: {matchLabels: {app: client}}
+  template:
+    metadata: {labels: {app: client}}
+    spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: redis-primary, namespace: db}
+spec:
+  selector: {app: redis, statefulset.kubernetes.io/pod-name: redis-0}
+  ports: [{port: 6379}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: redis, namespace: db}
+spec:
+  podSelector: {matchLabels: {app: redis}}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: redis-0, namespace: db}
+spec:
+  podSelector: {matchLabels: {statefulset.kubernetes.io/pod-name: redis-0}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}]
+    ports: [{port: 6379}]
+"""
+
+
+def test_a_per_ordinal_selector_splits_the_statefulset_per_ordinal() -> None:
+    conn = analyze_input(_ORDINALS.replace("REPLICAS", "3"))
+    names = sorted(e.display() for e in conn.endpoints if e.kind == "workload")
+    assert names == [
+        "db/client[Deployment]",
+        "db/redis[StatefulSet]/redis-0",
+        "db/redis[StatefulSet]/redis-1",
+        "db/redis[StatefulSet]/redis-2",
+    ]
+    client = ep(conn, "db/client[Deployment]")
+    pods = {e.display(): e for e in conn.endpoints if e.kind == "workload"}
+    redis0 = pods["db/redis[StatefulSet]/redis-0"]
+    redis1 = pods["db/redis[StatefulSet]/redis-1"]
+    assert conn.verdict(client, redis0, "TCP", 6379).allowed
+    assert not conn.verdict(client, redis1, "TCP", 6379).allowed
+    # each ordinal carries its own controller labels
+    w1 = conn.workload_for(redis1)
+    assert w1 is not None
+    assert w1.labels["statefulset.kubernetes.io/pod-name"] == "redis-1"
+    assert w1.labels["apps.kubernetes.io/pod-index"] == "1"
+    # the Service naming pod 0 targets pod 0 only
+    (svc,) = conn.inventory.services
+    assert [w.name for w in svc.target_workloads] == ["redis/redis-0"]
+
+
+def test_rules_keep_one_statefulset_and_no_per_ordinal_policy_keeps_one_unit() -> None:
+    text = _ORDINALS.replace("REPLICAS", "3")
+    cfg = netutil.config()
+    inv = netutil.inventory(text, cfg)
+    assert [w.name for w in analyze(inv, cfg, per_ordinal=False).inventory.workloads] == [
+        "client",
+        "redis",
+    ]
+    plain = text.replace("statefulset.kubernetes.io/pod-name: redis-0}}", "app: redis}}")
+    inv = netutil.inventory(plain, cfg)
+    assert inv.per_ordinal() is inv
+
+
+def test_per_ordinal_split_is_capped_with_a_note() -> None:
+    conn = analyze_input(_ORDINALS.replace("REPLICAS", "65"))
+    names = sorted(e.display() for e in conn.endpoints if e.kind == "workload")
+    assert names == ["db/client[Deployment]", "db/redis[StatefulSet]"]
+    assert any("per-ordinal selectors" in n and "db/redis" in n for n in conn.notes)
+    # as one unit the per-ordinal selector matches none of its pods (the note says so)
+    assert not netutil.can(conn, "db/client[Deployment]", "db/redis[StatefulSet]", 6379)
+
+
+def test_an_admin_tier_subject_on_one_ordinal_applies_to_that_pod_only() -> None:
+    base = _ORDINALS.replace("REPLICAS", "3").split("---\napiVersion: networking.k8s.io/v1")[0]
+    anp = """---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: guard-redis-1}
+spec:
+  priority: 10
+  subject:
+    pods:
+      namespaceSelector: {}
+      podSelector: {matchLabels: {apps.kubernetes.io/pod-index: "1"}}
+  ingress:
+  - name: deny-all
+    action: Deny
+    from: [{namespaces: {}}]
+"""
+    conn = analyze_input(base + anp)
+    pods = {e.display(): e for e in conn.endpoints if e.kind == "workload"}
+    client = pods["db/client[Deployment]"]
+    assert conn.verdict(client, pods["db/redis[StatefulSet]/redis-0"], "TCP", 6379).allowed
+    assert not conn.verdict(client, pods["db/redis[StatefulSet]/redis-1"], "TCP", 6379).allowed
+    assert conn.verdict(client, pods["db/redis[StatefulSet]/redis-2"], "TCP", 6379).allowed

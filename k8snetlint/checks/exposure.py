@@ -98,7 +98,7 @@ def _any_pod_probe(ctx: Context) -> tuple[Connectivity, Endpoint]:
         cfg = replace(
             ctx.config, assume=replace(ctx.config.assume, ingress_controller=IngressController())
         )
-        cached = analyze(ctx.inventory, cfg)
+        cached = analyze(ctx.inventory, cfg, per_ordinal=False)
         ctx.cache["exposure.any-pod"] = cached
     probe: Connectivity = cached
     return probe, probe.ingress_controller

@@ -266,6 +266,11 @@ class Connectivity:
         )
 
 
-def analyze(inventory: Inventory, config: Config) -> Connectivity:
-    """Evaluate every NetworkPolicy of ``inventory`` (see :mod:`k8snetlint.net`)."""
-    return Connectivity(inventory, config)
+def analyze(inventory: Inventory, config: Config, *, per_ordinal: bool = True) -> Connectivity:
+    """Evaluate every NetworkPolicy of ``inventory`` (see :mod:`k8snetlint.net`).
+
+    With ``per_ordinal`` (``graph``, ``reach``, ``diff``), a StatefulSet is split into one
+    workload per ordinal when some policy names a per-ordinal label
+    (:meth:`Inventory.per_ordinal`); rules pass False: they speak of the StatefulSet.
+    """
+    return Connectivity(inventory.per_ordinal() if per_ordinal else inventory, config)

@@ -95,6 +95,14 @@ def notes(
     ]
     if made:
         out.append("pods an operator creates from custom resources: " + ", ".join(made))
+    if compiled.inventory.ordinals_approximated:
+        out.append(
+            "per-ordinal selectors (statefulset.kubernetes.io/pod-name, apps.kubernetes.io/"
+            "pod-index) are approximated: every pod of "
+            + ", ".join(compiled.inventory.ordinals_approximated)
+            + " are evaluated as one unit (more than 64 replicas), on which such a selector"
+            " matches no pod"
+        )
     if compiled.inventory.ingresses and not compiled.config.assume.ingress_controller.known:
         out.append(
             "the ingress controller's namespace and labels are unknown: a policy admits it only if it "
