@@ -80,8 +80,10 @@ def _warn_unread(loaded: LoadResult) -> None:
     more = ", ..." if len(unread) > 3 else ""
     n = len(unread)
     typer.echo(
-        f"k8snetlint: {n} document{'s' if n != 1 else ''} could not be read ({first}{more}); "
-        "the answer may be incomplete (`k8snetlint check` reports why)",
+        escape_control(
+            f"k8snetlint: {n} document{'s' if n != 1 else ''} could not be read "
+            f"({first}{more}); the answer may be incomplete (`k8snetlint check` reports why)"
+        ),
         err=True,
     )
 
@@ -176,7 +178,7 @@ def exposure_text(conn: Connectivity, focus: Endpoint | None = None) -> str:
                 out.append(
                     f"{graphfmt.endpoint_name(ep)} {arrow} {e.peer.text()} : {e.conn_text()}"
                 )
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def exposure_json(
@@ -650,7 +652,7 @@ def reach_cmd(
     else:
         text = render_reach_text(checks, notes)
         for shown, label in names.items():
-            text = text.replace(shown, label)
+            text = text.replace(escape_control(shown), escape_control(label))
     write_output(text, None)
     raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
 
@@ -925,8 +927,8 @@ def diff_cmd(
         text = json.dumps(d, indent=2) + "\n"
     else:
         text = render_diff_text(d)
-        text += "".join(f"note: {n}\n" for n in notes)
-        text += "".join(f"failing: {f}\n" for f in failing)
+        text += "".join(f"note: {escape_control(n)}\n" for n in notes)
+        text += "".join(f"failing: {escape_control(f)}\n" for f in failing)
     write_output(text, output)
     raise typer.Exit(1 if failing else 0)
 
