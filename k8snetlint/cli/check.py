@@ -329,5 +329,8 @@ def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str |
 
     try:
         return connectivity_map(Context(tuple(loaded.manifests), (), cfg, "").connectivity, report)
-    except Exception as exc:  # the summary must never break `check`
+    # Kept broad on purpose: the map is an extra of the step summary, and a bug in the
+    # analysis must not cost the user the report itself; the summary says it is missing
+    # and why (the exception's type).
+    except Exception as exc:
         return None, f"The map is left out: it could not be computed ({type(exc).__name__})."
