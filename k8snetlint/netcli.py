@@ -20,6 +20,8 @@ import typer
 
 from k8snetlint.cli import (
     ConfigOption,
+    FollowSymlinksOption,
+    KustomizeAllowRemoteOption,
     NamespaceOption,
     OutputOption,
     PathsArgument,
@@ -56,11 +58,22 @@ def _check_paths(paths: Sequence[str]) -> None:
             fail(f"{p}: no such file or directory")
 
 
-def load(paths: Sequence[str], cfg: Config) -> LoadResult:
+def load(
+    paths: Sequence[str],
+    cfg: Config,
+    *,
+    follow_symlinks: bool = False,
+    kustomize_allow_remote: bool = False,
+) -> LoadResult:
     from k8snetlint.engine import load as engine_load
 
     _check_paths(paths)
-    loaded = engine_load(list(paths), cfg)
+    loaded = engine_load(
+        list(paths),
+        cfg,
+        follow_symlinks=follow_symlinks,
+        kustomize_allow_remote=kustomize_allow_remote,
+    )
     if loaded.errors:
         fail("; ".join(loaded.errors))
     _warn_unread(loaded)
@@ -215,6 +228,8 @@ def graph_cmd(
         ),
     ] = None,
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
     exposure: Annotated[
         bool,
@@ -231,7 +246,9 @@ def graph_cmd(
         fail(f"--exposure: only with --format text or json, not {format!r}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    loaded = load(paths, cfg)
+    loaded = load(
+        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
+    )
     conn = analyze_loaded(loaded, cfg)
     focus_ep = None
     if focus is not None:
@@ -606,6 +623,8 @@ def reach_cmd(
         str, typer.Option("--format", "-f", metavar="FORMAT", help=REACH.help())
     ] = "text",
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
 ) -> None:
     """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
@@ -613,7 +632,9 @@ def reach_cmd(
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    loaded = load(paths, cfg)
+    loaded = load(
+        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
+    )
     hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
     manifests = list(loaded.manifests)
     for h, role in hyps.values():
@@ -728,10 +749,12 @@ class Side:
     mentions_ipv6: bool = False
 
 
-def _side(path: str, cfg: Config) -> Side:
+def _side(path: str, cfg: Config, **load_options: bool) -> Side:
+    """One side of ``diff``; ``load_options`` (``follow_symlinks``,
+    ``kustomize_allow_remote``) go to :func:`load`."""
     from k8snetlint.engine import resolve_version, run
 
-    loaded = load([path], cfg)
+    loaded = load([path], cfg, **load_options)
     conn = analyze_loaded(loaded, cfg)
     conns: dict[tuple[str, str], str] = {}
     external: dict[ExternalKey, list[tuple[int, int, str]]] = {}
@@ -884,6 +907,8 @@ def diff_cmd(
     ] = "text",
     output: OutputOption = None,
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
     fail_on: Annotated[
         str,
@@ -920,7 +945,11 @@ def diff_cmd(
     notes: list[str] = []
     with materialize(old, notes) as old_path, materialize(new) as new_path:
         cfg = build_config([new_path], config, namespace=namespace)
-        d = diff_sides(_side(old_path, cfg), _side(new_path, cfg))
+        opts = {
+            "follow_symlinks": follow_symlinks,
+            "kustomize_allow_remote": kustomize_allow_remote,
+        }
+        d = diff_sides(_side(old_path, cfg, **opts), _side(new_path, cfg, **opts))
     failing = diff_failures(d, fail_on, fail_on_connections)
     d = {"old": old, "new": new, **d, "notes": notes, "failing": failing}
     if format == "json":
