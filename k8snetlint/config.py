@@ -254,7 +254,9 @@ def _surely_valid(schema: dict[str, Any], instance: Any) -> bool:
         import jsonschema_rs
 
         return bool(jsonschema_rs.Draft202012Validator(schema).is_valid(instance))
-    except Exception:
+    except ImportError:  # the compiled validator is optional
+        return False
+    except ValueError:  # a schema or a value it cannot take (jsonschema_rs.ValidationError)
         return False
 
 

@@ -20,6 +20,8 @@ import typer
 
 from k8snetlint.cli import (
     ConfigOption,
+    FollowSymlinksOption,
+    KustomizeAllowRemoteOption,
     NamespaceOption,
     OutputOption,
     PathsArgument,
@@ -56,11 +58,22 @@ def _check_paths(paths: Sequence[str]) -> None:
             fail(f"{p}: no such file or directory")
 
 
-def load(paths: Sequence[str], cfg: Config) -> LoadResult:
+def load(
+    paths: Sequence[str],
+    cfg: Config,
+    *,
+    follow_symlinks: bool = False,
+    kustomize_allow_remote: bool = False,
+) -> LoadResult:
     from k8snetlint.engine import load as engine_load
 
     _check_paths(paths)
-    loaded = engine_load(list(paths), cfg)
+    loaded = engine_load(
+        list(paths),
+        cfg,
+        follow_symlinks=follow_symlinks,
+        kustomize_allow_remote=kustomize_allow_remote,
+    )
     if loaded.errors:
         fail("; ".join(loaded.errors))
     _warn_unread(loaded)
@@ -80,8 +93,10 @@ def _warn_unread(loaded: LoadResult) -> None:
     more = ", ..." if len(unread) > 3 else ""
     n = len(unread)
     typer.echo(
-        f"k8snetlint: {n} document{'s' if n != 1 else ''} could not be read ({first}{more}); "
-        "the answer may be incomplete (`k8snetlint check` reports why)",
+        escape_control(
+            f"k8snetlint: {n} document{'s' if n != 1 else ''} could not be read "
+            f"({first}{more}); the answer may be incomplete (`k8snetlint check` reports why)"
+        ),
         err=True,
     )
 
@@ -176,7 +191,7 @@ def exposure_text(conn: Connectivity, focus: Endpoint | None = None) -> str:
                 out.append(
                     f"{graphfmt.endpoint_name(ep)} {arrow} {e.peer.text()} : {e.conn_text()}"
                 )
-    return "\n".join(out) + "\n"
+    return "\n".join(escape_control(line) for line in out) + "\n"
 
 
 def exposure_json(
@@ -213,6 +228,8 @@ def graph_cmd(
         ),
     ] = None,
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
     exposure: Annotated[
         bool,
@@ -229,7 +246,9 @@ def graph_cmd(
         fail(f"--exposure: only with --format text or json, not {format!r}")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    loaded = load(paths, cfg)
+    loaded = load(
+        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
+    )
     conn = analyze_loaded(loaded, cfg)
     focus_ep = None
     if focus is not None:
@@ -604,6 +623,8 @@ def reach_cmd(
         str, typer.Option("--format", "-f", metavar="FORMAT", help=REACH.help())
     ] = "text",
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
 ) -> None:
     """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
@@ -611,7 +632,9 @@ def reach_cmd(
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
     cfg = build_config(paths, config, namespace=namespace)
-    loaded = load(paths, cfg)
+    loaded = load(
+        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
+    )
     hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
     manifests = list(loaded.manifests)
     for h, role in hyps.values():
@@ -650,7 +673,7 @@ def reach_cmd(
     else:
         text = render_reach_text(checks, notes)
         for shown, label in names.items():
-            text = text.replace(shown, label)
+            text = text.replace(escape_control(shown), escape_control(label))
     write_output(text, None)
     raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
 
@@ -726,10 +749,12 @@ class Side:
     mentions_ipv6: bool = False
 
 
-def _side(path: str, cfg: Config) -> Side:
+def _side(path: str, cfg: Config, **load_options: bool) -> Side:
+    """One side of ``diff``; ``load_options`` (``follow_symlinks``,
+    ``kustomize_allow_remote``) go to :func:`load`."""
     from k8snetlint.engine import resolve_version, run
 
-    loaded = load([path], cfg)
+    loaded = load([path], cfg, **load_options)
     conn = analyze_loaded(loaded, cfg)
     conns: dict[tuple[str, str], str] = {}
     external: dict[ExternalKey, list[tuple[int, int, str]]] = {}
@@ -882,6 +907,8 @@ def diff_cmd(
     ] = "text",
     output: OutputOption = None,
     namespace: NamespaceOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
+    kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
     fail_on: Annotated[
         str,
@@ -918,15 +945,19 @@ def diff_cmd(
     notes: list[str] = []
     with materialize(old, notes) as old_path, materialize(new) as new_path:
         cfg = build_config([new_path], config, namespace=namespace)
-        d = diff_sides(_side(old_path, cfg), _side(new_path, cfg))
+        opts = {
+            "follow_symlinks": follow_symlinks,
+            "kustomize_allow_remote": kustomize_allow_remote,
+        }
+        d = diff_sides(_side(old_path, cfg, **opts), _side(new_path, cfg, **opts))
     failing = diff_failures(d, fail_on, fail_on_connections)
     d = {"old": old, "new": new, **d, "notes": notes, "failing": failing}
     if format == "json":
         text = json.dumps(d, indent=2) + "\n"
     else:
         text = render_diff_text(d)
-        text += "".join(f"note: {n}\n" for n in notes)
-        text += "".join(f"failing: {f}\n" for f in failing)
+        text += "".join(f"note: {escape_control(n)}\n" for n in notes)
+        text += "".join(f"failing: {escape_control(f)}\n" for f in failing)
     write_output(text, output)
     raise typer.Exit(1 if failing else 0)
 
@@ -1014,7 +1045,10 @@ def mermaid_for(loaded: object, cfg: Config) -> str | None:
         if len(conn.endpoints) > MERMAID_MAX_ENDPOINTS or not conn.connections:
             return None
         return graphfmt.render_mermaid(graphfmt.graph_data(conn))
-    except Exception:  # the summary must never break `check`
+    # Kept broad on purpose: the map is an extra of `check`'s step summary (the
+    # analysis failing on this input is a bug of ours that `graph` reports as an
+    # internal error); it must never cost the user `check`'s report.
+    except Exception:
         return None
 
 

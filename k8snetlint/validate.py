@@ -481,7 +481,10 @@ class _Compiled:
                 import jsonschema_rs
 
                 self._fast = jsonschema_rs.Draft202012Validator(self.schema)
-            except Exception:
+            except ImportError:  # the compiled validator is optional: pure Python then
+                self._fast_failed = True
+            except ValueError:  # a schema it cannot take (jsonschema_rs.ValidationError,
+                # a regex of another dialect): the pure-Python validator rules instead
                 self._fast_failed = True
         return self._fast
 
@@ -492,7 +495,7 @@ class _Compiled:
             return None
         try:
             return bool(validator.is_valid(instance))
-        except Exception:
+        except ValueError:  # a value it cannot convert (a YAML date, a non-string key)
             return None
 
     def slow(self) -> Any:
@@ -889,9 +892,11 @@ def _cr_validator(store: _Store, crd: _Crd, version: str) -> _Compiled | None:
         # When the compiled engine cannot take the schema (a regex dialect issue), every
         # object of the kind goes through the pure-Python path: slower, still complete.
         compiled = _Compiled(_cr_schema(store, openapi, crd.kind, crd.shipped))
+        from jsonschema.exceptions import SchemaError
+
         try:
             compiled.slow()
-        except Exception:
+        except (SchemaError, TypeError, ValueError):  # a schema the validator refuses
             compiled = None
     crd.compiled[version] = compiled
     return compiled
@@ -991,12 +996,18 @@ def _validate_guarded(
 ) -> list[Violation]:
     try:
         return list(_validate_one(manifest, store, crds, target, located))
-    except Exception as exc:  # pragma: no cover - a bug of ours must not stop the run
+    except Exception as exc:
+        # Kept broad on purpose: what fails here is a bug of ours (or of a validator
+        # library) on one object, not a property of the input, so nothing narrower can
+        # name it. One object must not stop the run: the failure is reported on that
+        # object as an internal error, not passed off as a schema violation.
+        name = f"{manifest.kind or '?'} {manifest.name or '?'}"
         return [
             Violation(
                 RULE_SCHEMA,
                 (),
-                f"(object): could not be validated ({type(exc).__name__}: {exc})",
+                f"(object): internal error while validating {name}: could not be "
+                f"validated ({type(exc).__name__}: {exc}); please report it",
             )
         ]
 
@@ -1122,7 +1133,9 @@ class LocatedSchemas:
                 try:
                     cls = jsonschema.validators.validator_for(schema, jsonschema.Draft7Validator)
                     cls.check_schema(schema)
-                except Exception as exc:  # a broken schema file: say so on the object
+                # a broken schema file: say so on the object (TypeError: a JSON document
+                # that is not a schema at all, a number say)
+                except (jsonschema.exceptions.SchemaError, TypeError) as exc:
                     self._cache[key] = (path, exc)
                     break
                 self._cache[key] = (path, cls(schema))

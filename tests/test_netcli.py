@@ -842,3 +842,78 @@ def test_scenario_exposure(
     assert code == 0
     exposure = out[out.index("Exposure to pods outside the input:") :]
     check_golden(folder / "expected-exposure.txt", exposure, update_goldens)
+
+
+# -- loading options shared with check -------------------------------------------------
+
+LONE_POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: shop
+spec:
+  containers:
+  - name: c
+    image: nginx
+"""
+
+
+@pytest.mark.parametrize("follow", [False, True], ids=["default", "follow"])
+def test_graph_reach_diff_follow_symlinks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], follow: bool
+) -> None:
+    """A symlink out of the tree is not followed unless --follow-symlinks, as in check."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "far.yaml").write_text(LONE_POD.format(name="far"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "near.yaml").write_text(LONE_POD.format(name="near"))
+    (tree / "link").symlink_to(outside)
+    flag = ["--follow-symlinks"] if follow else []
+    code, out, _ = run(["graph", str(tree), *flag], capsys)
+    assert code == 0 and ("shop/far[Pod]" in out) is follow, out
+    code, out, err = run(
+        ["reach", str(tree), "--from", "shop/near", "--to", "shop/far", *flag], capsys
+    )
+    if follow:
+        assert code == 0 and "ALLOWED" in out, out + err
+    else:
+        assert code == 2 and "no workload" in err, err
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(["diff", str(tmp_path / "empty"), str(tree), *flag], capsys)
+    assert code in (0, 1) and ("shop/far" in out) is follow, out + err
+
+
+@pytest.mark.parametrize("command", ["graph", "reach", "diff"])
+def test_kustomize_allow_remote_reaches_the_loader(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    from k8snetlint import engine
+
+    seen: list[bool] = []
+    real = engine.load
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("kustomize_allow_remote", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "load", spy)
+    (tmp_path / "m.yaml").write_text(LONE_POD.format(name="near"))
+    m = str(tmp_path / "m.yaml")
+    argv = {
+        "graph": ["graph", m],
+        "reach": ["reach", m, "--from", "shop/near", "--to", "shop/near"],
+        "diff": ["diff", m, m],
+    }[command]
+    code, _, err = run([*argv, "--kustomize-allow-remote"], capsys)
+    assert code in (0, 1), err
+    assert seen and all(seen)
+    seen.clear()
+    code, _, err = run(argv, capsys)
+    assert code in (0, 1), err
+    assert seen and not any(seen)

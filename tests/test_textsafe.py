@@ -151,7 +151,7 @@ def test_usage_errors_are_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in out and "\r" not in out and "\\x1b[2J" in out
 
 
-@pytest.mark.parametrize("fmt", ["dot", "mermaid", "graphml"])
+@pytest.mark.parametrize("fmt", ["csv", "dot", "mermaid", "graphml"])
 def test_graph_formats_hold_no_raw_control_characters(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "m.yaml").write_text(MANIFESTS)
     proc = subprocess.run(
@@ -166,6 +166,9 @@ def test_graph_formats_hold_no_raw_control_characters(tmp_path: Path, fmt: str) 
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout and "\r" not in proc.stdout
     assert "injected" in proc.stdout
+    if fmt == "csv":
+        # escaped, not merely quoted: a quoted newline still starts a new terminal line
+        assert not any(line.startswith("::error::") for line in proc.stdout.splitlines())
     if fmt == "graphml":
         import xml.etree.ElementTree as ET
 
@@ -177,3 +180,17 @@ def test_did_you_mean_names_are_escaped(tmp_path: Path) -> None:
     out = _run_any(["reach", "m.yaml", "--from", "x", "--to", "shop/client"], tmp_path)
     assert "did you mean" in out and "injected" in out
     assert not any(line.startswith("::error::") for line in out.splitlines()), out
+
+
+def test_graph_exposure_text_is_escaped(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    _assert_safe(_run(["graph", "m.yaml", "--exposure", "-f", "text"], tmp_path))
+
+
+def test_unread_file_names_are_escaped(tmp_path: Path) -> None:
+    """The stderr note of graph (and reach) naming the files it could not read."""
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    (tmp_path / "bad\x1b[2J\n::error::injected.yaml").write_text("a: [\n")
+    out = _run(["graph", "."], tmp_path)
+    assert "could not be read" in out
+    _assert_safe(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -1103,3 +1103,42 @@ def test_versions_older_than_the_schemas_use_their_own_removals(
     assert [v.rule for v in found] == (["removed-api-version"] if removed else [])
     if removed:
         assert f"is not served by {version}" in found[0].message
+
+
+# --------------------------------------------------------------------------------------
+# Failures of our own: named, contained on their object, never passed off as the input's
+
+
+def test_a_bug_on_one_object_is_an_internal_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Iterator[Violation]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(V, "_validate_one", boom)
+    found = check(deployment())
+    assert len(found) == 1
+    assert "internal error" in found[0].message
+    assert "Deployment web" in found[0].message and "RuntimeError: boom" in found[0].message
+
+
+def test_an_unexpected_compiled_validator_failure_is_not_taken_for_undecided() -> None:
+    """Only what the compiled validator is known to raise (ValueError: a value it
+    cannot convert) means "let the pure-Python validator decide"; anything else is a
+    bug and reaches the object's internal-error finding."""
+
+    class Broken:
+        def is_valid(self, instance: Any) -> bool:
+            raise RuntimeError("compiled validator bug")
+
+    compiled = V._Compiled({"type": "object"})
+    compiled._fast = Broken()
+    with pytest.raises(RuntimeError):
+        compiled.is_valid({})
+
+    class Unconvertible:
+        def is_valid(self, instance: Any) -> bool:
+            raise ValueError("Unsupported type: 'date'")
+
+    compiled._fast = Unconvertible()
+    assert compiled.is_valid({}) is None

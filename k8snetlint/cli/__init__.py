@@ -3,8 +3,8 @@
 * :mod:`k8snetlint.cli.common` -- usage errors, configuration, output files, formats,
   colour and progress: what every command shares;
 * :mod:`k8snetlint.cli.options` -- option declarations shared by the commands
-  (``--config``, ``--namespace``, ``--output``, ``--kubernetes-version``, the paths
-  argument) and the ``--help`` epilogs (exit codes, examples);
+  (``--config``, ``--namespace``, ``--output``, ``--kubernetes-version``,
+  ``--follow-symlinks``, ``--kustomize-allow-remote``, the paths argument) and the ``--help`` epilogs (exit codes, examples);
 * :mod:`k8snetlint.cli.check` -- ``check``; :mod:`k8snetlint.cli.rules` -- ``rules``
   and ``explain``; :mod:`k8snetlint.netcli` -- ``graph``, ``reach`` and ``diff``;
 * :mod:`k8snetlint.cli.root` -- the Typer app that registers every command, and
@@ -35,7 +35,9 @@ from k8snetlint.cli.common import (
 )
 from k8snetlint.cli.options import (
     ConfigOption,
+    FollowSymlinksOption,
     KubernetesVersionOption,
+    KustomizeAllowRemoteOption,
     NamespaceOption,
     OutputOption,
     PathsArgument,
@@ -45,7 +47,9 @@ from k8snetlint.cli.options import (
 __all__ = [
     "FAIL_ON",
     "ConfigOption",
+    "FollowSymlinksOption",
     "KubernetesVersionOption",
+    "KustomizeAllowRemoteOption",
     "NamespaceOption",
     "OutputOption",
     "PathsArgument",

@@ -52,6 +52,24 @@ OutputOption = Annotated[
 ]
 
 
+FollowSymlinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-symlinks",
+        help="Follow symlinks that lead outside the paths given (not followed by default).",
+    ),
+]
+
+
+KustomizeAllowRemoteOption = Annotated[
+    bool,
+    typer.Option(
+        "--kustomize-allow-remote",
+        help="Let Kustomize fetch remote resources (refused by default).",
+    ),
+]
+
+
 KubernetesVersionOption = Annotated[
     str | None,
     typer.Option(

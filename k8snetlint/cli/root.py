@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except BrokenPipeError:
         sys.exit(2)
     except Exception as exc:
+        # Kept broad on purpose: the last line of defence. Whatever escaped every
+        # narrower handler is a bug of ours; it is reported as an internal error (exit
+        # 2, "please report") instead of a traceback.
         if type(exc).__name__ == "NoArgsIsHelpError":
             sys.stdout.write(str(exc.format_message()) + "\n")  # type: ignore[attr-defined]
             sys.exit(2)

@@ -452,11 +452,18 @@ def render_csv(data: GraphData) -> str:
     way in and source: ``route_kind`` service, nodeport, loadbalancer, externalip,
     hostport or ingress; ``via`` the Service or Ingress and ``via_port`` the port it
     listens on). ``protocol``, ``port_from`` and ``port_to`` are always ports of the
-    destination pods. Columns that do not apply to a record are empty.
+    destination pods. Columns that do not apply to a record are empty. Control
+    characters in names are written as visible escapes, as in the txt format.
     """
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    writer = csv.writer(buf, lineterminator="\n")
+
+    def put(row: Sequence[object]) -> None:
+        # every text cell escaped: CSV quoting keeps a newline inside its field, but a
+        # terminal or a CI log still starts a new line there
+        writer.writerow([escape_control(v) if isinstance(v, str) else v for v in row])
+
+    put(CSV_COLUMNS)
 
     def ep_cols(ep: Endpoint) -> list[str]:
         return [endpoint_name(ep), ep.kind, ep.namespace]
@@ -470,7 +477,7 @@ def render_csv(data: GraphData) -> str:
                 outside += "-exposed" if reading["exposed"] else "-not-exposed"
         for proto, ranges in c.conns.ranges:
             for lo, hi in ranges:
-                w.writerow(
+                put(
                     [
                         "connection",
                         *ep_cols(c.src),
@@ -497,7 +504,7 @@ def render_csv(data: GraphData) -> str:
                 src_cols = [INGRESS_CONTROLLER_NAME, "ingress-controller", ""]
             else:
                 src_cols = [src + EXTERNAL_SUFFIX, "external", ""]
-            w.writerow(
+            put(
                 [
                     "route",
                     *src_cols,
