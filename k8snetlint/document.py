@@ -8,7 +8,7 @@ framework turns that path into a line and column, through :meth:`Manifest.span_a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,30 @@ class YSeq(list[Any]):
         super().__init__()
         self.pos: Pos = (0, 0, 0, 0)
         self.ipos: list[Pos] = []
+
+
+# Reading fields of unvalidated documents: a value of the wrong type reads as absent
+# (the schema finding reports it), so the model never trusts a shape it did not check.
+
+
+def as_int(value: Any) -> int | None:
+    """``value`` if it is an integer (not a boolean), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def as_str(value: Any) -> str | None:
+    """``value`` if it is a string, else None."""
+    return value if isinstance(value, str) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def plain(value: Any) -> Any:

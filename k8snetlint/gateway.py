@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from k8snetlint.document import Manifest, Path
+from k8snetlint.document import Manifest, Path, as_int, as_list, as_map, as_str
 from k8snetlint.selectors import Selector, parse_selector
 
 if TYPE_CHECKING:
@@ -83,22 +83,6 @@ DEFAULT_KINDS: dict[str, frozenset[str]] = {
     "TCP": frozenset({"TCPRoute"}),
     "UDP": frozenset({"UDPRoute"}),
 }
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def api_group(api_version: str) -> str:
@@ -379,21 +363,21 @@ class GatewayAPI:
 
 
 def _allowed(raw: Any, path: Path) -> AllowedRoutes:
-    ar = _map(raw)
-    ns = _map(ar.get("namespaces"))
-    frm = _str(ns.get("from")) or "Same"
+    ar = as_map(raw)
+    ns = as_map(ar.get("namespaces"))
+    frm = as_str(ns.get("from")) or "Same"
     sel = (
         parse_selector(ns.get("selector"), (*path, "namespaces", "selector"))
         if frm == "Selector"
         else None
     )
     kinds: tuple[tuple[str, str], ...] | None = None
-    raw_kinds = [k for k in _list(ar.get("kinds")) if isinstance(k, dict)]
+    raw_kinds = [k for k in as_list(ar.get("kinds")) if isinstance(k, dict)]
     if raw_kinds:
         kinds = tuple(
             (
-                _str(k.get("group")) or "" if k.get("group") is not None else GATEWAY_GROUP,
-                _str(k.get("kind")) or "",
+                as_str(k.get("group")) or "" if k.get("group") is not None else GATEWAY_GROUP,
+                as_str(k.get("kind")) or "",
             )
             for k in raw_kinds
         )
@@ -402,7 +386,7 @@ def _allowed(raw: Any, path: Path) -> AllowedRoutes:
 
 def _listeners(m: Manifest, namespace: str, owner_kind: str) -> tuple[Listener, ...]:
     out: list[Listener] = []
-    for i, raw in enumerate(_list(m.get("spec", "listeners"))):
+    for i, raw in enumerate(as_list(m.get("spec", "listeners"))):
         if not isinstance(raw, dict):
             continue
         path: Path = ("spec", "listeners", i)
@@ -413,10 +397,10 @@ def _listeners(m: Manifest, namespace: str, owner_kind: str) -> tuple[Listener, 
                 owner_namespace=namespace,
                 owner_name=m.name,
                 index=i,
-                name=_str(raw.get("name")) or "",
-                port=_int(raw.get("port")),
-                protocol=_str(raw.get("protocol")) or "",
-                hostname=_str(raw.get("hostname")) or None,
+                name=as_str(raw.get("name")) or "",
+                port=as_int(raw.get("port")),
+                protocol=as_str(raw.get("protocol")) or "",
+                hostname=as_str(raw.get("hostname")) or None,
                 allowed=_allowed(raw.get("allowedRoutes"), (*path, "allowedRoutes")),
                 path=path,
             )
@@ -425,24 +409,24 @@ def _listeners(m: Manifest, namespace: str, owner_kind: str) -> tuple[Listener, 
 
 
 def _gateway(m: Manifest, namespace: str) -> Gateway:
-    spec = _map(m.get("spec"))
-    al = _map(_map(spec.get("allowedListeners")).get("namespaces"))
-    frm = _str(al.get("from")) or "None"
+    spec = as_map(m.get("spec"))
+    al = as_map(as_map(spec.get("allowedListeners")).get("namespaces"))
+    frm = as_str(al.get("from")) or "None"
     sel = (
         parse_selector(al.get("selector"), ("spec", "allowedListeners", "namespaces", "selector"))
         if frm == "Selector"
         else None
     )
-    infra = _map(_map(spec.get("infrastructure")).get("labels"))
+    infra = as_map(as_map(spec.get("infrastructure")).get("labels"))
     return Gateway(
         manifest=m,
         namespace=namespace,
         name=m.name,
-        class_name=_str(spec.get("gatewayClassName")),
+        class_name=as_str(spec.get("gatewayClassName")),
         listeners=_listeners(m, namespace, "Gateway"),
         listeners_from=frm,
         listeners_selector=sel,
-        default_scope=_str(spec.get("defaultScope")),
+        default_scope=as_str(spec.get("defaultScope")),
         infrastructure_labels={str(k): str(v) for k, v in infra.items()},
     )
 
@@ -452,11 +436,11 @@ def _parent_ref(raw: Mapping[str, Any], index: int, namespace: str, path: Path) 
     return ParentRef(
         index=index,
         group=GATEWAY_GROUP if group is None else str(group),
-        kind=_str(raw.get("kind")) or "Gateway",
-        namespace=_str(raw.get("namespace")) or namespace,
-        name=_str(raw.get("name")) or "",
-        section_name=_str(raw.get("sectionName")) or None,
-        port=_int(raw.get("port")),
+        kind=as_str(raw.get("kind")) or "Gateway",
+        namespace=as_str(raw.get("namespace")) or namespace,
+        name=as_str(raw.get("name")) or "",
+        section_name=as_str(raw.get("sectionName")) or None,
+        port=as_int(raw.get("port")),
         path=path,
     )
 
@@ -471,56 +455,58 @@ def _listener_set(m: Manifest, namespace: str) -> ListenerSet:
 
 def _match_text(kind: str, raw: Any) -> str:
     """A short text of one match (HTTP path, gRPC method) for labels."""
-    mm = _map(raw)
+    mm = as_map(raw)
     if kind == "HTTPRoute":
-        p = _map(mm.get("path"))
-        value = _str(p.get("value"))
+        p = as_map(mm.get("path"))
+        value = as_str(p.get("value"))
         text = value if value is not None else "/"
-        if _str(p.get("type")) == "Exact":
+        if as_str(p.get("type")) == "Exact":
             text = f"={text}"
-        elif _str(p.get("type")) == "RegularExpression":
+        elif as_str(p.get("type")) == "RegularExpression":
             text = f"~{text}"
         return text
     if kind == "GRPCRoute":
-        meth = _map(mm.get("method"))
-        svc, name = _str(meth.get("service")), _str(meth.get("method"))
+        meth = as_map(mm.get("method"))
+        svc, name = as_str(meth.get("service")), as_str(meth.get("method"))
         return f"{svc or '*'}/{name or '*'}"
     return ""
 
 
 def _route(m: Manifest, namespace: str) -> Route:
-    spec = _map(m.get("spec"))
+    spec = as_map(m.get("spec"))
     kind = m.kind
     parents = tuple(
         _parent_ref(raw, i, namespace, ("spec", "parentRefs", i))
-        for i, raw in enumerate(_list(spec.get("parentRefs")))
+        for i, raw in enumerate(as_list(spec.get("parentRefs")))
         if isinstance(raw, dict)
     )
     rules: list[RouteRule] = []
-    for ri, rule in enumerate(_list(spec.get("rules"))):
+    for ri, rule in enumerate(as_list(spec.get("rules"))):
         if not isinstance(rule, dict):
             continue
         backends: list[BackendRef] = []
-        for bi, b in enumerate(_list(rule.get("backendRefs"))):
+        for bi, b in enumerate(as_list(rule.get("backendRefs"))):
             if not isinstance(b, dict):
                 continue
-            weight = _int(b.get("weight"))
+            weight = as_int(b.get("weight"))
             backends.append(
                 BackendRef(
                     rule=ri,
                     index=bi,
-                    group=_str(b.get("group")) or "",
-                    kind=_str(b.get("kind")) or "Service",
-                    namespace=_str(b.get("namespace")) or namespace,
-                    name=_str(b.get("name")) or "",
-                    port=_int(b.get("port")),
+                    group=as_str(b.get("group")) or "",
+                    kind=as_str(b.get("kind")) or "Service",
+                    namespace=as_str(b.get("namespace")) or namespace,
+                    name=as_str(b.get("name")) or "",
+                    port=as_int(b.get("port")),
                     weight=1 if weight is None else weight,
                     path=("spec", "rules", ri, "backendRefs", bi),
                 )
             )
-        matches = tuple(t for t in (_match_text(kind, x) for x in _list(rule.get("matches"))) if t)
-        rules.append(RouteRule(ri, _str(rule.get("name")), matches, tuple(backends)))
-    hostnames = tuple(h for h in _list(spec.get("hostnames")) if isinstance(h, str) and h)
+        matches = tuple(
+            t for t in (_match_text(kind, x) for x in as_list(rule.get("matches"))) if t
+        )
+        rules.append(RouteRule(ri, as_str(rule.get("name")), matches, tuple(backends)))
+    hostnames = tuple(h for h in as_list(spec.get("hostnames")) if isinstance(h, str) and h)
     return Route(
         manifest=m,
         kind=kind,
@@ -529,21 +515,21 @@ def _route(m: Manifest, namespace: str) -> Route:
         hostnames=hostnames if kind in HOSTNAME_KINDS else (),
         parent_refs=parents,
         rules=tuple(rules),
-        use_default_gateways=_str(spec.get("useDefaultGateways")),
+        use_default_gateways=as_str(spec.get("useDefaultGateways")),
     )
 
 
 def _grant(m: Manifest, namespace: str) -> ReferenceGrant:
-    spec = _map(m.get("spec"))
+    spec = as_map(m.get("spec"))
     sources = tuple(
         sorted(
             {
                 (
-                    _str(f.get("group")) or "",
-                    _str(f.get("kind")) or "",
-                    _str(f.get("namespace")) or "",
+                    as_str(f.get("group")) or "",
+                    as_str(f.get("kind")) or "",
+                    as_str(f.get("namespace")) or "",
                 )
-                for f in _list(spec.get("from"))
+                for f in as_list(spec.get("from"))
                 if isinstance(f, dict)
             }
         )
@@ -551,8 +537,12 @@ def _grant(m: Manifest, namespace: str) -> ReferenceGrant:
     targets = tuple(
         sorted(
             {
-                (_str(t.get("group")) or "", _str(t.get("kind")) or "", _str(t.get("name")) or None)
-                for t in _list(spec.get("to"))
+                (
+                    as_str(t.get("group")) or "",
+                    as_str(t.get("kind")) or "",
+                    as_str(t.get("name")) or None,
+                )
+                for t in as_list(spec.get("to"))
                 if isinstance(t, dict)
             },
             key=lambda t: (t[0], t[1], t[2] or ""),
@@ -584,7 +574,7 @@ def build_gateway_api(ordered: Iterable[tuple[Manifest, str]]) -> GatewayAPI:
         if kind == "Gateway":
             gateways.append(_gateway(m, ns))
         elif kind == "GatewayClass":
-            classes.append(GatewayClass(m, m.name, _str(m.get("spec", "controllerName"))))
+            classes.append(GatewayClass(m, m.name, as_str(m.get("spec", "controllerName"))))
         elif kind == "ListenerSet":
             sets.append(_listener_set(m, ns))
         elif kind in ROUTE_KINDS:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from k8snetlint.config import Config
 from k8snetlint.connectivity import workload_display
-from k8snetlint.document import Manifest, Path, YMap
+from k8snetlint.document import Manifest, Path, YMap, as_int, as_list, as_map, as_str
 from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
@@ -74,22 +74,6 @@ def is_workload_manifest(m: Manifest) -> bool:
         return False
     groups = _WORKLOAD_GROUPS.get(m.kind)
     return groups is None or m.api_version.startswith(groups)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 # ---------------------------------------------------------------------------------
@@ -532,11 +516,11 @@ def _sort_key(m: Manifest) -> tuple[str, int, str]:
 
 
 def _controller_ref(m: Manifest) -> tuple[str, str] | None:
-    refs = [r for r in _list(m.get("metadata", "ownerReferences")) if isinstance(r, dict)]
+    refs = [r for r in as_list(m.get("metadata", "ownerReferences")) if isinstance(r, dict)]
     if not refs:
         return None
     chosen = next((r for r in refs if r.get("controller") is True), refs[0])
-    kind, name = _str(chosen.get("kind")), _str(chosen.get("name"))
+    kind, name = as_str(chosen.get("kind")), as_str(chosen.get("name"))
     if not kind or not name:
         return None
     return (kind, name)
@@ -546,16 +530,16 @@ def _container_ports(pod_spec: Mapping[str, Any], spec_path: Path) -> tuple[Cont
     out: list[ContainerPort] = []
     groups: list[tuple[str, bool]] = [("containers", False), ("initContainers", True)]
     for key, init in groups:
-        for ci, c in enumerate(_list(pod_spec.get(key))):
+        for ci, c in enumerate(as_list(pod_spec.get(key))):
             if not isinstance(c, dict):
                 continue
             if init and c.get("restartPolicy") != "Always":
                 continue
-            cname = _str(c.get("name")) or ""
-            for pi, p in enumerate(_list(c.get("ports"))):
+            cname = as_str(c.get("name")) or ""
+            for pi, p in enumerate(as_list(c.get("ports"))):
                 if not isinstance(p, dict):
                     continue
-                number = _int(p.get("containerPort"))
+                number = as_int(p.get("containerPort"))
                 if number is None:
                     continue
                 proto = p.get("protocol")
@@ -563,10 +547,10 @@ def _container_ports(pod_spec: Mapping[str, Any], spec_path: Path) -> tuple[Cont
                     ContainerPort(
                         container=cname,
                         number=number,
-                        name=_str(p.get("name")) or None,
+                        name=as_str(p.get("name")) or None,
                         protocol=str(proto) if proto is not None else "TCP",
-                        host_port=_int(p.get("hostPort")) or None,
-                        host_ip=_str(p.get("hostIP")),
+                        host_port=as_int(p.get("hostPort")) or None,
+                        host_ip=as_str(p.get("hostIP")),
                         path=(*spec_path, key, ci, "ports", pi),
                         sidecar=init,
                     )
@@ -577,7 +561,7 @@ def _container_ports(pod_spec: Mapping[str, Any], spec_path: Path) -> tuple[Cont
 def _images(pod_spec: Mapping[str, Any]) -> tuple[str, ...]:
     out: list[str] = []
     for key in ("initContainers", "containers"):
-        for c in _list(pod_spec.get(key)):
+        for c in as_list(pod_spec.get(key)):
             if isinstance(c, dict) and isinstance(c.get("image"), str):
                 out.append(c["image"])
     return tuple(out)
@@ -585,19 +569,19 @@ def _images(pod_spec: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _pod_ips(m: Manifest) -> tuple[str, ...]:
     ips: list[str] = []
-    status = _map(m.get("status"))
-    for entry in _list(status.get("podIPs")):
-        ip = _str(_map(entry).get("ip"))
+    status = as_map(m.get("status"))
+    for entry in as_list(status.get("podIPs")):
+        ip = as_str(as_map(entry).get("ip"))
         if ip and ip not in ips:
             ips.append(ip)
-    ip = _str(status.get("podIP"))
+    ip = as_str(status.get("podIP"))
     if ip and ip not in ips:
         ips.insert(0, ip)
     return tuple(ips)
 
 
 def _ordinals(m: Manifest, replicas: int) -> tuple[int, ...]:
-    start = _int(m.get("spec", "ordinals", "start")) or 0
+    start = as_int(m.get("spec", "ordinals", "start")) or 0
     return tuple(range(start, start + max(replicas, 0)))
 
 
@@ -643,20 +627,20 @@ def controller_labels(m: Manifest, replicas: int | None) -> ControllerLabels:
 def _template_workload(m: Manifest, namespace: str) -> Workload:
     kind = m.kind
     tpath = WORKLOAD_KINDS[kind]
-    template = _map(m.get(*tpath)) if tpath else _map(m.data)
-    pod_spec = _map(template.get("spec"))
-    labels = labels_of(_map(template.get("metadata")).get("labels"))
+    template = as_map(m.get(*tpath)) if tpath else as_map(m.data)
+    pod_spec = as_map(template.get("spec"))
+    labels = labels_of(as_map(template.get("metadata")).get("labels"))
     replicas: int | None
     if kind in _DEFAULT_ONE_REPLICA:
-        r = _int(m.get("spec", "replicas"))
+        r = as_int(m.get("spec", "replicas"))
         replicas = 1 if r is None else r
     elif kind == "DaemonSet":
         replicas = None
     elif kind == "Job":
-        r = _int(m.get("spec", "parallelism"))
+        r = as_int(m.get("spec", "parallelism"))
         replicas = 1 if r is None else r
     elif kind == "CronJob":
-        r = _int(m.get("spec", "jobTemplate", "spec", "parallelism"))
+        r = as_int(m.get("spec", "jobTemplate", "spec", "parallelism"))
         replicas = 1 if r is None else r
     else:
         replicas = 1
@@ -733,22 +717,22 @@ def _operator_kind(raw: Mapping[str, Any]) -> OperatorKind:
         return tuple(str(x) for x in v) if isinstance(v, list) else None
 
     ports = []
-    for p in _list(raw.get("ports")):
-        p = _map(p)
-        number = _int(p.get("containerPort"))
+    for p in as_list(raw.get("ports")):
+        p = as_map(p)
+        number = as_int(p.get("containerPort"))
         if number is not None:
-            ports.append((_str(p.get("name")), number, _str(p.get("protocol")) or "TCP"))
+            ports.append((as_str(p.get("name")), number, as_str(p.get("protocol")) or "TCP"))
     return OperatorKind(
         api_group=str(raw.get("apiGroup", "")),
         kind=str(raw.get("kind", "")),
         operator=str(raw.get("operator", "")),
         workload_kind=str(raw.get("workloadKind", "StatefulSet")),
         workload_name=str(raw.get("workloadName", "{name}")),
-        labels=tuple(sorted((str(k), str(v)) for k, v in _map(raw.get("labels")).items())),
-        any_value_labels=tuple(sorted(str(x) for x in _list(raw.get("anyValueLabels")))),
+        labels=tuple(sorted((str(k), str(v)) for k, v in as_map(raw.get("labels")).items())),
+        any_value_labels=tuple(sorted(str(x) for x in as_list(raw.get("anyValueLabels")))),
         ports=tuple(ports),
         replicas_path=path("replicasPath"),
-        default_replicas=_int(raw.get("defaultReplicas")) or 1,
+        default_replicas=as_int(raw.get("defaultReplicas")) or 1,
         pod_labels_path=path("podLabelsPath"),
         host_network_path=path("hostNetworkPath"),
     )
@@ -783,7 +767,7 @@ def _operator_workload(m: Manifest, namespace: str, row: OperatorKind) -> Worklo
     labels.update({k: v.replace("{name}", name) for k, v in row.labels})
     replicas = row.default_replicas
     if row.replicas_path is not None:
-        r = _int(m.get(*row.replicas_path))
+        r = as_int(m.get(*row.replicas_path))
         replicas = row.default_replicas if r is None else r
     wname = row.workload_name.replace("{name}", name)
     ports = tuple(
@@ -829,23 +813,23 @@ def _operator_workload(m: Manifest, namespace: str, row: OperatorKind) -> Worklo
 
 def _declared_workload(m: Manifest) -> Workload:
     ports: list[ContainerPort] = []
-    for i, p in enumerate(_list(m.get("ports"))):
-        p = _map(p)
-        number = _int(p.get("containerPort", p.get("port")))
+    for i, p in enumerate(as_list(m.get("ports"))):
+        p = as_map(p)
+        number = as_int(p.get("containerPort", p.get("port")))
         if number is None:
             continue
         ports.append(
             ContainerPort(
                 container=m.name,
                 number=number,
-                name=_str(p.get("name")),
-                protocol=_str(p.get("protocol")) or "TCP",
+                name=as_str(p.get("name")),
+                protocol=as_str(p.get("protocol")) or "TCP",
                 host_port=None,
                 host_ip=None,
                 path=("ports", i),
             )
         )
-    replicas = _int(m.get("replicas"))
+    replicas = as_int(m.get("replicas"))
     return Workload(
         manifest=m,
         kind=m.kind,
@@ -893,7 +877,7 @@ def declared_manifests(config: Config) -> list[Manifest]:
                 api_version="k8snetlint/declared",
                 kind=str(entry.get("kind") or "Deployment"),
                 name=str(entry.get("name", "")),
-                namespace=_str(entry.get("namespace")) or config.default_namespace,
+                namespace=as_str(entry.get("namespace")) or config.default_namespace,
                 item_path=("workloads", i),
                 extra={"declared": True},
             )
@@ -1009,12 +993,12 @@ def _pod_group(
 
 
 def _service(m: Manifest, namespace: str) -> Service:
-    spec = _map(m.get("spec"))
+    spec = as_map(m.get("spec"))
     ports: list[ServicePort] = []
-    for i, p in enumerate(_list(spec.get("ports"))):
+    for i, p in enumerate(as_list(spec.get("ports"))):
         if not isinstance(p, dict):
             continue
-        number = _int(p.get("port"))
+        number = as_int(p.get("port"))
         if number is None:
             continue
         tp_raw = p.get("targetPort")
@@ -1030,12 +1014,12 @@ def _service(m: Manifest, namespace: str) -> Service:
         ports.append(
             ServicePort(
                 index=i,
-                name=_str(p.get("name")),
+                name=as_str(p.get("name")),
                 port=number,
                 target_port=target,
                 protocol=str(proto) if proto is not None else "TCP",
                 # ``nodePort: 0`` means unset: the API server allocates one
-                node_port=_int(p.get("nodePort")) or None,
+                node_port=as_int(p.get("nodePort")) or None,
                 path=("spec", "ports", i),
                 target_port_explicit=explicit,
             )
@@ -1043,12 +1027,12 @@ def _service(m: Manifest, namespace: str) -> Service:
     sel_raw = spec.get("selector")
     selector = labels_of(sel_raw) if isinstance(sel_raw, dict) else None
     ranges = [
-        str(r).strip() for r in _list(spec.get("loadBalancerSourceRanges")) if isinstance(r, str)
+        str(r).strip() for r in as_list(spec.get("loadBalancerSourceRanges")) if isinstance(r, str)
     ]
     ranges_path: Path = ("spec", "loadBalancerSourceRanges")
     if not ranges:
-        ann = _str(
-            _map(m.get("metadata", "annotations")).get(
+        ann = as_str(
+            as_map(m.get("metadata", "annotations")).get(
                 "service.beta.kubernetes.io/load-balancer-source-ranges"
             )
         )
@@ -1068,10 +1052,10 @@ def _service(m: Manifest, namespace: str) -> Service:
         selector=selector,
         selector_path=("spec", "selector"),
         ports=tuple(ports),
-        cluster_ip=_str(spec.get("clusterIP")),
-        external_ips=tuple(str(x) for x in _list(spec.get("externalIPs")) if isinstance(x, str)),
+        cluster_ip=as_str(spec.get("clusterIP")),
+        external_ips=tuple(str(x) for x in as_list(spec.get("externalIPs")) if isinstance(x, str)),
         load_balancer_source_ranges=tuple(ranges),
-        external_name=_str(spec.get("externalName")),
+        external_name=as_str(spec.get("externalName")),
         source_ranges_path=ranges_path,
     )
 
@@ -1079,28 +1063,28 @@ def _service(m: Manifest, namespace: str) -> Service:
 def _backend(
     raw: Any, host: str, path: str, path_type: str | None, loc: Path, default: bool
 ) -> IngressBackend:
-    b = _map(raw)
+    b = as_map(raw)
     svc = b.get("service")
     if isinstance(svc, dict):
-        port = _map(svc.get("port"))
+        port = as_map(svc.get("port"))
         return IngressBackend(
             host,
             path,
             path_type,
-            _str(svc.get("name")),
-            _int(port.get("number")),
-            _str(port.get("name")),
+            as_str(svc.get("name")),
+            as_int(port.get("number")),
+            as_str(port.get("name")),
             loc,
             default,
         )
     if "serviceName" in b:  # extensions/v1beta1, networking.k8s.io/v1beta1
         sp = b.get("servicePort")
-        number = _int(sp)
-        name = _str(sp)
+        number = as_int(sp)
+        name = as_str(sp)
         if name is not None and name.isdigit():
             number, name = int(name), None
         return IngressBackend(
-            host, path, path_type, _str(b.get("serviceName")), number, name, loc, default
+            host, path, path_type, as_str(b.get("serviceName")), number, name, loc, default
         )
     return IngressBackend(
         host, path, path_type, None, None, None, loc, default, resource="resource" in b
@@ -1108,16 +1092,16 @@ def _backend(
 
 
 def _ingress(m: Manifest, namespace: str) -> Ingress:
-    spec = _map(m.get("spec"))
+    spec = as_map(m.get("spec"))
     backends: list[IngressBackend] = []
     for key in ("defaultBackend", "backend"):
         if isinstance(spec.get(key), dict):
             backends.append(_backend(spec[key], "", "", None, ("spec", key), True))
-    for ri, rule in enumerate(_list(spec.get("rules"))):
+    for ri, rule in enumerate(as_list(spec.get("rules"))):
         if not isinstance(rule, dict):
             continue
-        host = _str(rule.get("host")) or ""
-        for pi, p in enumerate(_list(_map(rule.get("http")).get("paths"))):
+        host = as_str(rule.get("host")) or ""
+        for pi, p in enumerate(as_list(as_map(rule.get("http")).get("paths"))):
             if not isinstance(p, dict):
                 continue
             loc: Path = ("spec", "rules", ri, "http", "paths", pi, "backend")
@@ -1125,14 +1109,14 @@ def _ingress(m: Manifest, namespace: str) -> Ingress:
                 _backend(
                     p.get("backend"),
                     host,
-                    _str(p.get("path")) or "",
-                    _str(p.get("pathType")),
+                    as_str(p.get("path")) or "",
+                    as_str(p.get("pathType")),
                     loc,
                     False,
                 )
             )
-    cls = _str(spec.get("ingressClassName")) or _str(
-        _map(m.get("metadata", "annotations")).get("kubernetes.io/ingress.class")
+    cls = as_str(spec.get("ingressClassName")) or as_str(
+        as_map(m.get("metadata", "annotations")).get("kubernetes.io/ingress.class")
     )
     return Ingress(m, namespace, m.name, cls, tuple(backends))
 

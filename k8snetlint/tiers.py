@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from k8snetlint.connectivity import MAX_PORT, MIN_PORT, PROTOCOLS, ConnSet
-from k8snetlint.document import Manifest, Path
+from k8snetlint.document import Manifest, Path, as_int
 from k8snetlint.policy import V4_MAX, V6_MAX, IPBlock, NamedPorts, parse_ip_block
 from k8snetlint.selectors import LabelIndex, Problem, Selector, iter_bits, parse_selector
 
@@ -342,10 +342,6 @@ def admin_order(policy: AdminPolicy) -> tuple[int, int, int, str]:
 # Parsing
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _selector(raw: Any, path: Path, problems: list[Problem], required: bool) -> Selector:
     """A label selector; a missing one is empty (all), as the Go types read it.
 
@@ -468,9 +464,9 @@ def _port_v1alpha1(raw: Any, index: int, path: Path) -> tuple[TierPort, list[Pro
     proto = value.get("protocol", "TCP")
     proto = proto if isinstance(proto, str) else ""
     if fld == "portNumber":
-        return _numbers(index, path, (*path, fld), proto, _int(value.get("port")), None)
+        return _numbers(index, path, (*path, fld), proto, as_int(value.get("port")), None)
     return _numbers(
-        index, path, (*path, fld), proto, _int(value.get("start")), _int(value.get("end"))
+        index, path, (*path, fld), proto, as_int(value.get("start")), as_int(value.get("end"))
     )
 
 
@@ -515,10 +511,10 @@ def _port_v1alpha2(raw: Any, index: int, path: Path) -> tuple[TierPort, list[Pro
         ]
     at: Path = (*path, fld, "destinationPort")
     if dest.get("number") is not None:
-        return _numbers(index, path, at, proto, _int(dest.get("number")), None)
+        return _numbers(index, path, at, proto, as_int(dest.get("number")), None)
     rng = dest.get("range")
     if isinstance(rng, dict):
-        return _numbers(index, path, at, proto, _int(rng.get("start")), _int(rng.get("end")))
+        return _numbers(index, path, at, proto, as_int(rng.get("start")), as_int(rng.get("end")))
     return TierPort(index, path, proto, valid=False), [(at, "set number or range")]
 
 
@@ -596,7 +592,7 @@ def parse_tier_policy(manifest: Manifest) -> AdminPolicy:
             elif tier != "Admin":
                 problems.append((("spec", "tier"), f"tier {tier!r} is not Admin or Baseline"))
                 ignored = "its tier is not Admin or Baseline"
-        priority = _int(spec.get("priority"))
+        priority = as_int(spec.get("priority"))
         if priority is None or not 0 <= priority <= 1000:
             problems.append((("spec", "priority"), "priority must be a number from 0 to 1000"))
             ignored = ignored or "it has no valid priority"
