@@ -3,7 +3,7 @@
 Namespaces x, y, z each hold pods a, b, c; every pod serves ports 80 and 81 over TCP,
 UDP and SCTP (container ports named ``serve-80-tcp`` and so on). Each test states the
 expected 9x9 reachability for one protocol/port and compares every ordered pair of
-distinct pods (loopback is plugin-defined, semantics point 20).
+distinct pods (loopback is plugin-defined, docs/semantics.md NP-20).
 """
 
 from __future__ import annotations

@@ -586,7 +586,7 @@ def test_semantics_18_other_protocols_are_not_modelled() -> None:
     v = c.verdict(ep(c, "x/a"), ep(c, "y/c"), "ICMP", None)
     assert not v.allowed
     assert any("TCP, UDP and SCTP" in n for n in v.notes)
-    assert any("point 18" in n for n in c.notes)
+    assert any("docs/semantics.md NP-18" in n for n in c.notes)
     assert {p for p, _ in ConnSet.all().ranges} == {"TCP", "UDP", "SCTP"}
 
 
@@ -634,12 +634,12 @@ def test_semantics_20_loopback_left_out_of_listing() -> None:
     assert c.allowed(web, web).is_all()
     c = analyze_input([*objs, netpol("x", "deny", {"podSelector": {}})])
     assert c.allowed(web, web).is_empty()
-    assert any("point 20" in n for n in c.notes)
+    assert any("docs/semantics.md NP-20" in n for n in c.notes)
 
 
 def test_semantics_21_node_traffic_is_not_modelled() -> None:
     c = analyze_input(three_pods(netpol("x", "deny", {"podSelector": {}})))
-    assert any("own node" in n and "point 21" in n for n in c.notes)
+    assert any("own node" in n and "docs/semantics.md NP-21" in n for n in c.notes)
 
 
 def test_semantics_22_host_network_evaluated_like_pods() -> None:

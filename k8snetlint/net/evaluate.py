@@ -56,7 +56,7 @@ __all__ = [
     "NetworkPolicyLayer",
 ]
 
-NOTE_PROTOCOLS = "only TCP, UDP and SCTP are modelled; other protocols (ICMP, ...) depend on the network plugin (semantics point 18)"
+NOTE_PROTOCOLS = "only TCP, UDP and SCTP are modelled; other protocols (ICMP, ...) depend on the network plugin (docs/semantics.md NP-18)"
 
 
 # ---------------------------------------------------------------------------------
@@ -446,19 +446,19 @@ class Evaluator:
                 continue
             if node.i == c.ctrl and not c.config.assume.ingress_controller.known:
                 out.append(
-                    "the ingress controller's namespace and labels are unknown (point 27): "
+                    "the ingress controller's namespace and labels are unknown (docs/semantics.md E-2): "
                     "only rules admitting every pod of every namespace admit it"
                 )
             for w in c.classes[node.i].workloads:
                 if w.host_network:
                     out.append(
                         f"{w.display()} uses hostNetwork: whether policies apply depends on "
-                        "the network plugin (point 22)"
+                        "the network plugin (docs/semantics.md NP-22)"
                     )
             if c.ipblock_pods and c.classes[node.i].ips:
                 out.append(
                     "ipBlocks match pods by their status.podIP (assume.ipblock-matches-pods, "
-                    "point 13): the effect depends on the network plugin"
+                    "docs/semantics.md NP-13): the effect depends on the network plugin"
                 )
         for ci in self._ns_dependent(s, d):
             ns = c.classes[ci].namespace or "(unknown)"

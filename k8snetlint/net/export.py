@@ -34,10 +34,10 @@ __all__ = [
 
 INGRESS_CONTROLLER_CONNLIST = "{ingress-controller}"
 
-NOTE_LOOPBACK = "a pod talking to itself is plugin-defined and not listed; a workload is never paired with itself (point 20)"
-NOTE_NODE = "traffic from a pod's own node is always allowed and nodes are not modelled (point 21)"
-NOTE_IPBLOCK_OFF = "ipBlocks never match pods, only addresses outside the cluster (point 13; assume.ipblock-matches-pods changes this)"
-NOTE_IPBLOCK_ON = "ipBlocks match pods whose status states their IP (assume.ipblock-matches-pods: true, point 13); pods without a known IP are never matched"
+NOTE_LOOPBACK = "a pod talking to itself is plugin-defined and not listed; a workload is never paired with itself (docs/semantics.md NP-20)"
+NOTE_NODE = "traffic from a pod's own node is always allowed and nodes are not modelled (docs/semantics.md NP-21)"
+NOTE_IPBLOCK_OFF = "ipBlocks never match pods, only addresses outside the cluster (docs/semantics.md NP-13; assume.ipblock-matches-pods changes this)"
+NOTE_IPBLOCK_ON = "ipBlocks match pods whose status states their IP (assume.ipblock-matches-pods: true, docs/semantics.md NP-13); pods without a known IP are never matched"
 
 
 class GraphSource(Protocol):
@@ -75,7 +75,7 @@ def notes(
     if host_network:
         out.append(
             "hostNetwork workloads are evaluated like other pods, but the network plugin decides "
-            f"(point 22): {', '.join(w.display() for w in host_network)}"
+            f"(docs/semantics.md NP-22): {', '.join(w.display() for w in host_network)}"
         )
     if assumed_ns:
         out.append(
@@ -106,7 +106,7 @@ def notes(
     if compiled.inventory.ingresses and not compiled.config.assume.ingress_controller.known:
         out.append(
             "the ingress controller's namespace and labels are unknown: a policy admits it only if it "
-            "admits every pod of every namespace (point 27; set assume.ingress-controller)"
+            "admits every pod of every namespace (docs/semantics.md E-2; set assume.ingress-controller)"
         )
     return tuple(out)
 
