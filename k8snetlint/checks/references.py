@@ -491,25 +491,20 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             custom = next(
                 (c for ns in names if (c := custom_resources(ctx).get(ns)) is not None), None
             )
-            if custom is not None and not peer_may_match_outside(inv, peer):
+            outside = peer_may_match_outside(inv, peer)
+            if outside or custom is not None:
+                if outside:
+                    # the namespace part reaches beyond the input: pods there may match
+                    why = "so the peer admits only pods outside the input, if any"
+                else:
+                    assert custom is not None
+                    why = (
+                        f"but custom resources there ({custom.kind} {custom.name}) may make "
+                        "an operator create such pods"
+                    )
                 yield Hit(
                     f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
-                    f"pods {sel.text()}; no workload of the input in {where} matches, but "
-                    f"custom resources there ({custom.kind} {custom.name}) may make an "
-                    "operator create such pods",
-                    manifest=pol.manifest,
-                    path=sel.path,
-                    related=related,
-                    assumed=True,
-                    severity_cap="info",
-                )
-                continue
-            if peer_may_match_outside(inv, peer):
-                # the namespace part reaches beyond the input: pods there may match
-                yield Hit(
-                    f"{_rule_text(rule)} of NetworkPolicy {pol.namespace}/{pol.name} names "
-                    f"pods {sel.text()}; no workload of the input in {where} matches, so "
-                    "the peer admits only pods outside the input, if any",
+                    f"pods {sel.text()}; no workload of the input in {where} matches, {why}",
                     manifest=pol.manifest,
                     path=sel.path,
                     related=related,
