@@ -8,6 +8,7 @@ connections are sorted by their connlist line, routes by their fields.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import ipaddress
 import json
@@ -955,13 +956,21 @@ class MapStream:
         """The map in ``fmt`` (one of :data:`STREAM_FORMATS`) as chunks of text.
         json only: ``findings`` (per node, per namespace) and ``tail``, keys written
         after them (``exposure``)."""
+        return _gc_paused(self._chunks(fmt, findings, tail or {}))
+
+    def _chunks(
+        self,
+        fmt: str,
+        findings: tuple[NodeFindings, NodeFindings] | None,
+        tail: Mapping[str, Any],
+    ) -> Iterator[str]:
         if fmt == "text":
             return self._txt()
         if fmt == "csv":
             return self._csv()
         if fmt == "jsonl":
             return self._jsonl()
-        return self._json(findings, tail or {})
+        return self._json(findings, tail)
 
     def shown(self) -> GraphData:
         """The map's data as the materialised rendering restricts it (once streamed):
@@ -1141,6 +1150,19 @@ class MapStream:
         for note in self.data.notes:
             yield json.dumps({"type": "note", "text": note}) + "\n"
         yield json.dumps({"type": "summary", **self.summary().json()}, **compact) + "\n"  # type: ignore[arg-type]
+
+
+def _gc_paused(chunks: Iterator[str]) -> Iterator[str]:
+    """``chunks`` with the cyclic garbage collector paused while they are made: the
+    listing allocates millions of short-lived, cycle-free tuples, and each full
+    collection walks the whole input heap (2.6x the run time at 5,000 workloads)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield from chunks
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _runs(connections: Sequence[Connection]) -> Iterator[Row]:
