@@ -40,8 +40,10 @@ from k8snetlint.net.nodes import (
     ClassNode,
     Node,
     bits_of,
+    has_bit,
     intersect,
     range_name,
+    tester,
     union_all,
 )
 from k8snetlint.policy import DIRECTIONS, Direction, NetworkPolicy
@@ -241,6 +243,8 @@ class _Candidates(NamedTuple):
     atom_rows: list[int]  # per atom: destination classes
     pruned_layers: bool
     eg_cache: dict[int, tuple[int, int]]
+    in_test: bytes  # tester(in_iso)
+    admits: dict[int, bytes]  # per ingress profile: tester(the classes it may admit)
 
 
 class Evaluator:
@@ -505,10 +509,11 @@ class Evaluator:
         """Per source class, the destinations that may admit it (see :meth:`_class_pairs`).
 
         The candidates of a source are the destinations its egress may reach that have
-        some ingress rule admitting it. The latter is computed once for every source by
-        transposing the ingress profiles (distinct admitted-source sets -> their
-        destinations): ``n`` bitsets of ``n`` bits (bounded by the analysis, not by the
-        number of pairs).
+        some ingress rule admitting it. The latter is computed once for every source
+        whose egress is not isolated by transposing the ingress profiles (distinct
+        admitted-source sets -> their destinations): up to ``n`` bitsets of ``n`` bits
+        (bounded by the analysis, not by the number of pairs). Candidates are a
+        superset: :meth:`pair` has the last word.
         """
         c = self.c
         n = c.n
@@ -532,10 +537,14 @@ class Evaluator:
                     group_lists.setdefault(more_cls & all_real, []).append(ci)
                 if more_ext:
                     ext_lists.setdefault(more_ext, []).append(ci)
-        admit = [not_in_iso] * n
+        # only for sources whose egress is not isolated: the egress rules of the others
+        # name few enough destinations to let pair() filter them (and the table, one
+        # big-int OR per (source, admitting profile), is the cost here)
+        need = all_real & ~c.eg_iso
+        admit = [not_in_iso if (need >> i) & 1 else all_real for i in range(n)]
         for srcs, members in group_lists.items():
             bits = bits_of(members)
-            for i in iter_bits(srcs):
+            for i in iter_bits(srcs & need):
                 admit[i] |= bits
         atom_rows: list[int] = []
         ext_groups = [(k, bits_of(v)) for k, v in ext_lists.items()]
@@ -545,7 +554,7 @@ class Evaluator:
                 if (exts >> a) & 1:
                     row |= members_bits
             atom_rows.append(row)
-        return _Candidates(admit, atom_rows, pruned_layers, {})
+        return _Candidates(admit, atom_rows, pruned_layers, {}, tester(c.in_iso), {})
 
     def _egress_candidates(self, cand: _Candidates, s: int) -> tuple[int, int]:
         """(classes, atoms) the egress of class ``s`` may reach."""
@@ -651,6 +660,20 @@ class Evaluator:
             out.extend((cn[d], ALL) for d in iter_bits(cands & ~c.in_iso))
             isolated = cands & c.in_iso
         else:
+            # isolated destinations whose ingress admits nothing of s drop out here, by
+            # one bit test each (their ingress profile's admitted classes)
+            in_test, admits, prof_in = cand.in_test, cand.admits, c.profiles["ingress"]
+            kept: list[int] = []
+            for d in iter_bits(cands & c.in_iso):
+                prof = prof_in[d]
+                if prof is None:  # pragma: no cover - in_iso holds isolated classes only
+                    continue
+                t = admits.get(id(prof))
+                if t is None:
+                    t = admits[id(prof)] = tester(prof.peers_any()[0])
+                if has_bit(t, s):
+                    kept.append(d)
+            cands = (cands & ~c.in_iso) | bits_of(kept)
             hits: dict[int, list[CRule]] = {}
             for r in peg.rules:
                 for d in iter_bits(r.cls & cands):
@@ -660,7 +683,7 @@ class Evaluator:
                 eg = union_all(tuple(r.conns(named) for r in rules))
                 if not eg.ranges:
                     continue
-                if not (c.in_iso >> d) & 1:
+                if not has_bit(in_test, d):
                     out.append((cn[d], eg))
                 else:
                     egress[d] = eg
