@@ -23,12 +23,15 @@ import marshal
 import multiprocessing
 import os
 import sys
+import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from sys import intern
 from typing import Any
 
-from k8snetlint.document import Manifest, PathElem, Pos, YMap, YSeq
+from k8snetlint.document import Manifest, PathElem, Pos
 from k8snetlint.findings import Span
 from k8snetlint.reader import LoadResult, read_path
 
@@ -47,14 +50,13 @@ def default_jobs() -> int:
 class LazyManifest(Manifest):
     """A manifest whose values came from a worker with its positions packed.
 
-    The positions travel as one ``marshal`` blob per object (a tree of the position
-    tables, mirroring the values) and are unpacked on the first ``span_at`` of a path
-    inside the object: the objects that draw no finding never unpack theirs.
+    The positions travel and stay packed: one compressed array of integers per object
+    (see :func:`_flatten`), read on each ``span_at`` of a path inside the object and
+    never kept unpacked (most objects draw no finding; a Service's route asks once).
     """
 
     _root: Pos
-    _packed: bytes | None
-    _tree: Any
+    _packed: bytes
 
     def span_at(self, path: Sequence[PathElem] = (), *, key: bool = False) -> Span:
         line, col, end_line, end_col = self._root if not path else self._locate(path, key)
@@ -62,46 +64,85 @@ class LazyManifest(Manifest):
         return Span(line - base, col, end_line - base if end_line else 0, end_col)
 
     def _locate(self, path: Sequence[PathElem], key: bool) -> Pos:
-        """:func:`k8snetlint.document.locate` over the values and the unpacked tree."""
-        if self._packed is not None:
-            self._tree = marshal.loads(self._packed)
-            self._packed = None
-        tree: Any = self._tree
+        """:func:`k8snetlint.document.locate` over the values and the packed table."""
+        ints = array("i", zlib.decompress(self._packed))
         cur: Any = self.data
         best: Pos = self._root
+        off = 0  # where the table of ``cur`` starts
         for step in path:
-            if tree is None:
-                break
-            if tree[0] == 0 and isinstance(step, str) and isinstance(cur, dict) and step in cur:
+            if isinstance(cur, dict) and isinstance(step, str) and step in cur:
+                at = off + _HEAD
+                for k, v in cur.items():
+                    if k == step:
+                        break
+                    at += _ENTRY + (ints[at + _ENTRY + 4] if isinstance(v, (dict, list)) else 0)
                 child = cur[step]
-                table = tree[2] if key or isinstance(child, (dict, list)) else tree[3]
-                best = table.get(step, best)
-                cur, tree = child, tree[4].get(step)
-            elif (
-                tree[0] == 1
-                and isinstance(step, int)
-                and isinstance(cur, list)
-                and -len(cur) <= step < len(cur)
-            ):
-                ipos = tree[2]
-                best = ipos[step] if step < len(ipos) else best
-                cur, tree = cur[step], tree[3][step]
+                table = at if key or isinstance(child, (dict, list)) else at + 4
+                if ints[table]:
+                    best = (ints[table], ints[table + 1], ints[table + 2], ints[table + 3])
+                cur, off = child, at + _ENTRY
+            elif isinstance(cur, list) and isinstance(step, int) and -len(cur) <= step < len(cur):
+                index = step + len(cur) if step < 0 else step
+                at = off + _HEAD
+                for v in cur[:index]:
+                    at += _ITEM + (ints[at + _ITEM + 4] if isinstance(v, (dict, list)) else 0)
+                if ints[at]:
+                    best = (ints[at], ints[at + 1], ints[at + 2], ints[at + 3])
+                cur, off = cur[index], at + _ITEM
             else:
                 break
         return best
 
 
-def _pack(value: Any) -> Any:
-    """The position tables of a reader value as plain tuples, dicts and lists: a
-    mapping is ``(0, pos, kpos, vpos, {key: tree of a container value})``, a sequence
-    ``(1, pos, ipos, [tree or None per item])``, a scalar ``None``."""
-    if isinstance(value, YMap):
-        subs = {k: _pack(v) for k, v in value.items() if isinstance(v, (dict, list))}
-        return (0, tuple(value.pos), dict(value.kpos), dict(value.vpos), subs)
-    if isinstance(value, YSeq):
-        items = [_pack(v) if isinstance(v, (dict, list)) else None for v in value]
-        return (1, tuple(value.pos), list(value.ipos), items)
-    return None
+# The packed position table of a value, in the order of its keys and items: a container
+# is a head (its position, then the length of its whole table) followed, per key, by the
+# key's and the value's positions (per item: the item's), each followed by the table of
+# the value when it is a container. A missing position is (0, 0, 0, 0).
+_HEAD = 5
+_ENTRY = 8
+_ITEM = 4
+_NONE: Pos = (0, 0, 0, 0)
+
+
+def _flatten(value: Any, ints: list[int]) -> Any:
+    """A plain copy of the reader value ``value`` (``dict``, ``list``, scalars; strings
+    interned: the same label or key across thousands of objects is one string in the
+    main process) and its position table appended to ``ints``."""
+    start = len(ints)
+    ints.extend(getattr(value, "pos", _NONE))
+    ints.append(0)
+    out: Any
+    if isinstance(value, dict):
+        kpos = getattr(value, "kpos", {})
+        vpos = getattr(value, "vpos", {})
+        out = {}
+        for k, v in value.items():
+            ints.extend(kpos.get(k, _NONE))
+            ints.extend(vpos.get(k, _NONE))
+            if isinstance(v, (dict, list)):
+                v = _flatten(v, ints)
+            elif type(v) is str:
+                v = intern(v)
+            out[intern(k) if type(k) is str else k] = v
+    else:
+        ipos = getattr(value, "ipos", [])
+        out = []
+        for i, v in enumerate(value):
+            ints.extend(ipos[i] if i < len(ipos) else _NONE)
+            if isinstance(v, (dict, list)):
+                v = _flatten(v, ints)
+            elif type(v) is str:
+                v = intern(v)
+            out.append(v)
+    ints[start + 4] = len(ints) - start
+    return out
+
+
+def pack(value: Any) -> tuple[Any, bytes]:
+    """The plain values of a reader value and its compressed position table."""
+    ints: list[int] = []
+    plain = _flatten(value, ints) if isinstance(value, (dict, list)) else value
+    return plain, zlib.compress(array("i", ints).tobytes(), 1)
 
 
 # ----------------------------------------------------------------------------- worker
@@ -120,6 +161,7 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
         values: list[Any] = []
         for m in loaded.manifests:
             found = validate_alone(m, version)
+            data, positions = pack(m.data)
             rows.append(
                 (
                     m.file,
@@ -133,22 +175,14 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
                     m.extra,
                     tuple(getattr(m.data, "pos", (1, 1, 0, 0))),
                     found,
-                    marshal.dumps(_pack(m.data)),
+                    positions,
                 )
             )
-            values.append(m.data)
+            values.append(data)
         meta = (loaded.issues, loaded.files, loaded.comments, loaded.errors)
-        # plain dicts and lists (marshal takes no subclasses): the positions stay here
-        out.append(([*rows, meta], marshal.dumps(_plain(values))))
+        # plain dicts and lists (marshal takes no subclasses): the positions stay packed
+        out.append(([*rows, meta], marshal.dumps(values)))
     return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 # ----------------------------------------------------------------------------- main
@@ -189,10 +223,20 @@ def _rebuild(wire: Wire, done: dict[int, list[Any]]) -> LoadResult:
     result.errors.extend(errors)
     for row, data in zip(rows, values, strict=True):
         file, doc_index, av, kind, name, ns, base, item_path, extra, root, found, packed = row
-        m = LazyManifest(file, doc_index, data, av, kind, name, ns, base, item_path, extra)
+        m = LazyManifest(
+            intern(file),
+            doc_index,
+            data,
+            intern(av),
+            intern(kind),
+            intern(name),
+            None if ns is None else intern(ns),
+            base,
+            item_path,
+            extra,
+        )
         m._root = root
         m._packed = packed
-        m._tree = None
         if found is not None:
             done[id(m)] = found
         result.manifests.append(m)
