@@ -104,64 +104,119 @@ _ITEM = 4
 _NONE: Pos = (0, 0, 0, 0)
 
 
-def _flatten(value: Any, ints: list[int]) -> Any:
-    """A plain copy of the reader value ``value`` (``dict``, ``list``, scalars; strings
-    interned: the same label or key across thousands of objects is one string in the
-    main process) and its position table appended to ``ints``."""
-    start = len(ints)
-    ints.extend(getattr(value, "pos", _NONE))
-    ints.append(0)
-    out: Any
-    if isinstance(value, dict):
-        kpos = getattr(value, "kpos", {})
-        vpos = getattr(value, "vpos", {})
-        out = {}
-        for k, v in value.items():
-            ints.extend(kpos.get(k, _NONE))
-            ints.extend(vpos.get(k, _NONE))
-            if isinstance(v, (dict, list)):
-                v = _flatten(v, ints)
-            elif type(v) is str:
-                v = intern(v)
-            out[intern(k) if type(k) is str else k] = v
-    else:
-        ipos = getattr(value, "ipos", [])
-        out = []
-        for i, v in enumerate(value):
-            ints.extend(ipos[i] if i < len(ipos) else _NONE)
-            if isinstance(v, (dict, list)):
-                v = _flatten(v, ints)
-            elif type(v) is str:
-                v = intern(v)
-            out.append(v)
-    ints[start + 4] = len(ints) - start
-    return out
+class Packer:
+    """Turns reader values into plain values and packed position tables (in a worker).
+
+    The plain values are what the main process keeps, so they are made small there:
+    strings are interned (the same key or label across thousands of objects is one
+    string), and equal containers are one object (the same probes, resources and
+    security contexts in every Deployment of a chart). Sharing holds within what one
+    ``marshal.dumps`` writes (a worker's chunk). Values are never modified after
+    loading; a YAML alias shares a container in the serial path too.
+    """
+
+    def __init__(self) -> None:
+        # signature of a container's content -> (the container, its number)
+        self._shared: dict[tuple[Any, ...], tuple[Any, int]] = {}
+
+    def pack(self, value: Any) -> tuple[Any, bytes]:
+        """The plain value of ``value`` and its compressed position table."""
+        if not isinstance(value, (dict, list)):
+            return value, b""
+        ints: list[int] = []
+        plain = self._flatten(value, ints)[0]
+        return plain, zlib.compress(array("i", ints).tobytes(), 1)
+
+    def _flatten(self, value: Any, ints: list[int]) -> tuple[Any, int | None]:
+        """The plain (possibly shared) copy of ``value`` and its number (None: never
+        shared), with its position table appended to ``ints``.
+
+        A container's signature lists its keys and, per value, the number of a
+        container or ``(type, value)`` of a scalar (``1``, ``1.0`` and ``True`` are
+        equal in Python but not in the report); a float makes it unshareable
+        (``-0.0 == 0.0``)."""
+        start = len(ints)
+        ints.extend(getattr(value, "pos", _NONE))
+        ints.append(0)
+        sig: list[Any] = []
+        shareable = True
+        out: Any
+        if isinstance(value, dict):
+            kpos = getattr(value, "kpos", {})
+            vpos = getattr(value, "vpos", {})
+            out = {}
+            sig.append(0)
+            for k, v in value.items():
+                ints.extend(kpos.get(k, _NONE))
+                ints.extend(vpos.get(k, _NONE))
+                if type(k) is str:
+                    k = intern(k)
+                else:
+                    shareable = False
+                v, tag = self._item(v, ints)
+                if tag is None:
+                    shareable = False
+                sig.append(k)
+                sig.append(tag)
+                out[k] = v
+        else:
+            ipos = getattr(value, "ipos", [])
+            out = []
+            sig.append(1)
+            for i, v in enumerate(value):
+                ints.extend(ipos[i] if i < len(ipos) else _NONE)
+                v, tag = self._item(v, ints)
+                if tag is None:
+                    shareable = False
+                sig.append(tag)
+                out.append(v)
+        ints[start + 4] = len(ints) - start
+        if not shareable:
+            return out, None
+        key = tuple(sig)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = (out, len(self._shared))
+        return found
+
+    def _item(self, v: Any, ints: list[int]) -> tuple[Any, Any]:
+        if isinstance(v, (dict, list)):
+            return self._flatten(v, ints)
+        cls = type(v)
+        if cls is str:
+            v = intern(v)
+        elif cls is float:
+            return v, None
+        return v, (cls, v)
 
 
 def pack(value: Any) -> tuple[Any, bytes]:
-    """The plain values of a reader value and its compressed position table."""
-    ints: list[int] = []
-    plain = _flatten(value, ints) if isinstance(value, (dict, list)) else value
-    return plain, zlib.compress(array("i", ints).tobytes(), 1)
+    """The plain value of a reader value and its compressed position table."""
+    return Packer().pack(value)
 
 
 # ----------------------------------------------------------------------------- worker
 
-Wire = tuple[list[tuple[Any, ...]], bytes]
+# per file: (per object: the fields of a Manifest, its position, its schema violations
+# or None, its packed positions), (issues, files, comments, errors); then the values of
+# every object of the chunk in one marshal blob
+FileRecord = tuple[list[tuple[Any, ...]], tuple[Any, ...]]
+Wire = tuple[list[FileRecord], bytes]
 
 
-def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
+def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
     """Worker: read and validate ``files``; one compact record per file."""
     from k8snetlint.validate import validate_alone
 
-    out: list[Wire] = []
+    packer = Packer()
+    records: list[FileRecord] = []
+    values: list[Any] = []
     for display, real in files:
         loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
-        values: list[Any] = []
         for m in loaded.manifests:
             found = validate_alone(m, version)
-            data, positions = pack(m.data)
+            data, positions = packer.pack(m.data)
             rows.append(
                 (
                     m.file,
@@ -179,10 +234,9 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
                 )
             )
             values.append(data)
-        meta = (loaded.issues, loaded.files, loaded.comments, loaded.errors)
-        # plain dicts and lists (marshal takes no subclasses): the positions stay packed
-        out.append(([*rows, meta], marshal.dumps(values)))
-    return out
+        records.append((rows, (loaded.issues, loaded.files, loaded.comments, loaded.errors)))
+    # plain dicts and lists (marshal takes no subclasses; it keeps shared objects shared)
+    return records, marshal.dumps(values)
 
 
 # ----------------------------------------------------------------------------- main
@@ -214,33 +268,35 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _rebuild(wire: Wire, done: dict[int, list[Any]]) -> LoadResult:
-    rows_meta, blob = wire
-    *rows, meta = rows_meta
-    issues, files, comments, errors = meta
-    values = marshal.loads(blob)
-    result = LoadResult(issues=list(issues), files=list(files), comments=dict(comments))
-    result.errors.extend(errors)
-    for row, data in zip(rows, values, strict=True):
-        file, doc_index, av, kind, name, ns, base, item_path, extra, root, found, packed = row
-        m = LazyManifest(
-            intern(file),
-            doc_index,
-            data,
-            intern(av),
-            intern(kind),
-            intern(name),
-            None if ns is None else intern(ns),
-            base,
-            item_path,
-            extra,
-        )
-        m._root = root
-        m._packed = packed
-        if found is not None:
-            done[id(m)] = found
-        result.manifests.append(m)
-    return result
+def _rebuild(wire: Wire, done: dict[int, list[Any]], result: LoadResult) -> int:
+    """Add one chunk's files to ``result``; returns the number of files."""
+    records, blob = wire
+    values = iter(marshal.loads(blob))
+    for rows, (issues, files, comments, errors) in records:
+        result.issues.extend(issues)
+        result.files.extend(files)
+        result.comments.update(comments)
+        result.errors.extend(errors)
+        for row in rows:
+            file, doc_index, av, kind, name, ns, base, item_path, extra, root, found, packed = row
+            m = LazyManifest(
+                intern(file),
+                doc_index,
+                next(values),
+                intern(av),
+                intern(kind),
+                intern(name),
+                None if ns is None else intern(ns),
+                base,
+                item_path,
+                extra,
+            )
+            m._root = root
+            m._packed = packed
+            if found is not None:
+                done[id(m)] = found
+            result.manifests.append(m)
+    return len(records)
 
 
 class ParallelLoad(LoadResult):
@@ -279,21 +335,18 @@ def load_files(
     result = ParallelLoad()
     result.validated = {}
     result.extend(rendered)
-    positions = {d: i for i, (d, _) in enumerate(todo)}
     workers = [(d, p) for d, p in todo if p is not None]
     chunks = _chunks(workers, jobs * 4)
-    parts: dict[str, LoadResult] = {}
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        futures = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
+        futures: list[Any] = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
         count = 0
-        for chunk, future in zip(chunks, futures, strict=True):
-            for (d, _), wire in zip(chunk, future.result(), strict=True):
-                parts[d] = _rebuild(wire, result.validated)
-                if progress is not None:
-                    progress(count, len(workers))
-                count += 1
-    for d in sorted(parts, key=positions.__getitem__):
-        result.extend(parts[d])
+        for i in range(len(futures)):
+            # chunks are consecutive runs of files: taken in order, they are the input's
+            # order; each chunk's wire is dropped as soon as it is unpacked
+            count += _rebuild(futures[i].result(), result.validated, result)
+            futures[i] = None
+            if progress is not None:
+                progress(count, len(workers))
     return result
 
 
