@@ -136,25 +136,34 @@ class Packer:
         equal in Python but not in the report); a float makes it unshareable
         (``-0.0 == 0.0``)."""
         start = len(ints)
-        ints.extend(getattr(value, "pos", _NONE))
+        ints += getattr(value, "pos", _NONE)
         ints.append(0)
-        sig: list[Any] = []
         shareable = True
         out: Any
+        tag: Any
         if isinstance(value, dict):
             kpos = getattr(value, "kpos", {})
             vpos = getattr(value, "vpos", {})
             out = {}
-            sig.append(0)
+            sig: list[Any] = [0]
             for k, v in value.items():
-                ints.extend(kpos.get(k, _NONE))
-                ints.extend(vpos.get(k, _NONE))
+                ints += kpos.get(k, _NONE)
+                ints += vpos.get(k, _NONE)
+                cls = type(v)
+                if cls is str:
+                    v = intern(v)
+                    tag = (str, v)
+                elif isinstance(v, (dict, list)):
+                    v, tag = self._flatten(v, ints)
+                    shareable = shareable and tag is not None
+                elif cls is float:
+                    shareable = False
+                    tag = None
+                else:
+                    tag = (cls, v)
                 if type(k) is str:
                     k = intern(k)
                 else:
-                    shareable = False
-                v, tag = self._item(v, ints)
-                if tag is None:
                     shareable = False
                 sig.append(k)
                 sig.append(tag)
@@ -162,12 +171,21 @@ class Packer:
         else:
             ipos = getattr(value, "ipos", [])
             out = []
-            sig.append(1)
+            sig = [1]
             for i, v in enumerate(value):
-                ints.extend(ipos[i] if i < len(ipos) else _NONE)
-                v, tag = self._item(v, ints)
-                if tag is None:
+                ints += ipos[i] if i < len(ipos) else _NONE
+                cls = type(v)
+                if cls is str:
+                    v = intern(v)
+                    tag = (str, v)
+                elif isinstance(v, (dict, list)):
+                    v, tag = self._flatten(v, ints)
+                    shareable = shareable and tag is not None
+                elif cls is float:
                     shareable = False
+                    tag = None
+                else:
+                    tag = (cls, v)
                 sig.append(tag)
                 out.append(v)
         ints[start + 4] = len(ints) - start
@@ -178,16 +196,6 @@ class Packer:
         if found is None:
             found = self._shared[key] = (out, len(self._shared))
         return found
-
-    def _item(self, v: Any, ints: list[int]) -> tuple[Any, Any]:
-        if isinstance(v, (dict, list)):
-            return self._flatten(v, ints)
-        cls = type(v)
-        if cls is str:
-            v = intern(v)
-        elif cls is float:
-            return v, None
-        return v, (cls, v)
 
 
 def pack(value: Any) -> tuple[Any, bytes]:
