@@ -654,9 +654,10 @@ class Evaluator:
 
     def row(self, src: Node) -> list[tuple[Node, ConnSet]]:
         """Every destination node ``src`` may open something to, with the connections,
-        in class then atom order (the ingress controller is never a destination here:
-        see :meth:`controller_connections`). Each call evaluates one row only; the
-        candidate table behind it is computed on the first call."""
+        in no set order (the ingress controller is never a destination here: see
+        :meth:`controller_connections`). Each call evaluates one row only; the
+        admitted-source groups behind it are computed on the first call, the admit rows
+        a block of sources at a time."""
         if isinstance(src, ClassNode) and src.i >= self.c.n:
             return []
         layered = any(self._layered(d) for d in DIRECTIONS)
