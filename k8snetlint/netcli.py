@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import ipaddress
 import itertools
 import json
@@ -77,6 +78,9 @@ def load(
     if loaded.errors:
         fail("; ".join(loaded.errors))
     _warn_unread(loaded)
+    # the input lives until the command ends: the cyclic collector need not walk it
+    # again at every full collection (seconds per collection at 20,000 workloads)
+    gc.freeze()
     return loaded
 
 
@@ -105,7 +109,9 @@ def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:
     from k8snetlint.model import build_inventory
     from k8snetlint.net import analyze
 
-    return analyze(build_inventory(loaded.manifests, cfg), cfg)
+    conn = analyze(build_inventory(loaded.manifests, cfg), cfg)
+    gc.freeze()  # as in load(): the analysis lives until the command ends
+    return conn
 
 
 def _workload_candidates(inv: Inventory, text: str) -> list[str]:
@@ -657,6 +663,7 @@ def reach_cmd(
     from k8snetlint.net import analyze
 
     conn = analyze(build_inventory(manifests, cfg), cfg)
+    gc.freeze()  # as in load(): the analysis lives until the command ends
     names: dict[str, str] = {}
     hyp_eps: dict[Endpoint, Hypothetical] = {}
     targets: list[Target] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -145,6 +146,35 @@ def test_graph_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     code, out, _ = run(["graph", str(SHOP), "--output", str(target)], capsys)
     assert code == 0 and out == ""
     assert target.read_text().count(" => ") == len(EXPECTED_TXT.splitlines())
+
+
+def test_graph_jsonl(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """One JSON object per line: the connections in the text map's order, then routes,
+    notes and the summary; the same stderr summary as the other formats."""
+    code, out, err = run(["graph", "-f", "jsonl", str(SHOP)], capsys)
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    conns = [r for r in records if r["type"] == "connection"]
+    assert [f"{r['src']['name']} => {r['dst']['name']} : {r['conn']}" for r in conns] == (
+        EXPECTED_TXT.splitlines()
+    )
+    assert {r["type"] for r in records} == {"connection", "route", "note", "summary"}
+    assert records[-1]["type"] == "summary" and records[-1]["text"] == err.strip()
+    target = tmp_path / "map.jsonl"
+    code, out, _ = run(["graph", "-f", "jsonl", str(SHOP), "--output", str(target)], capsys)
+    assert code == 0 and out == ""
+    assert target.read_text().count('"type":"connection"') == len(conns)
+    code, _, err = run(["graph", "-f", "jsonl", "--exposure", str(SHOP)], capsys)
+    assert code == 2 and "only with --format text or json" in err
+
+
+def test_graph_streams_to_a_device_and_fails_cleanly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(["graph", str(SHOP), "--output", os.devnull], capsys)
+    assert code == 0 and out == ""
+    code, _, err = run(["graph", str(SHOP), "--output", str(tmp_path / "no" / "map.txt")], capsys)
+    assert code == 2 and "cannot write" in err and "Traceback" not in err
 
 
 def _html_payload(page: str) -> dict[str, Any]:

@@ -40,8 +40,10 @@ from k8snetlint.net.nodes import (
     ClassNode,
     Node,
     bits_of,
+    has_bit,
     intersect,
     range_name,
+    tester,
     union_all,
 )
 from k8snetlint.policy import DIRECTIONS, Direction, NetworkPolicy
@@ -230,6 +232,22 @@ def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
     )
 
 
+_BLOCK = 512
+
+
+def _bits(x: int) -> Iterable[int]:
+    """:func:`iter_bits`, cheaper for the few bits of a wide set (the text of a
+    20,000-bit int per rule and row was most of a sparse map's cost)."""
+    if x.bit_count() > 8:
+        return iter_bits(x)
+    out: list[int] = []
+    while x:
+        low = x & -x
+        out.append(low.bit_length() - 1)
+        x ^= low
+    return out
+
+
 # ---------------------------------------------------------------------------------
 # The evaluator
 
@@ -237,10 +255,13 @@ def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
 class _Candidates(NamedTuple):
     """Per source, the destinations whose ingress may admit it (pair pruning)."""
 
-    admit: list[int]  # per class: destination classes
+    groups: list[tuple[int, int]]  # admitted sources -> destination classes
+    not_in_iso: int
+    blocks: dict[int, list[int]]  # first source of a block -> its admit rows
     atom_rows: list[int]  # per atom: destination classes
     pruned_layers: bool
     eg_cache: dict[int, tuple[int, int]]
+    in_test: bytes  # tester(in_iso)
 
 
 class Evaluator:
@@ -508,7 +529,7 @@ class Evaluator:
         some ingress rule admitting it. The latter is computed once for every source by
         transposing the ingress profiles (distinct admitted-source sets -> their
         destinations): ``n`` bitsets of ``n`` bits (bounded by the analysis, not by the
-        number of pairs).
+        number of pairs). Candidates are a superset: :meth:`pair` has the last word.
         """
         c = self.c
         n = c.n
@@ -532,11 +553,7 @@ class Evaluator:
                     group_lists.setdefault(more_cls & all_real, []).append(ci)
                 if more_ext:
                     ext_lists.setdefault(more_ext, []).append(ci)
-        admit = [not_in_iso] * n
-        for srcs, members in group_lists.items():
-            bits = bits_of(members)
-            for i in iter_bits(srcs):
-                admit[i] |= bits
+        groups = [(srcs, bits_of(members)) for srcs, members in group_lists.items()]
         atom_rows: list[int] = []
         ext_groups = [(k, bits_of(v)) for k, v in ext_lists.items()]
         for a in range(len(c.atoms)):
@@ -545,7 +562,25 @@ class Evaluator:
                 if (exts >> a) & 1:
                     row |= members_bits
             atom_rows.append(row)
-        return _Candidates(admit, atom_rows, pruned_layers, {})
+        return _Candidates(groups, not_in_iso, {}, atom_rows, pruned_layers, {}, tester(c.in_iso))
+
+    def _admit(self, cand: _Candidates, s: int) -> int:
+        """The destination classes whose ingress may admit class ``s``: rows computed a
+        block of 512 sources at a time (one pass over the profiles' admitted-source
+        sets per block), the last few blocks kept (sources come in name order, which
+        follows the class order namespace by namespace)."""
+        base = s - s % _BLOCK
+        rows = cand.blocks.get(base)
+        if rows is None:
+            if len(cand.blocks) >= 4:
+                del cand.blocks[next(iter(cand.blocks))]
+            rows = [cand.not_in_iso] * min(_BLOCK, self.c.n - base)
+            mask = (1 << _BLOCK) - 1
+            for srcs, members in cand.groups:
+                for i in iter_bits((srcs >> base) & mask):
+                    rows[i] |= members
+            cand.blocks[base] = rows
+        return rows[s - base]
 
     def _egress_candidates(self, cand: _Candidates, s: int) -> tuple[int, int]:
         """(classes, atoms) the egress of class ``s`` may reach."""
@@ -576,7 +611,7 @@ class Evaluator:
         cn, an, pair = c.class_nodes, c.atom_nodes, self.pair
         eg_cand, eg_ext = self._egress_candidates(cand, s)
         src = cn[s]
-        for d in iter_bits(eg_cand & cand.admit[s]):
+        for d in iter_bits(eg_cand & self._admit(cand, s)):
             dst = cn[d]
             cs = pair(src, dst)
             if cs.ranges:
@@ -619,9 +654,10 @@ class Evaluator:
 
     def row(self, src: Node) -> list[tuple[Node, ConnSet]]:
         """Every destination node ``src`` may open something to, with the connections,
-        in class then atom order (the ingress controller is never a destination here:
-        see :meth:`controller_connections`). Each call evaluates one row only; the
-        candidate table behind it is computed on the first call."""
+        in no set order (the ingress controller is never a destination here: see
+        :meth:`controller_connections`). Each call evaluates one row only; the
+        admitted-source groups behind it are computed on the first call, the admit rows
+        a block of sources at a time."""
         if isinstance(src, ClassNode) and src.i >= self.c.n:
             return []
         layered = any(self._layered(d) for d in DIRECTIONS)
@@ -642,7 +678,7 @@ class Evaluator:
         c = self.c
         cn, an, classes = c.class_nodes, c.atom_nodes, c.classes
         eg_cand, eg_ext = self._egress_candidates(cand, s)
-        cands = eg_cand & cand.admit[s]
+        cands = eg_cand & self._admit(cand, s)
         src = cn[s]
         out: list[tuple[Node, ConnSet]] = []
         peg = c.profiles["egress"][s]
@@ -651,16 +687,17 @@ class Evaluator:
             out.extend((cn[d], ALL) for d in iter_bits(cands & ~c.in_iso))
             isolated = cands & c.in_iso
         else:
+            in_test = cand.in_test
             hits: dict[int, list[CRule]] = {}
             for r in peg.rules:
-                for d in iter_bits(r.cls & cands):
+                for d in _bits(r.cls & cands):
                     hits.setdefault(d, []).append(r)
             for d, rules in hits.items():
                 named = classes[d].named
                 eg = union_all(tuple(r.conns(named) for r in rules))
                 if not eg.ranges:
                     continue
-                if not (c.in_iso >> d) & 1:
+                if not has_bit(in_test, d):
                     out.append((cn[d], eg))
                 else:
                     egress[d] = eg

@@ -349,7 +349,8 @@ def _rows(
     members: dict[Node, list[tuple[int, Endpoint, Workload | None]]] = {}
     assumed_of = ev.pair_assumed
     flags, ns_assumed = c.class_assumed, c.class_ns_assumed
-    any_assumed = any(flags) or any(ns_assumed)
+    # (the ingress controller's class is never in a row: its flags do not count)
+    any_assumed = any(flags[: c.n]) or any(ns_assumed[: c.n])
     pin_uses = [p is not None and p.uses_ns_labels for p in c.profiles["ingress"]]
     peg_uses = [p is not None and p.uses_ns_labels for p in c.profiles["egress"]]
     last: tuple[Node, list[tuple[Node, ConnSet]]] | None = None
@@ -389,22 +390,25 @@ def _rows(
                     )
                 else:
                     assumed = assumed_of(node, dnode)
-                for r, dep, dw in eps:
-                    if sw is not None and sw is dw:
-                        continue
-                    if focus is not None and focus not in (src, dep):
-                        continue
+                if dnode == node or focus is not None:
+                    # a workload is never paired with itself
+                    out.extend(
+                        (r, dep, cs, assumed)
+                        for r, dep, dw in eps
+                        if not (sw is not None and sw is dw)
+                        and (focus is None or focus in (src, dep))
+                    )
+                elif len(eps) == 1:
+                    r, dep, _w = eps[0]
                     out.append((r, dep, cs, assumed))
+                else:
+                    out.extend([(r, dep, cs, assumed) for r, dep, _w in eps])
         for x in extra_of.get(src, ()):
             out.append((dst_rank[x.dst], x.dst, x.conns, x.assumed))
         if not out:
             continue
-        out.sort(key=_first)
+        out.sort()  # by rank: ranks are distinct, the rest is never compared
         yield src, [(dep, cs, a) for _r, dep, cs, a in out]
-
-
-def _first(t: tuple[int, Endpoint, ConnSet, bool]) -> int:
-    return t[0]
 
 
 def _node_or_none(c: Compiled, ep: Endpoint) -> Node | None:

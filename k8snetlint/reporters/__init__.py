@@ -66,7 +66,12 @@ CHECK = Formats(
     descriptions={"auto": "github inside GitHub Actions, else text"},
 )
 GRAPH = Formats(
-    ("text", "json", "jsonl", "csv", "dot", "mermaid", "graphml", "html"), default="text"
+    ("text", "json", "jsonl", "csv", "dot", "mermaid", "graphml", "html"),
+    default="text",
+    descriptions={
+        "jsonl": "one JSON object per line (connections, routes, notes, summary); text, "
+        "csv, json and jsonl are streamed"
+    },
 )
 REACH = Formats(("text", "json"), default="text")
 DIFF = Formats(("text", "json"), default="text")
