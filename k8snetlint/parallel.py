@@ -223,7 +223,9 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
         loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
         for m in loaded.manifests:
-            found = validate_alone(m, version)
+            violations = validate_alone(m, version)
+            # one empty tuple for every valid object
+            found = () if violations == [] else violations
             data, positions = packer.pack(m.data)
             rows.append(
                 (
@@ -276,7 +278,7 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _rebuild(wire: Wire, done: dict[int, list[Any]], result: LoadResult) -> int:
+def _rebuild(wire: Wire, done: dict[int, Sequence[Any]], result: LoadResult) -> int:
     """Add one chunk's files to ``result``; returns the number of files."""
     records, blob = wire
     values = iter(marshal.loads(blob))
@@ -311,7 +313,7 @@ class ParallelLoad(LoadResult):
     """A :class:`LoadResult` plus the violations the workers already found, by
     ``id(manifest)`` (for :func:`k8snetlint.validate.validate_all`'s ``done``)."""
 
-    validated: dict[int, list[Any]]
+    validated: dict[int, Sequence[Any]]
 
 
 def load_files(
