@@ -89,10 +89,29 @@ def display_name(path: Path) -> str:
     :func:`escape_name`), so every report stays valid UTF-8.
     """
     try:
-        rel = path.resolve().relative_to(_resolved_cwd())
-        return escape_name(rel.as_posix())
-    except (ValueError, OSError):
+        return _relative_name(path.resolve(), path)
+    except OSError:
         return escape_name(path.as_posix())
+
+
+def _name_prefix(directory: Path) -> str:
+    """What :func:`display_name` puts before the name of a file (not a symlink) of
+    ``directory``, unescaped."""
+    probe = "x"
+    try:
+        rel = (directory.resolve() / probe).relative_to(_resolved_cwd()).as_posix()
+    except (ValueError, OSError):
+        rel = (directory / probe).as_posix()
+    return rel[: -len(probe)]
+
+
+def _relative_name(real: Path, path: Path) -> str:
+    """:func:`display_name` of ``path`` whose resolved form is ``real``."""
+    try:
+        rel = real.relative_to(_resolved_cwd())
+    except ValueError:
+        return escape_name(path.as_posix())
+    return escape_name(rel.as_posix())
 
 
 def escape_name(name: str) -> str:
@@ -119,8 +138,12 @@ def name_bytes(name: str) -> bytes:
     return bytes(out)
 
 
+# every pattern in one regular expression: one match per file name met while walking
+_SKIP_FILE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in SKIP_FILE_PATTERNS))
+
+
 def _skipped(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pat) for pat in SKIP_FILE_PATTERNS)
+    return _SKIP_FILE_RE.match(name) is not None
 
 
 def excluded(display: str, exclude: Sequence[str]) -> bool:
@@ -194,8 +217,7 @@ def expand(
                 files.setdefault(display_name(p), p)
                 continue
             walk = _Walk(roots, follow_symlinks, out, out.walked_kdirs if kustomize else None)
-            for f in walk.run(p):
-                d = display_name(f)
+            for f, d in walk.run(p):
                 if not excluded(d, exclude):
                     files.setdefault(d, f)
         elif os.path.exists(p):
@@ -233,11 +255,13 @@ class _Walk:
         self.out = out
         self.kdirs = kdirs
         self.seen: set[tuple[int, int]] = set()
-        self.found: list[Path] = []
+        # (path, display name)
+        self.found: list[tuple[Path, str]] = []
 
-    def run(self, root: Path) -> list[Path]:
+    def run(self, root: Path) -> list[tuple[Path, str]]:
+        """The files under ``root``, sorted by path, with their display names."""
         self._dir(root)
-        return sorted(self.found)
+        return sorted(self.found, key=lambda f: f[0])
 
     def _skip(self, path: Path, message: str, rule: str = "not-a-kubernetes-object") -> None:
         self.out.skipped.append(Skipped(display_name(path), message, rule))
@@ -266,6 +290,7 @@ class _Walk:
             self.kdirs[display_name(directory)] = directory
             return
         subdirs: list[Path] = []
+        prefix: str | None = None  # the display name of this folder's files, less the name
         for entry in entries:
             name = entry.name
             path = directory / name
@@ -294,7 +319,13 @@ class _Walk:
             if is_dir:
                 subdirs.append(path)
             elif stat.S_ISREG(st_mode):
-                self.found.append(path)
+                if is_link:
+                    self.found.append((path, display_name(path)))
+                else:
+                    # resolving the folder once stands for resolving each of its files
+                    if prefix is None:
+                        prefix = _name_prefix(directory)
+                    self.found.append((path, escape_name(prefix + name)))
             else:
                 self._skip(
                     path,

@@ -5,14 +5,16 @@ and validate every object whose verdict does not depend on the rest of the input
 (:func:`k8snetlint.validate.validate_alone`). They send back compact data, never
 positioned objects (shipping those between processes costs more than parsing them):
 
-* per object: its plain values and its position tables packed in one ``marshal`` blob
-  each (plain dicts, lists, tuples and scalars: no object graph of positioned values to
-  pickle), the fields a :class:`~k8snetlint.document.Manifest` carries, its own
-  position, and its schema violations (paths and messages);
-* per file: the load issues (already located), the suppression comments, the name.
+* per object: the fields a :class:`~k8snetlint.document.Manifest` carries, its own
+  position, its schema violations (paths and messages), and its position table: one
+  zlib-compressed array of integers (see :class:`Packer`);
+* per file: the load issues (already located), the suppression comments, the name;
+* per chunk of files: the plain values of every object in one ``marshal`` blob, with
+  strings interned and equal containers written once (what the main process keeps
+  for the whole run: about 1 KiB per object of the bench corpus instead of 7).
 
-The main process builds :class:`LazyManifest` objects from that and unpacks an object's
-positions only when something asks for a position inside it (a finding, a route).
+The main process builds :class:`LazyManifest` objects from that; a position inside an
+object is read from its packed table on each ``span_at`` and never kept unpacked.
 Kustomizations and stdin are read in the main process as without workers. Results are
 put back in input order, so the report is byte for byte the one of the serial path.
 """
@@ -223,7 +225,9 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
         loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
         for m in loaded.manifests:
-            found = validate_alone(m, version)
+            violations = validate_alone(m, version)
+            # one empty tuple for every valid object
+            found = () if violations == [] else violations
             data, positions = packer.pack(m.data)
             rows.append(
                 (
@@ -276,7 +280,7 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _rebuild(wire: Wire, done: dict[int, list[Any]], result: LoadResult) -> int:
+def _rebuild(wire: Wire, done: dict[int, Sequence[Any]], result: LoadResult) -> int:
     """Add one chunk's files to ``result``; returns the number of files."""
     records, blob = wire
     values = iter(marshal.loads(blob))
@@ -311,7 +315,7 @@ class ParallelLoad(LoadResult):
     """A :class:`LoadResult` plus the violations the workers already found, by
     ``id(manifest)`` (for :func:`k8snetlint.validate.validate_all`'s ``done``)."""
 
-    validated: dict[int, list[Any]]
+    validated: dict[int, Sequence[Any]]
 
 
 def load_files(

@@ -38,6 +38,7 @@ from k8snetlint.document import Manifest, Pos, YMap, YSeq
 MAX_DEPTH = 200
 MAX_NODES_PER_DOCUMENT = 1_000_000
 MAX_ISSUES_PER_RULE = 100  # per file; the rest are counted in one more issue
+_PLAIN_CACHE_SIZE = 4096
 
 _IGNORE_COMMENT = re.compile(r"#\s*k8snetlint:\s*ignore(?:\[([^\]]*)\])?")
 _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$")
@@ -243,6 +244,8 @@ def _parse_stream(
     anchors: dict[str, tuple[Any, int]] = {}
     root: Any = None
     nodes = 0
+    container: Any = None
+    plain_cache: dict[str, Any] = {}
     lo = first_line + 1
     doc_start = lo
 
@@ -315,18 +318,53 @@ def _parse_stream(
             elif style:
                 resolved = value
             else:
-                resolved = resolve_plain(value)
+                # the same plain scalars (names, ports, booleans) come back again and
+                # again: resolved once (results are immutable)
+                resolved = plain_cache.get(value, plain_cache)
+                if resolved is plain_cache:
+                    resolved = resolve_plain(value)
+                    if len(plain_cache) >= _PLAIN_CACHE_SIZE:
+                        plain_cache.clear()
+                    plain_cache[value] = resolved
             if "{{" in value:
                 braces.append(((pos[0], pos[1]), (pos[2], pos[3]), style or ""))
             if event.anchor:
                 anchors[event.anchor] = (resolved, 1)
+            if stack and nodes < MAX_NODES_PER_DOCUMENT:
+                # attach() inlined for the commonest node: a scalar key, or a scalar
+                # item, or a scalar value of a key that is neither a duplicate nor "<<"
+                nodes += 1
+                frame = stack[-1]
+                frame[3] += 1
+                key_pos = frame[2]
+                if key_pos is False:
+                    container = frame[0]
+                    container.append(resolved)
+                    container.ipos.append(pos)
+                    continue
+                if key_pos is None:
+                    frame[1] = resolved
+                    frame[2] = pos
+                    continue
+                key = frame[1]
+                k = key if type(key) is str else _key_text(key)
+                container = frame[0]
+                if k not in container:
+                    frame[1] = None
+                    frame[2] = None
+                    container[k] = resolved
+                    container.kpos[k] = key_pos
+                    container.vpos[k] = pos
+                    continue
+                nodes -= 1
+                frame[3] -= 1
             attach(resolved, pos, 1, 1)
         elif cls is mapping_start or cls is sequence_start:
             sm = event.start_mark
             if len(stack) >= MAX_DEPTH:
                 raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", sm.line + lo, sm.column + 1)
             if cls is mapping_start:
-                container: Any = YMap()
+                container = YMap()
                 stack.append([container, None, None, 1, [], event.anchor])
             else:
                 container = YSeq()

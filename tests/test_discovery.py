@@ -195,3 +195,43 @@ def test_walked_fifo_does_not_hang_the_cli(tmp_path: Path) -> None:
     proc = _cli(["check", str(tmp_path), "-f", "text"])
     assert proc.returncode == 0, proc.stderr
     assert "pipe.yaml:1:1: info not-a-kubernetes-object" in proc.stdout
+
+
+def test_walked_names_equal_display_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # names of walked files come from their folder, resolved once: the same names as
+    # resolving each file, inside and outside the working directory, through a
+    # symlinked folder (followed) and for a symlinked file
+    (tmp_path / "repo" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "repo" / "a" / "b" / "x.yaml").write_text("{}\n")
+    (tmp_path / "repo" / "top.yml").write_text("{}\n")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "y.yaml").write_text("{}\n")
+    (tmp_path / "repo" / "linked").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "repo" / "a" / "alias.yaml").symlink_to(tmp_path / "repo" / "top.yml")
+    monkeypatch.chdir(tmp_path / "repo" / "a")
+    for arg in (".", "..", str(tmp_path / "repo"), "../a/b"):
+        found = discovery.expand([arg], follow_symlinks=True)
+        assert found.files
+        for shown, path in found.files.items():
+            assert path is not None and shown == display_name(path), (arg, shown)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "values.yaml",
+        "values-prod.yml",
+        "x.schema.json",
+        "Chart.yaml",
+        "chart.yaml",
+        "deploy.yaml",
+        "my-values.yaml",
+        "docker-compose.override.yml",
+        "a.schema.jsonx",
+    ],
+)
+def test_skip_patterns_match_as_fnmatch(name: str) -> None:
+    import fnmatch
+
+    expected = any(fnmatch.fnmatchcase(name, p) for p in discovery.SKIP_FILE_PATTERNS)
+    assert discovery._skipped(name) == expected
