@@ -373,6 +373,75 @@ class Ingress:
         return (self.namespace, self.name)
 
 
+class WorkloadIndex:
+    """The workloads of one namespace indexed by label, to find the few that a selector
+    may match without testing every one (:meth:`Inventory.workloads_matching`).
+
+    Candidates are a superset of the matches, in input order; the exact test stays
+    :meth:`Workload.matches` / :meth:`Workload.matches_map`.
+    """
+
+    __slots__ = ("_by_key", "_by_kv", "_ctrl", "workloads")
+
+    def __init__(self, workloads: Sequence[Workload]) -> None:
+        self.workloads = tuple(workloads)
+        by_kv: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_key: dict[str, list[int]] = defaultdict(list)
+        ctrl: dict[str, list[int]] = defaultdict(list)
+        for i, w in enumerate(self.workloads):
+            labels = w.labels
+            for k, v in labels.items():
+                by_kv[(k, v)].append(i)
+                by_key[k].append(i)
+            for k in {k for k, _values in w.controller_labels if k not in labels}:
+                ctrl[k].append(i)
+        self._by_kv = dict(by_kv)
+        self._by_key = dict(by_key)
+        self._ctrl = dict(ctrl)
+
+    def _pair(self, key: str, value: str) -> list[int]:
+        """Workloads whose pods may carry ``key=value`` (template or controller label)."""
+        return self._by_kv.get((key, value), []) + self._ctrl.get(key, [])
+
+    def _narrowest(self, options: Iterable[list[int]]) -> Sequence[int] | None:
+        best: list[int] | None = None
+        for cand in options:
+            if best is None or len(cand) < len(best):
+                best = cand
+                if not best:
+                    break
+        if best is None:
+            return None
+        return sorted(best)
+
+    def matching_map(self, selector: Mapping[str, str]) -> tuple[Workload, ...]:
+        """Workloads :meth:`Workload.matches_map` accepts, in order."""
+        cand = self._narrowest(self._pair(k, v) for k, v in selector.items())
+        wls = self.workloads
+        if cand is None:
+            return tuple(w for w in wls if w.matches_map(selector))
+        return tuple(wls[i] for i in cand if wls[i].matches_map(selector))
+
+    def matching(self, selector: Selector) -> tuple[Workload, ...]:
+        """Workloads :meth:`Workload.matches` accepts, in order."""
+        if selector.problems:
+            return ()
+        options: list[list[int]] = [self._pair(k, v) for k, v in selector.match_labels]
+        for r in selector.expressions:
+            if r.operator == "In":
+                cand: list[int] = list(self._ctrl.get(r.key, []))
+                for v in set(r.values):
+                    cand.extend(self._by_kv.get((r.key, v), []))
+                options.append(cand)
+            elif r.operator == "Exists":
+                options.append(self._by_key.get(r.key, []) + self._ctrl.get(r.key, []))
+        narrow = self._narrowest(options)
+        wls = self.workloads
+        if narrow is None:
+            return tuple(w for w in wls if w.matches(selector))
+        return tuple(wls[i] for i in narrow if wls[i].matches(selector))
+
+
 # ---------------------------------------------------------------------------------
 # Inventory
 
@@ -407,6 +476,11 @@ class Inventory:
     _ing_by_ns: dict[str, tuple[Ingress, ...]] = field(default_factory=dict, repr=False)
     _pol_by_ns: dict[str, tuple[NetworkPolicy, ...]] = field(default_factory=dict, repr=False)
     _svc_by_wl: dict[int, tuple[Service, ...]] = field(default_factory=dict, repr=False)
+    # per namespace, built on first use (see workloads_matching)
+    _wl_index: dict[str, WorkloadIndex] = field(default_factory=dict, repr=False)
+    _match_cache: dict[tuple[Any, ...], tuple[Workload, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     def per_ordinal(self) -> Inventory:
         """This inventory with StatefulSets split per ordinal when a policy names a
@@ -457,6 +531,40 @@ class Inventory:
             _svc={s.key: s for s in services},
             _svc_by_ns={k: tuple(v) for k, v in svc_by_ns.items()},
             _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
+            _wl_index={},
+            _match_cache={},
+        )
+
+    def subset(self, workloads: Sequence[Workload], policies: Sequence[NetworkPolicy]) -> Inventory:
+        """Only ``workloads`` and ``policies`` (in this inventory's order), every namespace
+        and tier policy; no Service, Ingress or Gateway API object. For an analysis of
+        verdicts towards some workloads only (``reachability`` from any pod)."""
+        wanted = {id(w) for w in workloads}
+        wls = tuple(w for w in self.workloads if id(w) in wanted)
+        chosen = {id(p) for p in policies}
+        pols = tuple(p for p in self.policies if id(p) in chosen)
+        wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
+        for w in wls:
+            wl_by_ns[w.namespace].append(w)
+        pol_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        for p in pols:
+            pol_by_ns[p.namespace].append(p)
+        return replace(
+            self,
+            workloads=wls,
+            services=(),
+            ingresses=(),
+            policies=pols,
+            gateway_api=GatewayAPI(),
+            _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+            _wl={w.key: w for w in wls},
+            _svc={},
+            _svc_by_ns={},
+            _ing_by_ns={},
+            _pol_by_ns={k: tuple(v) for k, v in pol_by_ns.items()},
+            _svc_by_wl={},
+            _wl_index={},
+            _match_cache={},
         )
 
     def namespace(self, name: str) -> Namespace | None:
@@ -468,6 +576,22 @@ class Inventory:
 
     def workloads_in(self, namespace: str) -> tuple[Workload, ...]:
         return self._wl_by_ns.get(namespace, ())
+
+    def workload_index(self, namespace: str) -> WorkloadIndex:
+        """The label index of the workloads of ``namespace`` (built once)."""
+        index = self._wl_index.get(namespace)
+        if index is None:
+            index = self._wl_index[namespace] = WorkloadIndex(self.workloads_in(namespace))
+        return index
+
+    def workloads_matching(self, namespace: str, selector: Selector) -> tuple[Workload, ...]:
+        """The workloads of ``namespace`` that ``selector`` may match
+        (:meth:`Workload.matches`), in order; computed once per selector."""
+        key = (namespace, selector.key())
+        hit = self._match_cache.get(key)
+        if hit is None:
+            hit = self._match_cache[key] = self.workload_index(namespace).matching(selector)
+        return hit
 
     def workload(self, namespace: str, name: str, kind: str) -> Workload | None:
         return self._wl.get((namespace, name, kind))
@@ -1243,6 +1367,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
     wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
     for w in workloads:
         wl_by_ns[w.namespace].append(w)
+    wl_index: dict[str, WorkloadIndex] = {}
 
     # Services
     services: list[Service] = []
@@ -1253,8 +1378,10 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         svc = _service(m, ns)
         targets: tuple[Workload, ...] = ()
         if svc.selector and svc.type != "ExternalName":
-            sel = svc.selector
-            targets = tuple(w for w in wl_by_ns.get(ns, ()) if w.matches_map(sel))
+            index = wl_index.get(ns)
+            if index is None:
+                index = wl_index[ns] = WorkloadIndex(wl_by_ns.get(ns, ()))
+            targets = index.matching_map(svc.selector)
         svc = replace(svc, target_workloads=targets)
         services.append(svc)
     services.sort(key=lambda s: s.key)
@@ -1300,4 +1427,5 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         _ing_by_ns=by_ns(ingresses),
         _pol_by_ns=by_ns(policies),
         _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
+        _wl_index=wl_index,
     )

@@ -330,8 +330,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         sel = pol.pod_selector
         if not sel.valid or sel.is_empty:
             continue
-        workloads = inv.workloads_in(pol.namespace)
-        if any(w.matches(sel) for w in workloads):
+        if inv.workloads_matching(pol.namespace, sel):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
         custom = custom_resources(ctx).get(pol.namespace)
@@ -415,7 +414,7 @@ class _Indexes:
         """Whether ``sel`` may match a pod of a workload of one of ``namespaces``."""
         if sel.label_keys() & self.controller_keys:
             inv = self.inv
-            return any(w.matches(sel) for ns in namespaces for w in inv.workloads_in(ns))
+            return any(inv.workloads_matching(ns, sel) for ns in namespaces)
         bits = self.workloads.select(sel)
         if not bits:
             return False
@@ -683,7 +682,7 @@ def _monitored_services(inv: Inventory, spaces: list[str], sel: Selector) -> lis
 
 
 def _monitored_workloads(inv: Inventory, spaces: list[str], sel: Selector) -> list[Workload]:
-    return [w for ns in spaces for w in inv.workloads_in(ns) if w.matches(sel)]
+    return [w for ns in spaces for w in inv.workloads_matching(ns, sel)]
 
 
 @check("monitor-selects-nothing")
