@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from k8snetlint.document import Path
@@ -114,6 +115,10 @@ class Selector:
 
     def key(self) -> tuple[Any, ...]:
         """A canonical hashable form: equal keys select the same objects."""
+        return self._key
+
+    @cached_property
+    def _key(self) -> tuple[Any, ...]:
         if self.problems:
             return ("invalid",)
         return (
@@ -127,6 +132,10 @@ class Selector:
 
     def label_keys(self) -> frozenset[str]:
         """Every label key the selector looks at."""
+        return self._label_keys
+
+    @cached_property
+    def _label_keys(self) -> frozenset[str]:
         return frozenset([k for k, _ in self.match_labels] + [r.key for r in self.expressions])
 
     def text(self) -> str:
