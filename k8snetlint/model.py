@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -636,7 +636,7 @@ class Inventory:
 
 
 def _sort_key(m: Manifest) -> tuple[str, int, str]:
-    return (m.file, m.doc_index, "/".join(str(p) for p in m.item_path))
+    return (m.file, m.doc_index, "/".join(map(str, m.item_path)) if m.item_path else "")
 
 
 def _controller_ref(m: Manifest) -> tuple[str, str] | None:
@@ -1116,7 +1116,12 @@ def _pod_group(
     return out, mismatch
 
 
-def _service(m: Manifest, namespace: str) -> Service:
+def _service(
+    m: Manifest,
+    namespace: str,
+    match: Callable[[Mapping[str, str]], tuple[Workload, ...]] | None = None,
+) -> Service:
+    """The view of one Service; ``match`` finds the workloads its selector selects."""
     spec = as_map(m.get("spec"))
     ports: list[ServicePort] = []
     for i, p in enumerate(as_list(spec.get("ports"))):
@@ -1168,12 +1173,17 @@ def _service(m: Manifest, namespace: str) -> Service:
                 "service.beta.kubernetes.io/load-balancer-source-ranges",
             )
     stype = spec.get("type")
+    kind = str(stype) if stype else "ClusterIP"
+    targets: tuple[Workload, ...] = ()
+    if match is not None and selector and kind != "ExternalName":
+        targets = match(selector)
     return Service(
         manifest=m,
         namespace=namespace,
         name=m.name,
-        type=str(stype) if stype else "ClusterIP",
+        type=kind,
         selector=selector,
+        target_workloads=targets,
         selector_path=("spec", "selector"),
         ports=tuple(ports),
         cluster_ip=as_str(spec.get("clusterIP")),
@@ -1375,15 +1385,10 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
     for m, ns in ordered:
         if m.kind != "Service" or m.api_version != "v1":
             continue
-        svc = _service(m, ns)
-        targets: tuple[Workload, ...] = ()
-        if svc.selector and svc.type != "ExternalName":
-            index = wl_index.get(ns)
-            if index is None:
-                index = wl_index[ns] = WorkloadIndex(wl_by_ns.get(ns, ()))
-            targets = index.matching_map(svc.selector)
-        svc = replace(svc, target_workloads=targets)
-        services.append(svc)
+        index = wl_index.get(ns)
+        if index is None:
+            index = wl_index[ns] = WorkloadIndex(wl_by_ns.get(ns, ()))
+        services.append(_service(m, ns, index.matching_map))
     services.sort(key=lambda s: s.key)
     for svc in services:
         for w in svc.target_workloads:
