@@ -227,6 +227,27 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     )
 
 
+def _database_ports_of(
+    ctx: Context, w: Workload, params: Mapping[str, Any]
+) -> tuple[ContainerPort, ...]:
+    """:func:`database_ports`, computed once per workload and parameters in a run (the
+    reachability rules ask it of every workload and of every external route)."""
+    key = (
+        tuple(str(i) for i in params.get("database-images", ())),
+        str(params.get("component-label", "app.kubernetes.io/component")),
+        tuple(str(c) for c in params.get("component-values", ())),
+        tuple(str(p) for p in params.get("database-ports", ())),
+    )
+    memos: dict[Any, dict[int, tuple[ContainerPort, ...]]] = ctx.cache.setdefault(
+        "exposure.database-ports", {}
+    )
+    memo = memos.setdefault(key, {})
+    hit = memo.get(id(w))
+    if hit is None:
+        hit = memo[id(w)] = database_ports(w, params)
+    return hit
+
+
 def _policy_rule_related(ctx: Context, reason: Reason) -> RelatedHit | None:
     if not reason.policy or reason.rule_index < 0:
         return None
@@ -326,7 +347,7 @@ def _ports_text(ports: Sequence[tuple[str, int]]) -> str:
 def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """One finding per database workload, listing every port any pod may reach."""
     inv = ctx.inventory
-    databases = [(w, ports) for w in inv.workloads if (ports := database_ports(w, params))]
+    databases = [(w, p) for w in inv.workloads if (p := _database_ports_of(ctx, w, params))]
     if not databases:
         return
     conn, probe = _any_pod_probe(ctx, [w for w, _ports in databases])
@@ -390,7 +411,7 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
         if w is None:
             continue
         if targets == "database":
-            dbp = database_ports(w, params)
+            dbp = _database_ports_of(ctx, w, params)
             if not any(p.number == route.target_port and p.protocol == route.protocol for p in dbp):
                 continue
             port = route.target_port
