@@ -207,6 +207,13 @@ def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
     ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
     default of this function; the report is the same either way)."""
     version = resolve_version(config)
+    # one pause of the cyclic collector for the whole pipeline (see run): between
+    # loading and the rules, a collection would traverse every object just read
+    with rules_gc():
+        return _lint(paths, config, jobs, version)
+
+
+def _lint(paths: Sequence[str], config: Config, jobs: int | None, version: str) -> Report:
     loaded = load(paths, config, jobs=jobs, version=version)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
+from typing import Any
 
 import pytest
 from lintutil import lint_text
@@ -46,3 +48,26 @@ def test_run_pauses_the_collector_while_rules_run(monkeypatch: pytest.MonkeyPatc
     assert gc.isenabled()
     lint_text(TEXT)
     assert seen == [False]
+
+
+def test_lint_pauses_the_collector_between_loading_and_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lint`` keeps the collector paused from reading to the report: a collection in
+    between would traverse every object just read."""
+    from k8snetlint import engine
+    from k8snetlint.config import Config
+
+    (tmp_path / "a.yaml").write_text(TEXT, encoding="utf-8")
+    seen: list[bool] = []
+    real = engine.run
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run", spy)
+    assert gc.isenabled()
+    report = engine.lint([str(tmp_path)], Config())
+    assert seen == [False] and gc.isenabled()
+    assert len(report.objects) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
@@ -18,7 +18,6 @@ from k8snetlint.model import (
     Namespace,
     Service,
     Workload,
-    WorkloadIndex,
     identity_invalid,
     is_workload_manifest,
 )
@@ -392,24 +391,30 @@ def peer_may_match_outside(inv: Inventory, peer: Peer) -> bool:
 
 
 class _Indexes:
-    """What the peer rules ask of every peer, computed once per selector: the namespaces
-    a namespaceSelector picks, and the namespaces holding a workload a podSelector may
-    match; a peer then costs a few set operations instead of a scan of the input."""
+    """Selectors over every namespace and every workload as bitsets (built once per run),
+    so that a peer costs a few big-int operations instead of a scan of the input; the
+    namespaces a peer covers are computed once per namespaceSelector."""
 
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
         self.namespaces = LabelIndex([ns.labels for ns in inv.namespaces])
-        self._all = WorkloadIndex(inv.workloads)
-        self._with: dict[tuple[Any, ...], frozenset[str]] = {}
-        self._spaces: dict[tuple[Any, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+        self.workloads = LabelIndex([w.labels for w in inv.workloads])
+        self.ns_bits: dict[str, int] = {}
+        for i, w in enumerate(inv.workloads):
+            self.ns_bits[w.namespace] = self.ns_bits.get(w.namespace, 0) | (1 << i)
+        # Labels a controller adds to pods (Workload.matches treats them specially):
+        # a selector naming one of them is answered by Workload.matches itself.
+        self.controller_keys = frozenset(k for w in inv.workloads for k, _ in w.controller_labels)
+        self._spaces: dict[tuple[Any, ...], tuple[tuple[str, ...], int]] = {}
         self._closest: dict[tuple[Any, ...], Workload | None] = {}
 
     def namespaces_matching(self, sel: Selector) -> list[Namespace]:
         spaces = self.inv.namespaces
         return [spaces[i] for i in iter_bits(self.namespaces.select(sel))]
 
-    def peer_spaces(self, pol: NetworkPolicy, peer: Peer) -> tuple[tuple[str, ...], frozenset[str]]:
-        """The namespaces with workloads in the input that ``peer`` covers, in order."""
+    def peer_spaces(self, pol: NetworkPolicy, peer: Peer) -> tuple[tuple[str, ...], int]:
+        """The namespaces with workloads in the input that ``peer`` covers, in order, and
+        the bitset of their workloads."""
         sel = peer.namespace_selector
         key = (pol.namespace,) if sel is None else ("", sel.key())
         hit = self._spaces.get(key)
@@ -418,17 +423,19 @@ class _Indexes:
             names = tuple(
                 ns.name for ns in _namespaces_of(self, pol, peer) if inv.workloads_in(ns.name)
             )
-            hit = self._spaces[key] = (names, frozenset(names))
+            mask = 0
+            for name in names:
+                mask |= self.ns_bits.get(name, 0)
+            hit = self._spaces[key] = (names, mask)
         return hit
 
-    def any_workload(self, sel: Selector, namespaces: frozenset[str]) -> bool:
-        """Whether ``sel`` may match a pod of a workload of one of ``namespaces``
-        (:meth:`Workload.matches`: labels a controller adds included)."""
-        key = sel.key()
-        spaces = self._with.get(key)
-        if spaces is None:
-            spaces = self._with[key] = frozenset(w.namespace for w in self._all.matching(sel))
-        return not spaces.isdisjoint(namespaces)
+    def any_workload(self, sel: Selector, namespaces: Sequence[str], mask: int) -> bool:
+        """Whether ``sel`` may match a pod of a workload of one of ``namespaces`` (whose
+        workloads are the bits of ``mask``)."""
+        if sel.label_keys() & self.controller_keys:
+            inv = self.inv
+            return any(inv.workloads_matching(ns, sel) for ns in namespaces)
+        return bool(self.workloads.select(sel) & mask)
 
     def closest(self, wanted: list[tuple[str, str]], namespace: str) -> Workload | None:
         key = (tuple(wanted), namespace)
@@ -478,10 +485,10 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             sel = peer.pod_selector
             if sel is None or sel.is_empty or not sel.valid:
                 continue
-            names, name_set = idx.peer_spaces(pol, peer)
+            names, mask = idx.peer_spaces(pol, peer)
             if not names:
                 continue
-            if idx.any_workload(sel, name_set):
+            if idx.any_workload(sel, names, mask):
                 continue
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
