@@ -272,6 +272,8 @@ def rule_times(paths: list[str], config: Any, version: str) -> dict[str, float]:
             ("(validate)", lambda: ctx.violations),
             ("(inventory)", lambda: ctx.inventory),
             ("(connectivity)", lambda: ctx.connectivity),
+            # the ways in (Services, Ingresses, node ports), built by the first rule asking
+            ("(routes)", lambda: getattr(ctx.connectivity, "routes", None)),
         ):
             t0 = time.perf_counter()
             fn()

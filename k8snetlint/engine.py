@@ -207,6 +207,13 @@ def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:
     ``jobs`` worker processes read and validate (``None``: one per core; 1: none, the
     default of this function; the report is the same either way)."""
     version = resolve_version(config)
+    # one pause of the cyclic collector for the whole pipeline (see run): between
+    # loading and the rules, a collection would traverse every object just read
+    with rules_gc():
+        return _lint(paths, config, jobs, version)
+
+
+def _lint(paths: Sequence[str], config: Config, jobs: int | None, version: str) -> Report:
     loaded = load(paths, config, jobs=jobs, version=version)
     if loaded.errors:
         raise ValueError("; ".join(loaded.errors))
@@ -359,6 +366,21 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Run every active rule over already loaded input."""
+    # The rules build the shared analyses and many long-lived values: a cyclic garbage
+    # collection every few thousand allocations would traverse all of them again (the
+    # cost then grows faster than the input). Cycles are rare here. The analyses are
+    # dropped (by reference counting) before collection resumes, so that the first
+    # collection after it only meets the report.
+    with rules_gc():
+        return _run(loaded, config, version, progress)
+
+
+def _run(
+    loaded: LoadResult,
+    config: Config,
+    version: str,
+    progress: Callable[[str], None] | None,
+) -> Report:
     rules = active_rules(config)
     ctx = _Phases(tuple(loaded.manifests), tuple(loaded.issues), config, version)
     ctx.say = progress
@@ -377,28 +399,24 @@ def run(
     findings: dict[tuple[object, ...], Finding] = {}
     suppressed = 0
     ns = config.default_namespace
-    # The rules build the shared analyses and many long-lived values: a cyclic garbage
-    # collection every few thousand allocations would traverse all of them again (the
-    # cost then grows faster than the input). Cycles are rare here; collected after.
-    with rules_gc():
-        for i, rule in enumerate(rules):
-            if rule.name == UNUSED_SUPPRESSION:
+    for i, rule in enumerate(rules):
+        if rule.name == UNUSED_SUPPRESSION:
+            continue
+        if progress is not None:
+            progress(
+                f"checking {len(loaded.manifests):,} objects: "
+                f"rule {i + 1}/{len(rules)} ({rule.name})"
+            )
+        for hit in CHECKS[rule.check](ctx, rule.params):
+            finding = to_finding(rule, hit, ns)
+            key = finding.sort_key() + (finding.end_line, finding.end_column)
+            if key in findings:
                 continue
-            if progress is not None:
-                progress(
-                    f"checking {len(loaded.manifests):,} objects: "
-                    f"rule {i + 1}/{len(rules)} ({rule.name})"
-                )
-            for hit in CHECKS[rule.check](ctx, rule.params):
-                finding = to_finding(rule, hit, ns)
-                key = finding.sort_key() + (finding.end_line, finding.end_column)
-                if key in findings:
-                    continue
-                if suppressor.suppressed(finding, hit.manifest):
-                    suppressed += 1
-                    findings[key] = replace(finding, suppressed=True)  # counted once
-                    continue
-                findings[key] = finding
+            if suppressor.suppressed(finding, hit.manifest):
+                suppressed += 1
+                findings[key] = replace(finding, suppressed=True)  # counted once
+                continue
+            findings[key] = finding
     if UNUSED_SUPPRESSION in by_name:
         rule = by_name[UNUSED_SUPPRESSION]
         for site in suppressor.unused(known):

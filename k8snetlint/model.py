@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -373,6 +373,75 @@ class Ingress:
         return (self.namespace, self.name)
 
 
+class WorkloadIndex:
+    """The workloads of one namespace indexed by label, to find the few that a selector
+    may match without testing every one (:meth:`Inventory.workloads_matching`).
+
+    Candidates are a superset of the matches, in input order; the exact test stays
+    :meth:`Workload.matches` / :meth:`Workload.matches_map`.
+    """
+
+    __slots__ = ("_by_key", "_by_kv", "_ctrl", "workloads")
+
+    def __init__(self, workloads: Sequence[Workload]) -> None:
+        self.workloads = tuple(workloads)
+        by_kv: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_key: dict[str, list[int]] = defaultdict(list)
+        ctrl: dict[str, list[int]] = defaultdict(list)
+        for i, w in enumerate(self.workloads):
+            labels = w.labels
+            for k, v in labels.items():
+                by_kv[(k, v)].append(i)
+                by_key[k].append(i)
+            for k in {k for k, _values in w.controller_labels if k not in labels}:
+                ctrl[k].append(i)
+        self._by_kv = dict(by_kv)
+        self._by_key = dict(by_key)
+        self._ctrl = dict(ctrl)
+
+    def _pair(self, key: str, value: str) -> list[int]:
+        """Workloads whose pods may carry ``key=value`` (template or controller label)."""
+        return self._by_kv.get((key, value), []) + self._ctrl.get(key, [])
+
+    def _narrowest(self, options: Iterable[list[int]]) -> Sequence[int] | None:
+        best: list[int] | None = None
+        for cand in options:
+            if best is None or len(cand) < len(best):
+                best = cand
+                if not best:
+                    break
+        if best is None:
+            return None
+        return sorted(best)
+
+    def matching_map(self, selector: Mapping[str, str]) -> tuple[Workload, ...]:
+        """Workloads :meth:`Workload.matches_map` accepts, in order."""
+        cand = self._narrowest(self._pair(k, v) for k, v in selector.items())
+        wls = self.workloads
+        if cand is None:
+            return tuple(w for w in wls if w.matches_map(selector))
+        return tuple(wls[i] for i in cand if wls[i].matches_map(selector))
+
+    def matching(self, selector: Selector) -> tuple[Workload, ...]:
+        """Workloads :meth:`Workload.matches` accepts, in order."""
+        if selector.problems:
+            return ()
+        options: list[list[int]] = [self._pair(k, v) for k, v in selector.match_labels]
+        for r in selector.expressions:
+            if r.operator == "In":
+                cand: list[int] = list(self._ctrl.get(r.key, []))
+                for v in set(r.values):
+                    cand.extend(self._by_kv.get((r.key, v), []))
+                options.append(cand)
+            elif r.operator == "Exists":
+                options.append(self._by_key.get(r.key, []) + self._ctrl.get(r.key, []))
+        narrow = self._narrowest(options)
+        wls = self.workloads
+        if narrow is None:
+            return tuple(w for w in wls if w.matches(selector))
+        return tuple(wls[i] for i in narrow if wls[i].matches(selector))
+
+
 # ---------------------------------------------------------------------------------
 # Inventory
 
@@ -407,6 +476,11 @@ class Inventory:
     _ing_by_ns: dict[str, tuple[Ingress, ...]] = field(default_factory=dict, repr=False)
     _pol_by_ns: dict[str, tuple[NetworkPolicy, ...]] = field(default_factory=dict, repr=False)
     _svc_by_wl: dict[int, tuple[Service, ...]] = field(default_factory=dict, repr=False)
+    # per namespace, built on first use (see workloads_matching)
+    _wl_index: dict[str, WorkloadIndex] = field(default_factory=dict, repr=False)
+    _match_cache: dict[tuple[Any, ...], tuple[Workload, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     def per_ordinal(self) -> Inventory:
         """This inventory with StatefulSets split per ordinal when a policy names a
@@ -457,6 +531,40 @@ class Inventory:
             _svc={s.key: s for s in services},
             _svc_by_ns={k: tuple(v) for k, v in svc_by_ns.items()},
             _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
+            _wl_index={},
+            _match_cache={},
+        )
+
+    def subset(self, workloads: Sequence[Workload], policies: Sequence[NetworkPolicy]) -> Inventory:
+        """Only ``workloads`` and ``policies`` (in this inventory's order), every namespace
+        and tier policy; no Service, Ingress or Gateway API object. For an analysis of
+        verdicts towards some workloads only (``reachability`` from any pod)."""
+        wanted = {id(w) for w in workloads}
+        wls = tuple(w for w in self.workloads if id(w) in wanted)
+        chosen = {id(p) for p in policies}
+        pols = tuple(p for p in self.policies if id(p) in chosen)
+        wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
+        for w in wls:
+            wl_by_ns[w.namespace].append(w)
+        pol_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        for p in pols:
+            pol_by_ns[p.namespace].append(p)
+        return replace(
+            self,
+            workloads=wls,
+            services=(),
+            ingresses=(),
+            policies=pols,
+            gateway_api=GatewayAPI(),
+            _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+            _wl={w.key: w for w in wls},
+            _svc={},
+            _svc_by_ns={},
+            _ing_by_ns={},
+            _pol_by_ns={k: tuple(v) for k, v in pol_by_ns.items()},
+            _svc_by_wl={},
+            _wl_index={},
+            _match_cache={},
         )
 
     def namespace(self, name: str) -> Namespace | None:
@@ -468,6 +576,22 @@ class Inventory:
 
     def workloads_in(self, namespace: str) -> tuple[Workload, ...]:
         return self._wl_by_ns.get(namespace, ())
+
+    def workload_index(self, namespace: str) -> WorkloadIndex:
+        """The label index of the workloads of ``namespace`` (built once)."""
+        index = self._wl_index.get(namespace)
+        if index is None:
+            index = self._wl_index[namespace] = WorkloadIndex(self.workloads_in(namespace))
+        return index
+
+    def workloads_matching(self, namespace: str, selector: Selector) -> tuple[Workload, ...]:
+        """The workloads of ``namespace`` that ``selector`` may match
+        (:meth:`Workload.matches`), in order; computed once per selector."""
+        key = (namespace, selector.key())
+        hit = self._match_cache.get(key)
+        if hit is None:
+            hit = self._match_cache[key] = self.workload_index(namespace).matching(selector)
+        return hit
 
     def workload(self, namespace: str, name: str, kind: str) -> Workload | None:
         return self._wl.get((namespace, name, kind))
@@ -512,7 +636,7 @@ class Inventory:
 
 
 def _sort_key(m: Manifest) -> tuple[str, int, str]:
-    return (m.file, m.doc_index, "/".join(str(p) for p in m.item_path))
+    return (m.file, m.doc_index, "/".join(map(str, m.item_path)) if m.item_path else "")
 
 
 def _controller_ref(m: Manifest) -> tuple[str, str] | None:
@@ -992,7 +1116,12 @@ def _pod_group(
     return out, mismatch
 
 
-def _service(m: Manifest, namespace: str) -> Service:
+def _service(
+    m: Manifest,
+    namespace: str,
+    match: Callable[[Mapping[str, str]], tuple[Workload, ...]] | None = None,
+) -> Service:
+    """The view of one Service; ``match`` finds the workloads its selector selects."""
     spec = as_map(m.get("spec"))
     ports: list[ServicePort] = []
     for i, p in enumerate(as_list(spec.get("ports"))):
@@ -1044,12 +1173,17 @@ def _service(m: Manifest, namespace: str) -> Service:
                 "service.beta.kubernetes.io/load-balancer-source-ranges",
             )
     stype = spec.get("type")
+    kind = str(stype) if stype else "ClusterIP"
+    targets: tuple[Workload, ...] = ()
+    if match is not None and selector and kind != "ExternalName":
+        targets = match(selector)
     return Service(
         manifest=m,
         namespace=namespace,
         name=m.name,
-        type=str(stype) if stype else "ClusterIP",
+        type=kind,
         selector=selector,
+        target_workloads=targets,
         selector_path=("spec", "selector"),
         ports=tuple(ports),
         cluster_ip=as_str(spec.get("clusterIP")),
@@ -1243,6 +1377,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
     wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
     for w in workloads:
         wl_by_ns[w.namespace].append(w)
+    wl_index: dict[str, WorkloadIndex] = {}
 
     # Services
     services: list[Service] = []
@@ -1250,13 +1385,10 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
     for m, ns in ordered:
         if m.kind != "Service" or m.api_version != "v1":
             continue
-        svc = _service(m, ns)
-        targets: tuple[Workload, ...] = ()
-        if svc.selector and svc.type != "ExternalName":
-            sel = svc.selector
-            targets = tuple(w for w in wl_by_ns.get(ns, ()) if w.matches_map(sel))
-        svc = replace(svc, target_workloads=targets)
-        services.append(svc)
+        index = wl_index.get(ns)
+        if index is None:
+            index = wl_index[ns] = WorkloadIndex(wl_by_ns.get(ns, ()))
+        services.append(_service(m, ns, index.matching_map))
     services.sort(key=lambda s: s.key)
     for svc in services:
         for w in svc.target_workloads:
@@ -1300,4 +1432,5 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         _ing_by_ns=by_ns(ingresses),
         _pol_by_ns=by_ns(policies),
         _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
+        _wl_index=wl_index,
     )

@@ -87,6 +87,16 @@ class IPBlock:
         return self.intervals == ((0, top),)
 
 
+@lru_cache(maxsize=4096)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """``ipaddress.ip_network(text, strict=False)``, None when invalid (inputs repeat a
+    few CIDRs thousands of times)."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
 def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]:
     """Parse an ``ipBlock``; ``None`` with problems when the API server would reject it."""
     if not isinstance(raw, dict):
@@ -94,9 +104,8 @@ def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]
     cidr_raw = raw.get("cidr")
     if not isinstance(cidr_raw, str):
         return None, [((*path, "cidr"), "ipBlock.cidr is required")]
-    try:
-        net = ipaddress.ip_network(cidr_raw.strip(), strict=False)
-    except ValueError:
+    net = _network(cidr_raw.strip())
+    if net is None:
         return None, [((*path, "cidr"), f"ipBlock.cidr {cidr_raw!r} is not a valid CIDR")]
     problems: list[Problem] = []
     cuts: list[tuple[int, int]] = []
@@ -109,9 +118,8 @@ def parse_ip_block(raw: Any, path: Path) -> tuple[IPBlock | None, list[Problem]]
         if not isinstance(ex, str):
             problems.append((epath, "except entry must be a CIDR string"))
             continue
-        try:
-            enet = ipaddress.ip_network(ex.strip(), strict=False)
-        except ValueError:
+        enet = _network(ex.strip())
+        if enet is None:
             problems.append((epath, f"except {ex!r} is not a valid CIDR"))
             continue
         inside = (

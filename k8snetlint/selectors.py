@@ -114,6 +114,14 @@ class Selector:
 
     def key(self) -> tuple[Any, ...]:
         """A canonical hashable form: equal keys select the same objects."""
+        # kept in the instance (rules ask thousands of times); not a field: equality
+        # and hashing ignore it
+        cached: tuple[Any, ...] | None = self.__dict__.get("_key")
+        if cached is None:
+            cached = self.__dict__["_key"] = self._make_key()
+        return cached
+
+    def _make_key(self) -> tuple[Any, ...]:
         if self.problems:
             return ("invalid",)
         return (
@@ -127,7 +135,12 @@ class Selector:
 
     def label_keys(self) -> frozenset[str]:
         """Every label key the selector looks at."""
-        return frozenset([k for k, _ in self.match_labels] + [r.key for r in self.expressions])
+        cached: frozenset[str] | None = self.__dict__.get("_label_keys")
+        if cached is None:
+            cached = self.__dict__["_label_keys"] = frozenset(
+                [k for k, _ in self.match_labels] + [r.key for r in self.expressions]
+            )
+        return cached
 
     def text(self) -> str:
         """kubectl's rendering: ``app=web,tier in (a,b)``; ``<all>`` when empty."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lintutil import lint_paths, lint_text
+from test_tiers import tier_clusters
 
 from conftest import FIXTURES
 from k8snetlint.config import Config
@@ -513,3 +517,35 @@ spec:
         "no NetworkPolicy selects shop/postgres[StatefulSet] for ingress: beyond what the "
         "admin and baseline tiers decide, it accepts every source on every port"
     ) in msgs
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tier_clusters(), st.integers(0, 3))
+def test_any_pod_probe_of_a_subset_agrees_with_the_whole(
+    objs: list[dict[str, Any]], skip: int
+) -> None:
+    """database-reachable-cluster-wide asks "from any pod" of an analysis holding only its
+    targets and the policies isolating their ingress (config names the controller):
+    every verdict is the one the whole inventory gives."""
+    from dataclasses import replace
+
+    import netutil
+    from k8snetlint.config import IngressController
+    from k8snetlint.net import analyze
+
+    known = netutil.config(ingress_controller=IngressController(namespace="y", labels={"a": "1"}))
+    unknown = replace(known, assume=replace(known.assume, ingress_controller=IngressController()))
+    inv = netutil.inventory(objs, known)
+    conn = analyze(inv, known, per_ordinal=False)
+    targets = [w for i, w in enumerate(inv.workloads) if i % 4 != skip]
+    keep = {id(p) for w in targets for p in conn.policies_selecting(w, "ingress")}
+    sub = analyze(
+        inv.subset(targets, [p for p in inv.policies if id(p) in keep]), unknown, per_ordinal=False
+    )
+    whole = analyze(inv, unknown, per_ordinal=False)
+    for w in targets:
+        for proto in ("TCP", "UDP"):
+            for port in (80, 53, None):
+                a = whole.verdict(whole.ingress_controller, whole.endpoint_for(w), proto, port)
+                b = sub.verdict(sub.ingress_controller, sub.endpoint_for(w), proto, port)
+                assert (a.allowed, a.ingress) == (b.allowed, b.ingress)

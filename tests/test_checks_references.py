@@ -250,3 +250,57 @@ def test_peer_outside_the_input_is_info_and_assumed() -> None:
     (g,) = lint_text(own, select=["network-policy-peer-matches-nothing"]).findings
     assert (g.severity, g.assumed) == ("warning", False)
     assert "admits nothing" in g.message
+
+
+PEER_CONTROLLER_LABELS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: jobs, labels: {team: data}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: web, labels: {team: web}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: jobs}
+spec:
+  template:
+    metadata: {labels: {app: m}}
+    spec: {restartPolicy: Never, containers: [{name: m, image: busybox}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: web}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: a, image: nginx}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-jobs, namespace: web}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {team: data}}
+      podSelector: {matchLabels: {job-name: migrate}}
+    - namespaceSelector: {}
+      podSelector: {matchLabels: {job-name: migrate}}
+    - namespaceSelector: {matchLabels: {team: web}}
+      podSelector: {matchLabels: {job-name: migrate}}
+    - namespaceSelector: {}
+      podSelector: {matchLabels: {job-name: other}}
+"""
+
+
+def test_peer_with_controller_labels_across_namespaces() -> None:
+    """A peer's podSelector may name a label the controller adds (a Job's job-name), in
+    every namespace its namespaceSelector covers; answered once per selector."""
+    report = lint_text(PEER_CONTROLLER_LABELS, select=["network-policy-peer-matches-nothing"])
+    assert [f.field_path for f in report.findings] == [
+        "spec.ingress[0].from[2].podSelector",  # namespace web holds no such Job
+        "spec.ingress[0].from[3].podSelector",  # no Job named other anywhere
+    ]

@@ -818,3 +818,76 @@ def test_node_port_zero_is_unset() -> None:
     )
     (svc,) = inv.services
     assert [p.node_port for p in svc.ports] == [None, 30001]
+
+
+_KEYS = ("app", "tier", "pod-template-hash", "job-name", "statefulset.kubernetes.io/pod-name")
+_VALUES = ("a", "b", "web-0", "web-1", "job")
+
+
+def _workload_obj(kind: str, name: str, labels: dict[str, str]) -> dict[str, Any]:
+    if kind == "Pod":
+        return pod("ns", name, labels)
+    obj = deployment("ns", name, labels)
+    if kind == "StatefulSet":
+        obj["kind"] = "StatefulSet"
+        obj["spec"]["replicas"] = 2
+    elif kind == "Job":
+        obj["apiVersion"], obj["kind"] = "batch/v1", "Job"
+        del obj["spec"]["selector"]
+    return obj
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(("Deployment", "StatefulSet", "Job", "Pod")),
+            st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=3),
+        ),
+        max_size=8,
+    ),
+    st.lists(
+        st.tuples(
+            st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=2),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(_KEYS),
+                    st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")),
+                    st.lists(st.sampled_from(_VALUES), min_size=1, max_size=2),
+                ),
+                max_size=2,
+            ),
+        ),
+        max_size=6,
+    ),
+)
+def test_workloads_matching_agrees_with_matches(
+    specs: list[tuple[str, dict[str, str]]],
+    selectors: list[tuple[dict[str, str], list[tuple[str, str, list[str]]]]],
+) -> None:
+    """The label index finds exactly the workloads Workload.matches accepts (controller
+    labels included), in order, and the Services' targets those matches_map accepts."""
+    from k8snetlint.selectors import parse_selector
+
+    objs = [_workload_obj(kind, f"w{i}", labels) for i, (kind, labels) in enumerate(specs)]
+    objs += [
+        service("ns", f"s{i}", labels, [{"port": 80}])
+        for i, (labels, _exprs) in enumerate(selectors)
+    ]
+    inv = build_inventory(netutil.manifests_of(objs), config())
+    everyone = inv.workloads_in("ns")
+    for svc in inv.services:
+        assert svc.target_workloads == tuple(
+            w for w in everyone if svc.selector and w.matches_map(svc.selector)
+        )
+    for labels, exprs in selectors:
+        raw: dict[str, Any] = {"matchLabels": labels}
+        raw["matchExpressions"] = [
+            {"key": k, "operator": op, **({"values": v} if op in ("In", "NotIn") else {})}
+            for k, op, v in exprs
+        ]
+        sel = parse_selector(raw)
+        want = tuple(w for w in everyone if w.matches(sel))
+        assert inv.workloads_matching("ns", sel) == want
+        assert inv.workloads_matching("ns", sel) == want  # cached
+        assert inv.workloads_matching("elsewhere", sel) == ()

@@ -194,3 +194,13 @@ def test_index_agrees_with_matches(sets: list[dict[str, str]], raw: dict[str, An
     bits = index.select(s)
     assert [i for i, labels in enumerate(sets) if s.matches(labels)] == list(iter_bits(bits))
     assert index.select(s) == bits  # cached
+
+
+def test_key_and_label_keys_are_computed_once() -> None:
+    """Rules ask a selector for its key thousands of times: it is kept, and the cached
+    value changes neither equality nor hashing."""
+    a = sel({"matchLabels": {"a": "1"}, "matchExpressions": [{"key": "c", "operator": "Exists"}]})
+    b = sel({"matchLabels": {"a": "1"}, "matchExpressions": [{"key": "c", "operator": "Exists"}]})
+    assert a.key() is a.key()
+    assert a.label_keys() is a.label_keys() == frozenset({"a", "c"})
+    assert a == b and hash(a) == hash(b)

@@ -86,8 +86,15 @@ _ROUTE_WORDS = {
 # shared helpers
 
 
-def _any_pod_probe(ctx: Context) -> tuple[Connectivity, Endpoint]:
-    """The engine and an endpoint standing for "a pod in any namespace, any labels"."""
+def _any_pod_probe(ctx: Context, targets: Sequence[Workload]) -> tuple[Connectivity, Endpoint]:
+    """The engine and an endpoint standing for "a pod in any namespace, any labels",
+    for verdicts towards ``targets``.
+
+    When config names the ingress controller, the probe needs an analysis where it is
+    unknown: made once, of ``targets`` and the NetworkPolicies isolating their ingress
+    only (a verdict towards a workload rests on its own policies, the tiers and the
+    source's facts; the probe, of no known namespace, is selected by no policy).
+    """
     conn = ctx.connectivity
     if not ctx.config.assume.ingress_controller.known:
         return conn, conn.ingress_controller
@@ -98,7 +105,10 @@ def _any_pod_probe(ctx: Context) -> tuple[Connectivity, Endpoint]:
         cfg = replace(
             ctx.config, assume=replace(ctx.config.assume, ingress_controller=IngressController())
         )
-        cached = analyze(ctx.inventory, cfg, per_ordinal=False)
+        keep = {id(p) for w in targets for p in conn.policies_selecting(w, "ingress")}
+        inv = ctx.inventory
+        sub = inv.subset(targets, [p for p in inv.policies if id(p) in keep])
+        cached = analyze(sub, cfg, per_ordinal=False)
         ctx.cache["exposure.any-pod"] = cached
     probe: Connectivity = cached
     return probe, probe.ingress_controller
@@ -217,6 +227,27 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     )
 
 
+def _database_ports_of(
+    ctx: Context, w: Workload, params: Mapping[str, Any]
+) -> tuple[ContainerPort, ...]:
+    """:func:`database_ports`, computed once per workload and parameters in a run (the
+    reachability rules ask it of every workload and of every external route)."""
+    key = (
+        tuple(str(i) for i in params.get("database-images", ())),
+        str(params.get("component-label", "app.kubernetes.io/component")),
+        tuple(str(c) for c in params.get("component-values", ())),
+        tuple(str(p) for p in params.get("database-ports", ())),
+    )
+    memos: dict[Any, dict[int, tuple[ContainerPort, ...]]] = ctx.cache.setdefault(
+        "exposure.database-ports", {}
+    )
+    memo = memos.setdefault(key, {})
+    hit = memo.get(id(w))
+    if hit is None:
+        hit = memo[id(w)] = database_ports(w, params)
+    return hit
+
+
 def _policy_rule_related(ctx: Context, reason: Reason) -> RelatedHit | None:
     if not reason.policy or reason.rule_index < 0:
         return None
@@ -315,12 +346,12 @@ def _ports_text(ports: Sequence[tuple[str, int]]) -> str:
 
 def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """One finding per database workload, listing every port any pod may reach."""
-    conn, probe = _any_pod_probe(ctx)
     inv = ctx.inventory
-    for w in inv.workloads:
-        ports = database_ports(w, params)
-        if not ports:
-            continue
+    databases = [(w, p) for w in inv.workloads if (p := _database_ports_of(ctx, w, params))]
+    if not databases:
+        return
+    conn, probe = _any_pod_probe(ctx, [w for w, _ports in databases])
+    for w, ports in databases:
         dst = conn.endpoint_for(w)
         open_ports: list[ContainerPort] = []
         whys: list[str] = []
@@ -380,7 +411,7 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
         if w is None:
             continue
         if targets == "database":
-            dbp = database_ports(w, params)
+            dbp = _database_ports_of(ctx, w, params)
             if not any(p.number == route.target_port and p.protocol == route.protocol for p in dbp):
                 continue
             port = route.target_port

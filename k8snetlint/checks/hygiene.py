@@ -406,9 +406,33 @@ def _spec_key(p: PortSpec) -> tuple[str, int | str | None, int | None]:
     return (p.protocol, p.port, p.end_port)
 
 
+_PortsKey = tuple[tuple[str, int | str | None, int | None, bool], ...] | None
+
+
+def _ports_key(ports: tuple[PortSpec, ...] | None) -> _PortsKey:
+    """What :func:`_ports_cover` looks at in ``ports`` (not where they are written)."""
+    if ports is None:
+        return None
+    return tuple((p.protocol, p.port, p.end_port, p.valid) for p in ports)
+
+
 def _ports_cover(big: tuple[PortSpec, ...] | None, small: tuple[PortSpec, ...] | None) -> bool:
     if big is None:
         return True
+    key = (_ports_key(big), _ports_key(small))
+    hit = _PORTS_COVER.get(key)
+    if hit is None:
+        if len(_PORTS_COVER) > 4096:
+            _PORTS_COVER.clear()
+        hit = _PORTS_COVER[key] = _ports_cover_uncached(big, small)
+    return hit
+
+
+# the answers of _ports_cover by the ports' contents (few distinct ones in an input)
+_PORTS_COVER: dict[tuple[_PortsKey, _PortsKey], bool] = {}
+
+
+def _ports_cover_uncached(big: tuple[PortSpec, ...], small: tuple[PortSpec, ...] | None) -> bool:
     big_cs = conns_of(big, None)
     if small is None:
         return big_cs.is_all()

@@ -143,7 +143,7 @@ def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> 
     for pol in inv.policies:
         if not pol.pod_selector.valid:
             continue
-        selected = [w for w in inv.workloads_in(pol.namespace) if w.matches(pol.pod_selector)]
+        selected = inv.workloads_matching(pol.namespace, pol.pod_selector)
         declared = [p for w in selected for p in w.ports]
         if not declared or any(w.origin != "manifest" for w in selected):
             # the ports of operator-made or declared pods come from a table: incomplete

@@ -330,8 +330,7 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
         sel = pol.pod_selector
         if not sel.valid or sel.is_empty:
             continue
-        workloads = inv.workloads_in(pol.namespace)
-        if any(w.matches(sel) for w in workloads):
+        if inv.workloads_matching(pol.namespace, sel):
             continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
         custom = custom_resources(ctx).get(pol.namespace)
@@ -393,7 +392,8 @@ def peer_may_match_outside(inv: Inventory, peer: Peer) -> bool:
 
 class _Indexes:
     """Selectors over every namespace and every workload as bitsets (built once per run),
-    so that a peer costs a few big-int operations instead of a scan of the input."""
+    so that a peer costs a few big-int operations instead of a scan of the input; the
+    namespaces a peer covers are computed once per namespaceSelector."""
 
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
@@ -405,24 +405,37 @@ class _Indexes:
         # Labels a controller adds to pods (Workload.matches treats them specially):
         # a selector naming one of them is answered by Workload.matches itself.
         self.controller_keys = frozenset(k for w in inv.workloads for k, _ in w.controller_labels)
+        self._spaces: dict[tuple[Any, ...], tuple[tuple[str, ...], int]] = {}
         self._closest: dict[tuple[Any, ...], Workload | None] = {}
 
     def namespaces_matching(self, sel: Selector) -> list[Namespace]:
         spaces = self.inv.namespaces
         return [spaces[i] for i in iter_bits(self.namespaces.select(sel))]
 
-    def any_workload(self, sel: Selector, namespaces: Sequence[str]) -> bool:
-        """Whether ``sel`` may match a pod of a workload of one of ``namespaces``."""
+    def peer_spaces(self, pol: NetworkPolicy, peer: Peer) -> tuple[tuple[str, ...], int]:
+        """The namespaces with workloads in the input that ``peer`` covers, in order, and
+        the bitset of their workloads."""
+        sel = peer.namespace_selector
+        key = (pol.namespace,) if sel is None else ("", sel.key())
+        hit = self._spaces.get(key)
+        if hit is None:
+            inv = self.inv
+            names = tuple(
+                ns.name for ns in _namespaces_of(self, pol, peer) if inv.workloads_in(ns.name)
+            )
+            mask = 0
+            for name in names:
+                mask |= self.ns_bits.get(name, 0)
+            hit = self._spaces[key] = (names, mask)
+        return hit
+
+    def any_workload(self, sel: Selector, namespaces: Sequence[str], mask: int) -> bool:
+        """Whether ``sel`` may match a pod of a workload of one of ``namespaces`` (whose
+        workloads are the bits of ``mask``)."""
         if sel.label_keys() & self.controller_keys:
             inv = self.inv
-            return any(w.matches(sel) for ns in namespaces for w in inv.workloads_in(ns))
-        bits = self.workloads.select(sel)
-        if not bits:
-            return False
-        mask = 0
-        for name in namespaces:
-            mask |= self.ns_bits.get(name, 0)
-        return bool(bits & mask)
+            return any(inv.workloads_matching(ns, sel) for ns in namespaces)
+        return bool(self.workloads.select(sel) & mask)
 
     def closest(self, wanted: list[tuple[str, str]], namespace: str) -> Workload | None:
         key = (tuple(wanted), namespace)
@@ -472,11 +485,10 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
             sel = peer.pod_selector
             if sel is None or sel.is_empty or not sel.valid:
                 continue
-            spaces = [ns for ns in _namespaces_of(idx, pol, peer) if inv.workloads_in(ns.name)]
-            if not spaces:
+            names, mask = idx.peer_spaces(pol, peer)
+            if not names:
                 continue
-            names = [ns.name for ns in spaces]
-            if idx.any_workload(sel, names):
+            if idx.any_workload(sel, names, mask):
                 continue
             if ic.labels is not None and ic.namespace in names and sel.matches(ic.labels):
                 continue
@@ -683,7 +695,7 @@ def _monitored_services(inv: Inventory, spaces: list[str], sel: Selector) -> lis
 
 
 def _monitored_workloads(inv: Inventory, spaces: list[str], sel: Selector) -> list[Workload]:
-    return [w for ns in spaces for w in inv.workloads_in(ns) if w.matches(sel)]
+    return [w for ns in spaces for w in inv.workloads_matching(ns, sel)]
 
 
 @check("monitor-selects-nothing")

@@ -135,6 +135,8 @@ def admin_policy_domain_names(ctx: Context, params: Mapping[str, Any]) -> Iterat
 def admin_policy_priority_overlap(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Two admin-tier policies of one priority whose rules can match one connection with
     different actions: which applies is undefined (point 6)."""
+    if not ctx.inventory.tier_policies:
+        return  # nothing to overlap (and no tier layer to build)
     layer, workloads = _layer(ctx)
     n = len(workloads)
     seen: set[tuple[int, int]] = set()
@@ -317,6 +319,8 @@ def admin_policy_rule_shadowed(ctx: Context, params: Mapping[str, Any]) -> Itera
 def admin_policy_pass_no_op(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """An admin Pass rule for whose subject pods no NetworkPolicy and no baseline rule
     exist: the passed traffic is allowed by default, the Pass acts as Allow (point 4)."""
+    if not ctx.inventory.tier_policies:
+        return
     layer, workloads = _layer(ctx)
     n = len(workloads)
     inv = ctx.inventory
