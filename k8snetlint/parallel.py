@@ -20,11 +20,9 @@ put back in input order, so the report is byte for byte the one of the serial pa
 from __future__ import annotations
 
 import marshal
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +174,8 @@ def _chunks(files: list[tuple[str, Path]], n: int) -> list[list[tuple[str, str]]
 
 
 def _context() -> Any:
+    import multiprocessing
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 
@@ -239,6 +239,8 @@ def load_files(
     workers = [(d, p) for d, p in todo if p is not None]
     chunks = _chunks(workers, jobs * 4)
     parts: dict[str, LoadResult] = {}
+    from concurrent.futures import ProcessPoolExecutor
+
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         futures = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
         count = 0
