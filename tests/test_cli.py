@@ -653,10 +653,12 @@ def test_command_modules_form_no_import_cycle() -> None:
     expected = {
         # the package imports nothing; the body of check, no typer module
         "k8snetlint.cli": "k8snetlint.cli",
-        "k8snetlint.cli.lint": "k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.lint",
+        "k8snetlint.cli.lint": (
+            "k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.lint k8snetlint.cli.startup"
+        ),
         "k8snetlint.cli.check": (
             "k8snetlint.cli k8snetlint.cli.check k8snetlint.cli.common k8snetlint.cli.lint "
-            "k8snetlint.cli.options"
+            "k8snetlint.cli.options k8snetlint.cli.startup"
         ),
         "k8snetlint.cli.rules": ("k8snetlint.cli k8snetlint.cli.common k8snetlint.cli.rules"),
         "k8snetlint.netcli": (

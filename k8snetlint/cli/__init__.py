@@ -113,8 +113,23 @@ def main(argv: list[str] | None = None) -> NoReturn:
     :func:`k8snetlint.cli.lint.run_check` directly: typer, click and the other commands
     (and the connectivity modules they import) are never loaded, a third of a small
     run. Every other command line goes to the typer app (:func:`k8snetlint.cli.root.main`).
+
+    Called without ``argv`` (the command's own process, not a caller's), the start-up
+    measures of :mod:`k8snetlint.cli.startup` apply: the collector paused during
+    imports, dataclass code cached, and the exit without the interpreter's teardown.
     """
-    args = list(sys.argv[1:] if argv is None else argv)
+    if argv is not None:
+        _run(list(argv), argv)
+    from k8snetlint.cli import startup
+
+    startup.begin()
+    try:
+        _run(sys.argv[1:], None)
+    except SystemExit as exc:
+        startup.exit_now(exc.code)
+
+
+def _run(args: list[str], argv: list[str] | None) -> NoReturn:
     if args[:1] == ["check"]:
         from k8snetlint.cli import lint
 

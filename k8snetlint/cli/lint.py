@@ -27,6 +27,7 @@ from k8snetlint.cli.common import (
     use_colour,
     write_output,
 )
+from k8snetlint.cli.startup import release_gc
 from k8snetlint.reporters import CHECK, RenderOptions
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def run_check(
         import gc
 
         gc.freeze()
+        release_gc()
         if not loaded.manifests and not loaded.issues and not allow_empty:
             fail(
                 f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "

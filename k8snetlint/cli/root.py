@@ -16,6 +16,7 @@ from k8snetlint.cli.options import (
     epilog,
 )
 from k8snetlint.cli.rules import explain, rules_cmd
+from k8snetlint.cli.startup import release_gc
 
 app = typer.Typer(
     name="k8snetlint",
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         try:
             command = typer.main.get_command(app)
             _tidy_help(command)
+            release_gc()  # every command module is imported
             return command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
         except typer.Exit as exc:
             return exc.exit_code
