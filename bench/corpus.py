@@ -1217,15 +1217,20 @@ def _dense_policy(rng: random.Random, ns: _DenseNs, spaces: list[_DenseNs], i: i
     return _netpol(f"{target}-np-{i:05d}", ns.name, spec)
 
 
-def plan_policy_dense(workloads: int, policies: int, services: int, seed: int = 0) -> Files:
+def plan_policy_dense(
+    workloads: int, policies: int, services: int, seed: int = 0, deny_every: int = 4
+) -> Files:
     """The policy-dense corpus as {relative path: objects}.
 
     ``workloads`` workloads of mixed kinds (Deployment, StatefulSet, DaemonSet, CronJob,
     Job, Pod, ReplicaSet), ``policies`` NetworkPolicies (a default deny and a DNS
-    allowance in every fourth namespace while they fit, then per-workload policies whose peers mix
-    pod, namespace and AND selectors), ``services`` Services (one per long-running
-    workload, then metrics Services), in namespaces of about 50 workloads.
+    allowance in every ``deny_every``-th namespace (default every fourth; 1: every
+    namespace) while they fit, then per-workload policies whose peers mix pod,
+    namespace and AND selectors), ``services`` Services (one per long-running workload,
+    then metrics Services), in namespaces of about 50 workloads.
     """
+    if deny_every < 1:
+        raise ValueError("deny_every must be >= 1")
     rng = random.Random(seed)
     n_ns = max(1, workloads // 50)
     spaces: list[_DenseNs] = []
@@ -1267,8 +1272,8 @@ def plan_policy_dense(workloads: int, policies: int, services: int, seed: int = 
         )
     pols: dict[str, list[Obj]] = {}
     left = policies
-    for k, ns in enumerate(spaces):  # a default deny in every fourth namespace
-        if k % 4:
+    for k, ns in enumerate(spaces):  # a default deny in every deny_every-th namespace
+        if k % deny_every:
             continue
         for pol in _namespace_policies(ns.name)[: max(0, min(2, left))]:
             pols.setdefault(ns.name, []).append(pol)
@@ -1315,6 +1320,7 @@ def generate_policy_dense(
     policies: int = 5_000,
     services: int = 9_000,
     seed: int = 0,
+    deny_every: int = 4,
 ) -> dict[str, int]:
     """Write the policy-dense corpus (see :func:`plan_policy_dense`); counts by kind."""
     if min(workloads, policies, services) < 0:
@@ -1322,7 +1328,7 @@ def generate_policy_dense(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        files = plan_policy_dense(workloads, policies, services, seed)
+        files = plan_policy_dense(workloads, policies, services, seed, deny_every)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -1386,14 +1392,24 @@ def main(argv: list[str] | None = None) -> int:
         help="write the policy-dense corpus instead: W workloads, P NetworkPolicies, "
         "S Services (e.g. 10000,5000,9000); --objects is then ignored",
     )
+    parser.add_argument(
+        "--deny-every",
+        type=int,
+        default=4,
+        metavar="N",
+        help="policy-dense corpus: a default deny in every N-th namespace (default 4; "
+        "1: every namespace)",
+    )
     args = parser.parse_args(argv)
+    if args.deny_every < 1:
+        parser.error("--deny-every must be >= 1")
     start = time.perf_counter()
     if args.policy_dense:
         try:
             w, pol, svc = (int(x) for x in args.policy_dense.split(","))
         except ValueError:
             parser.error("--policy-dense takes three integers W,P,S")
-        counts = generate_policy_dense(args.out_dir, w, pol, svc, args.seed)
+        counts = generate_policy_dense(args.out_dir, w, pol, svc, args.seed, args.deny_every)
     else:
         counts = generate(args.out_dir, args.objects, args.seed)
     elapsed = time.perf_counter() - start

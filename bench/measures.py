@@ -18,6 +18,7 @@ import contextlib
 import gc
 import importlib
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -386,9 +387,13 @@ def render_graph_scale(p: ScalePoint) -> str:
     for name, runs in p.runs.items():
         s = _median([r.seconds for r in runs])
         mem = max(r.peak_kib for r in runs)
-        lines.append(
-            f"  {name:<22} {s:9.2f} s  {s / base:7.2f}x baseline  peak {mem / 1024:,.0f} MiB"
-        )
+        line = f"  {name:<22} {s:9.2f} s  {s / base:7.2f}x baseline  peak {mem / 1024:,.0f} MiB"
+        # graph prints "N connections between ..." on stderr: the map's size
+        pairs = re.search(rb"^(\d+) connections? ", runs[-1].stderr or b"", re.M)
+        if name.startswith("graph") and pairs and s > 0:
+            n = int(pairs.group(1))
+            line += f"  {n:,} pairs, {n / s:,.0f} lines/s"
+        lines.append(line)
     for name, err in p.errors.items():
         lines.append(f"  {name:<22} error: {err}")
     lines.append("  targets: graph txt within 60 s and 2 GiB; reach within 5 s")

@@ -395,13 +395,23 @@ class Bench:
         return render_rule_growth(growth)
 
     def graph_scale(
-        self, scale: tuple[int, int, int], root: Path, formats: list[str], timeout: float
+        self,
+        scale: tuple[int, int, int],
+        root: Path,
+        formats: list[str],
+        timeout: float,
+        deny_every: int = 4,
     ) -> str:
-        """``graph`` and ``reach`` wall time and peak memory on a policy-dense corpus."""
+        """``graph`` and ``reach`` wall time and peak memory on a policy-dense corpus
+        (a default deny in every ``deny_every``-th namespace)."""
         w, pol, svc = scale
-        corpus = root / f"dense-{w}-{pol}-{svc}"
+        corpus = (
+            root / f"dense-{w}-{pol}-{svc}"
+            if deny_every == 4
+            else root / (f"dense-{w}-{pol}-{svc}-deny{deny_every}")
+        )
         if not corpus.exists():
-            generate_policy_dense(corpus, w, pol, svc, seed=self.seed)
+            generate_policy_dense(corpus, w, pol, svc, seed=self.seed, deny_every=deny_every)
         files = list(iter_files(corpus))
         objects = 0
         import yaml
@@ -411,7 +421,7 @@ class Bench:
                 objects += sum(1 for _ in yaml.load_all(fh, Loader=yaml.CSafeLoader))
         # reach: the first workload of the first namespace to the last workload of the
         # last namespace (a pair the generated policies often decide).
-        plan = plan_policy_dense(w, pol, svc, self.seed)
+        plan = plan_policy_dense(w, pol, svc, self.seed, deny_every)
         workloads = [
             f"{o['metadata']['namespace']}/{o['metadata']['name']}"
             for rel in sorted(plan)
@@ -786,6 +796,14 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated graph formats for --graph-scale (default txt)",
     )
     parser.add_argument(
+        "--graph-deny-every",
+        type=int,
+        default=4,
+        metavar="N",
+        help="--graph-scale corpus: a default deny in every N-th namespace (default 4, "
+        "the policy-dense corpus; 1: every namespace, a much sparser map)",
+    )
+    parser.add_argument(
         "--graph-timeout",
         type=float,
         default=900.0,
@@ -803,6 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
+    if args.graph_deny_every < 1:
+        parser.error("--graph-deny-every must be >= 1")
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be >= 1")
 
@@ -867,6 +887,7 @@ def main(argv: list[str] | None = None) -> int:
                 root,
                 [f for f in args.graph_formats.split(",") if f],
                 args.graph_timeout,
+                args.graph_deny_every,
             )
             print("\n" + text, flush=True)
             extra.append(text)

@@ -165,6 +165,8 @@ def render_graph(
     by_node, by_ns = findings if findings is not None else (None, None)
     if fmt == "json":
         return graphfmt.render_json(data, by_node, by_ns)
+    if fmt == "jsonl":
+        return graphfmt.render_streamed(conn, fmt, focus)
     if fmt == "csv":
         return graphfmt.render_csv(data)
     if fmt == "dot":
@@ -254,17 +256,29 @@ def graph_cmd(
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
     findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
-    data = graphfmt.graph_data(conn, focus_ep)
-    text = render_graph(conn, format, focus_ep, findings, data)
-    if exposure and format == "text":
-        text += "\n" + exposure_text(conn, focus_ep)
-    elif exposure:
-        doc = json.loads(text)
-        doc["exposure"] = exposure_json(conn, focus_ep)
-        text = json.dumps(doc, indent=2) + "\n"
-    write_output(text, output)
+    if format in graphfmt.STREAM_FORMATS:
+        # written as it is listed: memory bounded by the analysis, not by the pairs
+        from k8snetlint.output import OutputError
+        from k8snetlint.output import write_output as write_chunks
+
+        stream = graphfmt.MapStream(conn, focus_ep)
+        tail: dict[str, Any] = {}
+        if exposure and format == "json":
+            tail["exposure"] = exposure_json(conn, focus_ep)
+        chunks = stream.chunks(format, findings, tail)
+        if exposure and format == "text":
+            chunks = itertools.chain(chunks, ("\n", exposure_text(conn, focus_ep)))
+        try:
+            write_chunks(chunks, output)
+        except OutputError as exc:
+            fail(str(exc))
+        summary = stream.summary()
+    else:
+        data = graphfmt.graph_data(conn, focus_ep)
+        write_output(render_graph(conn, format, focus_ep, findings, data), output)
+        summary = graphfmt.outside_summary(data)
     # the summary goes to stderr so that the map itself stays diffable
-    typer.echo(escape_control(graphfmt.outside_summary(data).line()), err=True)
+    typer.echo(escape_control(summary.line()), err=True)
 
 
 # -- reach ----------------------------------------------------------------------------

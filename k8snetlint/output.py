@@ -16,18 +16,22 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 
 class OutputError(Exception):
     """A report cannot be written (a usage error: exit 2)."""
 
 
-def write_output(text: str, output: str | None, *, option: str = "--output") -> None:
-    """Write ``text`` to stdout (``None`` or ``-``) or to the path ``output``."""
+def write_output(
+    text: str | Iterable[str], output: str | None, *, option: str = "--output"
+) -> None:
+    """Write ``text`` (a string, or chunks written as they come) to stdout (``None`` or
+    ``-``) or to the path ``output``."""
     if output is None or output == "-":
-        sys.stdout.write(text)
+        _write_to(sys.stdout, text)
         sys.stdout.flush()
         return
     try:
@@ -48,9 +52,17 @@ def write_output(text: str, output: str | None, *, option: str = "--output") -> 
         raise OutputError(f"{option}: cannot write {output!r}: {exc.strerror or exc}") from exc
 
 
-def _write_in_place(text: str, target: Path) -> None:
-    with open(target, "w", encoding="utf-8", errors="backslashreplace") as fh:
+def _write_to(fh: TextIO, text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
         fh.write(text)
+        return
+    for chunk in text:
+        fh.write(chunk)
+
+
+def _write_in_place(text: str | Iterable[str], target: Path) -> None:
+    with open(target, "w", encoding="utf-8", errors="backslashreplace") as fh:
+        _write_to(fh, text)
 
 
 def _umask() -> int:
@@ -59,7 +71,7 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomic(text: str, target: Path, st: os.stat_result | None) -> None:
+def _write_atomic(text: str | Iterable[str], target: Path, st: os.stat_result | None) -> None:
     folder = target.parent
     if not folder.is_dir():
         raise FileNotFoundError(2, f"folder {str(folder)!r} does not exist")
@@ -67,7 +79,7 @@ def _write_atomic(text: str, target: Path, st: os.stat_result | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
+            _write_to(fh, text)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:

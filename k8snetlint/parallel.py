@@ -22,11 +22,14 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import zlib
+from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from sys import intern
 from typing import Any
 
-from k8snetlint.document import Manifest, PathElem, Pos, YMap, YSeq
+from k8snetlint.document import Manifest, PathElem, Pos
 from k8snetlint.findings import Span
 from k8snetlint.reader import LoadResult, read_path
 
@@ -45,14 +48,13 @@ def default_jobs() -> int:
 class LazyManifest(Manifest):
     """A manifest whose values came from a worker with its positions packed.
 
-    The positions travel as one ``marshal`` blob per object (a tree of the position
-    tables, mirroring the values) and are unpacked on the first ``span_at`` of a path
-    inside the object: the objects that draw no finding never unpack theirs.
+    The positions travel and stay packed: one compressed array of integers per object
+    (see :func:`_flatten`), read on each ``span_at`` of a path inside the object and
+    never kept unpacked (most objects draw no finding; a Service's route asks once).
     """
 
     _root: Pos
-    _packed: bytes | None
-    _tree: Any
+    _packed: bytes
 
     def span_at(self, path: Sequence[PathElem] = (), *, key: bool = False) -> Span:
         line, col, end_line, end_col = self._root if not path else self._locate(path, key)
@@ -60,64 +62,167 @@ class LazyManifest(Manifest):
         return Span(line - base, col, end_line - base if end_line else 0, end_col)
 
     def _locate(self, path: Sequence[PathElem], key: bool) -> Pos:
-        """:func:`k8snetlint.document.locate` over the values and the unpacked tree."""
-        if self._packed is not None:
-            self._tree = marshal.loads(self._packed)
-            self._packed = None
-        tree: Any = self._tree
+        """:func:`k8snetlint.document.locate` over the values and the packed table."""
+        ints = array("i", zlib.decompress(self._packed))
         cur: Any = self.data
         best: Pos = self._root
+        off = 0  # where the table of ``cur`` starts
         for step in path:
-            if tree is None:
-                break
-            if tree[0] == 0 and isinstance(step, str) and isinstance(cur, dict) and step in cur:
+            if isinstance(cur, dict) and isinstance(step, str) and step in cur:
+                at = off + _HEAD
+                for k, v in cur.items():
+                    if k == step:
+                        break
+                    at += _ENTRY + (ints[at + _ENTRY + 4] if isinstance(v, (dict, list)) else 0)
                 child = cur[step]
-                table = tree[2] if key or isinstance(child, (dict, list)) else tree[3]
-                best = table.get(step, best)
-                cur, tree = child, tree[4].get(step)
-            elif (
-                tree[0] == 1
-                and isinstance(step, int)
-                and isinstance(cur, list)
-                and -len(cur) <= step < len(cur)
-            ):
-                ipos = tree[2]
-                best = ipos[step] if step < len(ipos) else best
-                cur, tree = cur[step], tree[3][step]
+                table = at if key or isinstance(child, (dict, list)) else at + 4
+                if ints[table]:
+                    best = (ints[table], ints[table + 1], ints[table + 2], ints[table + 3])
+                cur, off = child, at + _ENTRY
+            elif isinstance(cur, list) and isinstance(step, int) and -len(cur) <= step < len(cur):
+                index = step + len(cur) if step < 0 else step
+                at = off + _HEAD
+                for v in cur[:index]:
+                    at += _ITEM + (ints[at + _ITEM + 4] if isinstance(v, (dict, list)) else 0)
+                if ints[at]:
+                    best = (ints[at], ints[at + 1], ints[at + 2], ints[at + 3])
+                cur, off = cur[index], at + _ITEM
             else:
                 break
         return best
 
 
-def _pack(value: Any) -> Any:
-    """The position tables of a reader value as plain tuples, dicts and lists: a
-    mapping is ``(0, pos, kpos, vpos, {key: tree of a container value})``, a sequence
-    ``(1, pos, ipos, [tree or None per item])``, a scalar ``None``."""
-    if isinstance(value, YMap):
-        subs = {k: _pack(v) for k, v in value.items() if isinstance(v, (dict, list))}
-        return (0, tuple(value.pos), dict(value.kpos), dict(value.vpos), subs)
-    if isinstance(value, YSeq):
-        items = [_pack(v) if isinstance(v, (dict, list)) else None for v in value]
-        return (1, tuple(value.pos), list(value.ipos), items)
-    return None
+# The packed position table of a value, in the order of its keys and items: a container
+# is a head (its position, then the length of its whole table) followed, per key, by the
+# key's and the value's positions (per item: the item's), each followed by the table of
+# the value when it is a container. A missing position is (0, 0, 0, 0).
+_HEAD = 5
+_ENTRY = 8
+_ITEM = 4
+_NONE: Pos = (0, 0, 0, 0)
+
+
+class Packer:
+    """Turns reader values into plain values and packed position tables (in a worker).
+
+    The plain values are what the main process keeps, so they are made small there:
+    strings are interned (the same key or label across thousands of objects is one
+    string), and equal containers are one object (the same probes, resources and
+    security contexts in every Deployment of a chart). Sharing holds within what one
+    ``marshal.dumps`` writes (a worker's chunk). Values are never modified after
+    loading; a YAML alias shares a container in the serial path too.
+    """
+
+    def __init__(self) -> None:
+        # signature of a container's content -> (the container, its number)
+        self._shared: dict[tuple[Any, ...], tuple[Any, int]] = {}
+
+    def pack(self, value: Any) -> tuple[Any, bytes]:
+        """The plain value of ``value`` and its compressed position table."""
+        if not isinstance(value, (dict, list)):
+            return value, b""
+        ints: list[int] = []
+        plain = self._flatten(value, ints)[0]
+        return plain, zlib.compress(array("i", ints).tobytes(), 1)
+
+    def _flatten(self, value: Any, ints: list[int]) -> tuple[Any, int | None]:
+        """The plain (possibly shared) copy of ``value`` and its number (None: never
+        shared), with its position table appended to ``ints``.
+
+        A container's signature lists its keys and, per value, the number of a
+        container or ``(type, value)`` of a scalar (``1``, ``1.0`` and ``True`` are
+        equal in Python but not in the report); a float makes it unshareable
+        (``-0.0 == 0.0``)."""
+        start = len(ints)
+        ints += getattr(value, "pos", _NONE)
+        ints.append(0)
+        shareable = True
+        out: Any
+        tag: Any
+        if isinstance(value, dict):
+            kpos = getattr(value, "kpos", {})
+            vpos = getattr(value, "vpos", {})
+            out = {}
+            sig: list[Any] = [0]
+            for k, v in value.items():
+                ints += kpos.get(k, _NONE)
+                ints += vpos.get(k, _NONE)
+                cls = type(v)
+                if cls is str:
+                    v = intern(v)
+                    tag = (str, v)
+                elif isinstance(v, (dict, list)):
+                    v, tag = self._flatten(v, ints)
+                    shareable = shareable and tag is not None
+                elif cls is float:
+                    shareable = False
+                    tag = None
+                else:
+                    tag = (cls, v)
+                if type(k) is str:
+                    k = intern(k)
+                else:
+                    shareable = False
+                sig.append(k)
+                sig.append(tag)
+                out[k] = v
+        else:
+            ipos = getattr(value, "ipos", [])
+            out = []
+            sig = [1]
+            for i, v in enumerate(value):
+                ints += ipos[i] if i < len(ipos) else _NONE
+                cls = type(v)
+                if cls is str:
+                    v = intern(v)
+                    tag = (str, v)
+                elif isinstance(v, (dict, list)):
+                    v, tag = self._flatten(v, ints)
+                    shareable = shareable and tag is not None
+                elif cls is float:
+                    shareable = False
+                    tag = None
+                else:
+                    tag = (cls, v)
+                sig.append(tag)
+                out.append(v)
+        ints[start + 4] = len(ints) - start
+        if not shareable:
+            return out, None
+        key = tuple(sig)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = (out, len(self._shared))
+        return found
+
+
+def pack(value: Any) -> tuple[Any, bytes]:
+    """The plain value of a reader value and its compressed position table."""
+    return Packer().pack(value)
 
 
 # ----------------------------------------------------------------------------- worker
 
-Wire = tuple[list[tuple[Any, ...]], bytes]
+# per file: (per object: the fields of a Manifest, its position, its schema violations
+# or None, its packed positions), (issues, files, comments, errors); then the values of
+# every object of the chunk in one marshal blob
+FileRecord = tuple[list[tuple[Any, ...]], tuple[Any, ...]]
+Wire = tuple[list[FileRecord], bytes]
 
 
-def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
+def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
     """Worker: read and validate ``files``; one compact record per file."""
     from k8snetlint.validate import validate_alone
 
-    out: list[Wire] = []
+    packer = Packer()
+    records: list[FileRecord] = []
+    values: list[Any] = []
     for display, real in files:
         loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
-        values: list[Any] = []
         for m in loaded.manifests:
             found = validate_alone(m, version)
+            data, positions = packer.pack(m.data)
             rows.append(
                 (
                     m.file,
@@ -131,22 +236,13 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> list[Wire]:
                     m.extra,
                     tuple(getattr(m.data, "pos", (1, 1, 0, 0))),
                     found,
-                    marshal.dumps(_pack(m.data)),
+                    positions,
                 )
             )
-            values.append(m.data)
-        meta = (loaded.issues, loaded.files, loaded.comments, loaded.errors)
-        # plain dicts and lists (marshal takes no subclasses): the positions stay here
-        out.append(([*rows, meta], marshal.dumps(_plain(values))))
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+            values.append(data)
+        records.append((rows, (loaded.issues, loaded.files, loaded.comments, loaded.errors)))
+    # plain dicts and lists (marshal takes no subclasses; it keeps shared objects shared)
+    return records, marshal.dumps(values)
 
 
 # ----------------------------------------------------------------------------- main
@@ -180,23 +276,35 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _rebuild(wire: Wire, done: dict[int, list[Any]]) -> LoadResult:
-    rows_meta, blob = wire
-    *rows, meta = rows_meta
-    issues, files, comments, errors = meta
-    values = marshal.loads(blob)
-    result = LoadResult(issues=list(issues), files=list(files), comments=dict(comments))
-    result.errors.extend(errors)
-    for row, data in zip(rows, values, strict=True):
-        file, doc_index, av, kind, name, ns, base, item_path, extra, root, found, packed = row
-        m = LazyManifest(file, doc_index, data, av, kind, name, ns, base, item_path, extra)
-        m._root = root
-        m._packed = packed
-        m._tree = None
-        if found is not None:
-            done[id(m)] = found
-        result.manifests.append(m)
-    return result
+def _rebuild(wire: Wire, done: dict[int, list[Any]], result: LoadResult) -> int:
+    """Add one chunk's files to ``result``; returns the number of files."""
+    records, blob = wire
+    values = iter(marshal.loads(blob))
+    for rows, (issues, files, comments, errors) in records:
+        result.issues.extend(issues)
+        result.files.extend(files)
+        result.comments.update(comments)
+        result.errors.extend(errors)
+        for row in rows:
+            file, doc_index, av, kind, name, ns, base, item_path, extra, root, found, packed = row
+            m = LazyManifest(
+                intern(file),
+                doc_index,
+                next(values),
+                intern(av),
+                intern(kind),
+                intern(name),
+                None if ns is None else intern(ns),
+                base,
+                item_path,
+                extra,
+            )
+            m._root = root
+            m._packed = packed
+            if found is not None:
+                done[id(m)] = found
+            result.manifests.append(m)
+    return len(records)
 
 
 class ParallelLoad(LoadResult):
@@ -235,23 +343,20 @@ def load_files(
     result = ParallelLoad()
     result.validated = {}
     result.extend(rendered)
-    positions = {d: i for i, (d, _) in enumerate(todo)}
     workers = [(d, p) for d, p in todo if p is not None]
     chunks = _chunks(workers, jobs * 4)
-    parts: dict[str, LoadResult] = {}
     from concurrent.futures import ProcessPoolExecutor
 
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        futures = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
+        futures: list[Any] = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
         count = 0
-        for chunk, future in zip(chunks, futures, strict=True):
-            for (d, _), wire in zip(chunk, future.result(), strict=True):
-                parts[d] = _rebuild(wire, result.validated)
-                if progress is not None:
-                    progress(count, len(workers))
-                count += 1
-    for d in sorted(parts, key=positions.__getitem__):
-        result.extend(parts[d])
+        for i in range(len(futures)):
+            # chunks are consecutive runs of files: taken in order, they are the input's
+            # order; each chunk's wire is dropped as soon as it is unpacked
+            count += _rebuild(futures[i].result(), result.validated, result)
+            futures[i] = None
+            if progress is not None:
+                progress(count, len(workers))
     return result
 
 

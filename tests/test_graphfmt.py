@@ -541,3 +541,79 @@ def test_graphml_leaves_out_ipv6_unless_mentioned(tmp_path: Path) -> None:
     text = graphfmt.render_graphml(conn)
     assert "10.0.0.0-10.255.255.255" in text and "::" not in text
     assert "::" in "\n".join(n for n in conn.nx_graph.nodes)  # the engine keeps both
+
+
+# -- the streamed map ---------------------------------------------------------------
+
+STREAM_INPUTS = sorted(
+    [
+        *(ROOT / "fixtures" / "scenarios").iterdir(),
+        *(p for p in (ROOT / "tests" / "realworld").iterdir() if p.is_dir()),
+        SHOP,
+        SHOP_OPEN,
+    ]
+)
+
+
+def _streamed(conn: Any, fmt: str, focus: Endpoint | None, findings: Any = None) -> str:
+    return "".join(graphfmt.MapStream(conn, focus).chunks(fmt, findings))
+
+
+@pytest.mark.parametrize("folder", STREAM_INPUTS, ids=lambda p: p.name)
+def test_streamed_map_equals_the_materialised_one(folder: Path) -> None:
+    """txt, csv and json written source by source are the materialised renderings,
+    byte for byte, with and without a focus; the summary too."""
+    cfg = Config()
+    loaded = load_paths([str(folder)], ())
+    conn = analyze(build_inventory(loaded.manifests, cfg), cfg)
+    findings = graphfmt.map_findings(conn, run(loaded, cfg, resolve_version(cfg)))
+    foci = [None, *(conn.endpoint_for(w) for w in conn.inventory.workloads[:3])]
+    for focus in foci:
+        data = graphfmt.graph_data(conn, focus)
+        stream = graphfmt.MapStream(conn, focus)
+        assert "".join(stream.chunks("text")) == graphfmt.render_txt(data)
+        assert stream.summary() == graphfmt.outside_summary(data)
+        assert _streamed(conn, "csv", focus) == graphfmt.render_csv(data)
+        assert _streamed(conn, "json", focus, findings) == graphfmt.render_json(data, *findings)
+        assert _streamed(conn, "json", focus) == graphfmt.render_json(data)
+
+
+def test_jsonl_is_one_object_per_connection() -> None:
+    cfg = Config()
+    conn = analyze(build_inventory(load_paths([str(SHOP_OPEN)], ()).manifests, cfg), cfg)
+    data = graphfmt.graph_data(conn)
+    lines = _streamed(conn, "jsonl", None).splitlines()
+    records = [json.loads(line) for line in lines]
+    doc = json.loads(graphfmt.render_json(data))
+    conns = [r for r in records if r["type"] == "connection"]
+    assert [{k: v for k, v in r.items() if k != "type"} for r in conns] == doc["connections"]
+    routes = [r for r in records if r["type"] == "route"]
+    assert [{k: v for k, v in r.items() if k != "type"} for r in routes] == doc["routes"]
+    assert [r["text"] for r in records if r["type"] == "note"] == doc["notes"]
+    assert records[-1] == {"type": "summary", **doc["summary"]}
+    assert all(" " not in line.split('"')[0] for line in lines)  # compact
+
+
+def test_names_that_do_not_sort_by_parts_fall_back_to_whole_lines() -> None:
+    """A workload named so that ``a => `` starts another source's key: the lines are
+    sorted whole, as before."""
+    objs = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "x"},
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+        }
+        for name in ("a", "a[Pod] => b", "b")
+    ]
+    from netutil import analyze_input
+
+    conn = analyze_input(objs, Config())
+    assert conn.stream_rows(graphfmt.endpoint_name, lambda e: True) is None
+    data = graphfmt.graph_data(conn)
+    for fmt, want in (
+        ("text", graphfmt.render_txt(data)),
+        ("csv", graphfmt.render_csv(data)),
+        ("json", graphfmt.render_json(data)),
+    ):
+        assert _streamed(conn, fmt, None) == want

@@ -524,3 +524,27 @@ spec:
     assert conn.verdict(client, pods["db/redis[StatefulSet]/redis-0"], "TCP", 6379).allowed
     assert not conn.verdict(client, pods["db/redis[StatefulSet]/redis-1"], "TCP", 6379).allowed
     assert conn.verdict(client, pods["db/redis[StatefulSet]/redis-2"], "TCP", 6379).allowed
+
+
+@given(clusters())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rows_hold_the_pair_list(cluster: tuple[list[Any], bool]) -> None:
+    """Evaluator.row (the streamed map's rows, evaluated rule by rule) holds exactly the
+    pairs of the pair list (evaluated pair by pair), and the streamed rows the
+    connections, source by source."""
+    objs, ipblock_pods = cluster
+    conn = analyze_input(objs, netutil.config(ipblock_pods=ipblock_pods))
+    ev, c = conn.evaluator, conn.compiled
+    want: dict[Node, set[tuple[Node, ConnSet]]] = {}
+    for s, d, cs in ev.pair_list():
+        want.setdefault(s, set()).add((d, cs))
+    for node in [*c.class_nodes, *c.atom_nodes]:
+        got = ev.row(node)
+        assert len(got) == len(set(got))
+        assert set(got) == want.get(node, set())
+    rows = conn.stream_rows(lambda e: e.display(), lambda e: True)
+    assert rows is not None
+    streamed = [(src, dst, cs, a) for src, entries in rows for dst, cs, a in entries]
+    assert sorted(streamed, key=lambda t: (t[0], t[1])) == [
+        (x.src, x.dst, x.conns, x.assumed) for x in conn.connections
+    ]

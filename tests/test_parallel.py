@@ -59,6 +59,16 @@ ODD_FILES = {
         "  selector:\n    app: ghost  # k8snetlint: ignore[service-selector-matches-nothing]\n"
         "  ports:\n    - port: 80\n"
     ),
+    # anchors, aliases and merge keys, a duplicate key, flow style, equal containers at
+    # different places (shared in the main process, positions still their own)
+    "zz-odd/aliases.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: anchors\n  namespace: odd\n"
+        "  labels: &l {app: a, tier: web}\n  annotations:\n    <<: *l\n    extra: 'x'\n"
+        "data:\n  a: '1'\n  a: '2'\n  b: &s shared\n  c: *s\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twin\n  namespace: odd\n"
+        "  labels: {app: a, tier: web}\n  annotations:\n    tier: web\n    app: a\n"
+        "data: {list: '[1, 2]'}\n"
+    ),
 }
 
 
@@ -173,3 +183,28 @@ def test_cli_jobs_option(corpus: Path) -> None:
     assert one.stdout == two.stdout and one.stdout
     bad = run("--jobs", "0")
     assert bad.returncode == 2 and "--jobs" in bad.stderr
+
+
+def test_packer_shares_equal_containers_and_nothing_else() -> None:
+    packer = parallel.Packer()
+    plain, positions = packer.pack({"a": {"x": [1, "s"]}, "b": {"x": [1, "s"]}})
+    assert plain == {"a": {"x": [1, "s"]}, "b": {"x": [1, "s"]}}
+    assert plain["a"] is plain["b"]
+    assert positions
+    # equal in Python, different in a report: never one object
+    other, _ = packer.pack({"i": {"v": 1}, "f": {"v": 1.0}, "t": {"v": True}, "z": {"v": -0.0}})
+    assert [type(other[k]["v"]) for k in "iftz"] == [int, float, bool, float]
+    assert other["i"] is not other["t"]
+    again, _ = packer.pack({"f": {"v": 0.0}, "z": {"v": -0.0}})
+    assert str(again["z"]["v"]) == "-0.0" and str(again["f"]["v"]) == "0.0"
+    # across objects of one packer; a dict and a list of the same items differ
+    third, _ = packer.pack({"c": {"x": [1, "s"]}, "d": {}, "e": []})
+    assert third["c"] is plain["a"]
+    assert third["d"] == {} and third["e"] == []
+
+
+def test_packed_strings_are_interned() -> None:
+    key = "".join(["inter", "ned-key"])
+    plain, _ = parallel.pack({key: "".join(["va", "lue"])})
+    ((k, v),) = plain.items()
+    assert k is sys.intern("interned-key") and v is sys.intern("value")

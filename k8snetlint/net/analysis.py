@@ -10,6 +10,7 @@ methods translate workloads and endpoints to nodes and delegate.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -223,6 +224,23 @@ class Connectivity:
             extra = gatewayroutes.gateway_connections(self.route_context, self.routes)
             conns = tuple(sorted((*conns, *extra), key=lambda c: (c.src, c.dst)))
         return conns
+
+    def stream_rows(
+        self,
+        name: Callable[[Endpoint], str],
+        keep: Callable[[Endpoint], bool],
+        focus: Endpoint | None = None,
+    ) -> Iterator[export.Row] | None:
+        """The connections of :attr:`connections` (restricted to ``keep`` endpoints and
+        to pairs touching ``focus``), source by source in the order of their sorted
+        ``name(src) => name(dst) : CONN`` lines, without materialising them (see
+        :func:`k8snetlint.net.export.stream_rows`; None: sort the lines instead)."""
+        extras = self.evaluator.controller_connections(self.routes)
+        if self.inventory.gateway_api.gateways:
+            extras.extend(gatewayroutes.gateway_connections(self.route_context, self.routes))
+        return export.stream_rows(
+            self.compiled, self.evaluator, self.endpoints, extras, name, keep, focus
+        )
 
     @cached_property
     def routes(self) -> tuple[Route, ...]:

@@ -234,6 +234,15 @@ def rule_reason(r: CRule, peer: int, port: int, text: str) -> Reason:
 # The evaluator
 
 
+class _Candidates(NamedTuple):
+    """Per source, the destinations whose ingress may admit it (pair pruning)."""
+
+    admit: list[int]  # per class: destination classes
+    atom_rows: list[int]  # per atom: destination classes
+    pruned_layers: bool
+    eg_cache: dict[int, tuple[int, int]]
+
+
 class Evaluator:
     """Answers over one compiled inventory (see the module docs)."""
 
@@ -242,6 +251,7 @@ class Evaluator:
         self.np = NetworkPolicyLayer(compiled)
         self.layers: dict[Direction, list[DecisionLayer]] = {d: [self.np] for d in DIRECTIONS}
         self._pair_list: list[tuple[Node, Node, ConnSet]] | None = None
+        self._row_cand: _Candidates | None = None
         self._side: Callable[[Direction, ClassNode, Node], ConnSet] = self.np.allowed
         # layered answers by the layers' decisions (few distinct ones in a cluster)
         self._stack_cache: dict[tuple[Decision | None, ...], ConnSet] = {}
@@ -264,6 +274,7 @@ class Evaluator:
         else:
             stack.append(layer)
         self._pair_list = None
+        self._row_cand = None
 
         self._side = self.side
 
@@ -490,13 +501,14 @@ class Evaluator:
             for layer in self.layers[d]
         )
 
-    def _class_pairs(self, pruned_layers: bool = False) -> Iterable[tuple[Node, Node, ConnSet]]:
-        """Every (source, destination, allowed) with a non-empty result, by class.
+    def _candidates(self, pruned_layers: bool) -> _Candidates:
+        """Per source class, the destinations that may admit it (see :meth:`_class_pairs`).
 
         The candidates of a source are the destinations its egress may reach that have
-        some ingress rule admitting it. The latter is computed by transposing the
-        ingress profiles (distinct admitted-source sets -> their destinations) block by
-        block of sources, so that no pair is visited unless it is a candidate.
+        some ingress rule admitting it. The latter is computed once for every source by
+        transposing the ingress profiles (distinct admitted-source sets -> their
+        destinations): ``n`` bitsets of ``n`` bits (bounded by the analysis, not by the
+        number of pairs).
         """
         c = self.c
         n = c.n
@@ -520,58 +532,154 @@ class Evaluator:
                     group_lists.setdefault(more_cls & all_real, []).append(ci)
                 if more_ext:
                     ext_lists.setdefault(more_ext, []).append(ci)
-        groups = {k: bits_of(v) for k, v in group_lists.items()}
-        ext_groups = {k: bits_of(v) for k, v in ext_lists.items()}
-        del group_lists, ext_lists
-        eg_cache: dict[int, tuple[int, int]] = {}
-        cn, an, pair = c.class_nodes, c.atom_nodes, self.pair
-        block = 512
-        mask = (1 << block) - 1
-        for base in range(0, n, block):
-            admit = [not_in_iso] * min(block, n - base)
-            for srcs, members in groups.items():
-                for i in iter_bits((srcs >> base) & mask):
-                    admit[i] |= members
-            for i, row in enumerate(admit):
-                s = base + i
-                peg = c.profiles["egress"][s]
-                if peg is None:
-                    eg_cand, eg_ext = all_real, c.all_ext
-                else:
-                    hit = eg_cache.get(id(peg))
-                    if hit is None:
-                        eg_cand = eg_ext = 0
-                        for r in peg.rules:
-                            eg_cand |= r.cls & r.named_ok
-                            if not r.ext_conns.is_empty():
-                                eg_ext |= r.ext
-                        hit = (eg_cand & all_real, eg_ext)
-                        eg_cache[id(peg)] = hit
-                    eg_cand, eg_ext = hit
-                    if pruned_layers:
-                        more_cls, more_ext = self._may_allow("egress", s)
-                        eg_cand |= more_cls & all_real
-                        eg_ext |= more_ext
-                src = cn[s]
-                for d in iter_bits(eg_cand & row):
-                    dst = cn[d]
-                    cs = pair(src, dst)
-                    if cs.ranges:
-                        yield src, dst, cs
-                for a in iter_bits(eg_ext):
-                    adst = an[a]
-                    cs = pair(src, adst)
-                    if cs.ranges:
-                        yield src, adst, cs
+        admit = [not_in_iso] * n
+        for srcs, members in group_lists.items():
+            bits = bits_of(members)
+            for i in iter_bits(srcs):
+                admit[i] |= bits
+        atom_rows: list[int] = []
+        ext_groups = [(k, bits_of(v)) for k, v in ext_lists.items()]
         for a in range(len(c.atoms)):
             row = not_in_iso
-            for exts, members in ext_groups.items():
+            for exts, members_bits in ext_groups:
                 if (exts >> a) & 1:
-                    row |= members
-            for d in iter_bits(row):
-                cs = pair(an[a], cn[d])
-                if cs.ranges:
-                    yield an[a], cn[d], cs
+                    row |= members_bits
+            atom_rows.append(row)
+        return _Candidates(admit, atom_rows, pruned_layers, {})
+
+    def _egress_candidates(self, cand: _Candidates, s: int) -> tuple[int, int]:
+        """(classes, atoms) the egress of class ``s`` may reach."""
+        c = self.c
+        peg = c.profiles["egress"][s]
+        if peg is None:
+            eg_cand, eg_ext = c.all_real, c.all_ext
+        else:
+            hit = cand.eg_cache.get(id(peg))
+            if hit is None:
+                eg_cand = eg_ext = 0
+                for r in peg.rules:
+                    eg_cand |= r.cls & r.named_ok
+                    if not r.ext_conns.is_empty():
+                        eg_ext |= r.ext
+                hit = (eg_cand & c.all_real, eg_ext)
+                cand.eg_cache[id(peg)] = hit
+            eg_cand, eg_ext = hit
+        if cand.pruned_layers:
+            more_cls, more_ext = self._may_allow("egress", s)
+            eg_cand |= more_cls & c.all_real
+            eg_ext |= more_ext
+        return eg_cand, eg_ext
+
+    def _class_row(self, cand: _Candidates, s: int) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every (class ``s``, destination, allowed) with a non-empty result."""
+        c = self.c
+        cn, an, pair = c.class_nodes, c.atom_nodes, self.pair
+        eg_cand, eg_ext = self._egress_candidates(cand, s)
+        src = cn[s]
+        for d in iter_bits(eg_cand & cand.admit[s]):
+            dst = cn[d]
+            cs = pair(src, dst)
+            if cs.ranges:
+                yield src, dst, cs
+        for a in iter_bits(eg_ext):
+            adst = an[a]
+            cs = pair(src, adst)
+            if cs.ranges:
+                yield src, adst, cs
+
+    def _atom_row(self, cand: _Candidates, a: int) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every (atom ``a``, destination class, allowed) with a non-empty result."""
+        cn, src, pair = self.c.class_nodes, self.c.atom_nodes[a], self.pair
+        for d in iter_bits(cand.atom_rows[a]):
+            cs = pair(src, cn[d])
+            if cs.ranges:
+                yield src, cn[d], cs
+
+    def _class_pairs(self, pruned_layers: bool = False) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every (source, destination, allowed) with a non-empty result, by class.
+
+        No pair is visited unless it is a candidate (see :meth:`_candidates`).
+        """
+        cand = self._candidates(pruned_layers)
+        for s in range(self.c.n):
+            yield from self._class_row(cand, s)
+        for a in range(len(self.c.atoms)):
+            yield from self._atom_row(cand, a)
+
+    def _all_row(self, src: Node) -> Iterable[tuple[Node, Node, ConnSet]]:
+        """Every destination of ``src``, visited one by one."""
+        c = self.c
+        dsts: list[Node] = list(c.class_nodes[: c.n])
+        if isinstance(src, ClassNode):
+            dsts.extend(c.atom_nodes)
+        for dst in dsts:
+            cs = self.pair(src, dst)
+            if not cs.is_empty():
+                yield src, dst, cs
+
+    def row(self, src: Node) -> list[tuple[Node, ConnSet]]:
+        """Every destination node ``src`` may open something to, with the connections,
+        in class then atom order (the ingress controller is never a destination here:
+        see :meth:`controller_connections`). Each call evaluates one row only; the
+        candidate table behind it is computed on the first call."""
+        if isinstance(src, ClassNode) and src.i >= self.c.n:
+            return []
+        layered = any(self._layered(d) for d in DIRECTIONS)
+        if layered and not self._prunable():
+            return [(d, cs) for _s, d, cs in self._all_row(src)]
+        if self._row_cand is None:
+            self._row_cand = self._candidates(pruned_layers=layered)
+        cand = self._row_cand
+        if isinstance(src, AtomNode):
+            return [(d, cs) for _s, d, cs in self._atom_row(cand, src.i)]
+        if layered:
+            return [(d, cs) for _s, d, cs in self._class_row(cand, src.i)]
+        return self._np_row(cand, src.i)
+
+    def _np_row(self, cand: _Candidates, s: int) -> list[tuple[Node, ConnSet]]:
+        """:meth:`_class_row` with NetworkPolicy alone, destinations in no set order:
+        rule by rule rather than pair by pair (the same answers as :meth:`pair`)."""
+        c = self.c
+        cn, an, classes = c.class_nodes, c.atom_nodes, c.classes
+        eg_cand, eg_ext = self._egress_candidates(cand, s)
+        cands = eg_cand & cand.admit[s]
+        src = cn[s]
+        out: list[tuple[Node, ConnSet]] = []
+        peg = c.profiles["egress"][s]
+        egress: dict[int, ConnSet] = {}
+        if peg is None:
+            out.extend((cn[d], ALL) for d in iter_bits(cands & ~c.in_iso))
+            isolated = cands & c.in_iso
+        else:
+            hits: dict[int, list[CRule]] = {}
+            for r in peg.rules:
+                for d in iter_bits(r.cls & cands):
+                    hits.setdefault(d, []).append(r)
+            for d, rules in hits.items():
+                named = classes[d].named
+                eg = union_all(tuple(r.conns(named) for r in rules))
+                if not eg.ranges:
+                    continue
+                if not (c.in_iso >> d) & 1:
+                    out.append((cn[d], eg))
+                else:
+                    egress[d] = eg
+            isolated = bits_of(egress)
+        ingress = self.np.allowed
+        for d in iter_bits(isolated):
+            ing = ingress("ingress", cn[d], src)
+            if not ing.ranges:
+                continue
+            eg = egress.get(d, ALL)
+            cs = ing if eg is ALL else eg if ing is ALL else intersect(eg, ing)
+            if cs.ranges:
+                out.append((cn[d], cs))
+        pair = self.pair
+        for a in iter_bits(eg_ext):
+            cs = pair(src, an[a])
+            if cs.ranges:
+                out.append((an[a], cs))
+        return out
 
     def _all_pairs(self) -> Iterable[tuple[Node, Node, ConnSet]]:
         """Every pair, visited one by one (when layers other than NetworkPolicy decide,
@@ -634,23 +742,32 @@ class Evaluator:
                     if sw is not None and sw is dw:
                         continue
                     out.append((rs, rd, Connection(sep, dep, cs, assumed)))
-        if c.inventory.ingresses:
-            ctrl = c.ingress_controller
-            ctrl_assumed = not c.config.assume.ingress_controller.known
-            per_dst: dict[Endpoint, list[ConnSet]] = {}
-            for route in routes:
-                if route.kind != "ingress" or route.blocked:
-                    continue
-                per_dst.setdefault(route.dst, []).append(
-                    ConnSet.from_dict({route.protocol: [(route.target_port, route.target_port)]})
-                )
-            for dst, sets in per_dst.items():
-                cs = intersect(union_all(tuple(sets)), self.pair(c.node(ctrl), c.node(dst)))
-                if not cs.is_empty():
-                    conn = Connection(ctrl, dst, cs, ctrl_assumed)
-                    out.append((rank[ctrl], rank[dst], conn))
+        for conn in self.controller_connections(routes):
+            out.append((rank[conn.src], rank[conn.dst], conn))
         out.sort(key=lambda t: (t[0], t[1]))
         return tuple(t[2] for t in out)
+
+    def controller_connections(self, routes: Sequence[Route]) -> list[Connection]:
+        """The ingress controller towards the ports its Ingress routes use (as
+        netpol-analyzer lists it), in the order of ``routes``' destinations."""
+        c = self.c
+        if not c.inventory.ingresses:
+            return []
+        ctrl = c.ingress_controller
+        ctrl_assumed = not c.config.assume.ingress_controller.known
+        per_dst: dict[Endpoint, list[ConnSet]] = {}
+        for route in routes:
+            if route.kind != "ingress" or route.blocked:
+                continue
+            per_dst.setdefault(route.dst, []).append(
+                ConnSet.from_dict({route.protocol: [(route.target_port, route.target_port)]})
+            )
+        out: list[Connection] = []
+        for dst, sets in per_dst.items():
+            cs = intersect(union_all(tuple(sets)), self.pair(c.node(ctrl), c.node(dst)))
+            if not cs.is_empty():
+                out.append(Connection(ctrl, dst, cs, ctrl_assumed))
+        return out
 
     # -- per-workload questions ---------------------------------------------------
 

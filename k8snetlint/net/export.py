@@ -10,14 +10,15 @@ touch classes, bitsets or compiled rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from k8snetlint.connectivity import Connection, Endpoint, Route
+from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route
 from k8snetlint.model import Inventory, Workload, paused_gc
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import NOTE_PROTOCOLS, Evaluator
-from k8snetlint.net.nodes import Node
+from k8snetlint.net.nodes import ClassNode, Node
 from k8snetlint.policy import NetworkPolicy
 
 if TYPE_CHECKING:
@@ -26,10 +27,12 @@ if TYPE_CHECKING:
 __all__ = [
     "INGRESS_CONTROLLER_CONNLIST",
     "GraphSource",
+    "Row",
     "build_nx",
     "connlist_name",
     "connlist_text",
     "notes",
+    "stream_rows",
 ]
 
 INGRESS_CONTROLLER_CONNLIST = "{ingress-controller}"
@@ -64,6 +67,13 @@ class GraphSource(Protocol):
     def endpoint_for(self, workload: Workload) -> Endpoint: ...
 
     def selected_workloads(self, policy: NetworkPolicy) -> tuple[Workload, ...]: ...
+
+    def stream_rows(
+        self,
+        name: Callable[[Endpoint], str],
+        keep: Callable[[Endpoint], bool],
+        focus: Endpoint | None = None,
+    ) -> Iterator[Row] | None: ...
 
 
 def notes(
@@ -272,3 +282,133 @@ def connlist_text(conn: GraphSource) -> str:
         lines.append(f"{src} => {dst} : {text}")
     lines.sort()
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+# -- the streamed listing ---------------------------------------------------------------
+
+# One source endpoint and its connections: (destination, connections, assumed), in order.
+Row = tuple[Endpoint, list[tuple[Endpoint, ConnSet, bool]]]
+
+
+def _prefix_free(keys: list[str]) -> bool:
+    """Whether no key of the sorted ``keys`` equals or starts another (then sorting
+    lines by their parts sorts them as whole lines)."""
+    return all(not b.startswith(a) for a, b in itertools.pairwise(keys))
+
+
+def stream_rows(
+    compiled: Compiled,
+    evaluator: Evaluator,
+    endpoints: Sequence[Endpoint],
+    extras: Sequence[Connection],
+    name: Callable[[Endpoint], str],
+    keep: Callable[[Endpoint], bool],
+    focus: Endpoint | None = None,
+) -> Iterator[Row] | None:
+    """The allowed pairs, source by source, in the order of the sorted lines
+    ``name(src) => name(dst) : CONN``, one class row evaluated at a time (memory is
+    bounded by the analysis and one row, not by the number of pairs).
+
+    ``endpoints``: every endpoint of the map; ``extras``: the connections no class
+    row holds (the ingress controller's, the Gateways'); ``keep``: which endpoints to
+    list (IPv6 ranges are dropped unless the input mentions IPv6); ``focus``: only
+    pairs touching it. None when two names would sort differently as parts than as
+    whole lines (a name holding ``" => "`` or ``" : "``, or two endpoints of one
+    name): the caller then sorts the materialised lines.
+    """
+    kept = [e for e in endpoints if keep(e)]
+    src_key = {e: name(e) + " => " for e in kept}
+    dst_key = {e: name(e) + " : " for e in kept}
+    for e in (*(x.src for x in extras), *(x.dst for x in extras)):
+        src_key.setdefault(e, name(e) + " => ")
+        dst_key.setdefault(e, name(e) + " : ")
+    sources = sorted(src_key, key=src_key.__getitem__)
+    dst_order = sorted(dst_key.values())
+    if not _prefix_free([src_key[e] for e in sources]) or not _prefix_free(dst_order):
+        return None
+    rank = {k: i for i, k in enumerate(dst_order)}
+    dst_rank = {e: rank[k] for e, k in dst_key.items()}
+    return _rows(compiled, evaluator, sources, extras, dst_rank, keep, focus)
+
+
+def _rows(
+    c: Compiled,
+    ev: Evaluator,
+    sources: list[Endpoint],
+    extras: Sequence[Connection],
+    dst_rank: dict[Endpoint, int],
+    keep: Callable[[Endpoint], bool],
+    focus: Endpoint | None,
+) -> Iterator[Row]:
+    extra_of: dict[Endpoint, list[Connection]] = {}
+    for x in extras:
+        if keep(x.src) and keep(x.dst) and (focus is None or focus in (x.src, x.dst)):
+            extra_of.setdefault(x.src, []).append(x)
+    focus_node = _node_or_none(c, focus) if focus is not None else None
+    # per destination node: its kept endpoints with their workloads and ranks
+    members: dict[Node, list[tuple[int, Endpoint, Workload | None]]] = {}
+    assumed_of = ev.pair_assumed
+    flags, ns_assumed = c.class_assumed, c.class_ns_assumed
+    any_assumed = any(flags) or any(ns_assumed)
+    pin_uses = [p is not None and p.uses_ns_labels for p in c.profiles["ingress"]]
+    peg_uses = [p is not None and p.uses_ns_labels for p in c.profiles["egress"]]
+    last: tuple[Node, list[tuple[Node, ConnSet]]] | None = None
+    for src in sources:
+        node = _node_or_none(c, src)
+        sw = c.wl_of.get(src) if src.kind == "workload" else None
+        out: list[tuple[int, Endpoint, ConnSet, bool]] = []
+        if node is not None and not (isinstance(node, ClassNode) and node.i >= c.n):
+            # (the ingress controller's connections are all extras)
+            if focus is None or src == focus:
+                if last is not None and last[0] == node:
+                    row = last[1]
+                else:
+                    row = ev.row(node)
+                    last = (node, row)
+            elif focus_node is not None:
+                cs = ev.pair(node, focus_node)
+                row = [(focus_node, cs)] if cs.ranges else []
+            else:
+                row = []
+            for dnode, cs in row:
+                eps = members.get(dnode)
+                if eps is None:
+                    eps = members[dnode] = [
+                        (dst_rank[e], e, w) for e, w in c.node_endpoints(dnode) if keep(e)
+                    ]
+                if not any_assumed:
+                    assumed = False
+                elif isinstance(node, ClassNode) and isinstance(dnode, ClassNode):
+                    # Evaluator.pair_assumed, inlined (once per class pair)
+                    d = dnode.i
+                    assumed = (
+                        flags[node.i]
+                        or flags[d]
+                        or (ns_assumed[node.i] and pin_uses[d])
+                        or (ns_assumed[d] and peg_uses[node.i])
+                    )
+                else:
+                    assumed = assumed_of(node, dnode)
+                for r, dep, dw in eps:
+                    if sw is not None and sw is dw:
+                        continue
+                    if focus is not None and focus not in (src, dep):
+                        continue
+                    out.append((r, dep, cs, assumed))
+        for x in extra_of.get(src, ()):
+            out.append((dst_rank[x.dst], x.dst, x.conns, x.assumed))
+        if not out:
+            continue
+        out.sort(key=_first)
+        yield src, [(dep, cs, a) for _r, dep, cs, a in out]
+
+
+def _first(t: tuple[int, Endpoint, ConnSet, bool]) -> int:
+    return t[0]
+
+
+def _node_or_none(c: Compiled, ep: Endpoint) -> Node | None:
+    try:
+        return c.node(ep)
+    except KeyError:  # a Gateway's pseudo-source: its connections are extras
+        return None

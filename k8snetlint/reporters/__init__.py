@@ -65,7 +65,9 @@ CHECK = Formats(
     extra=("auto",),
     descriptions={"auto": "github inside GitHub Actions, else text"},
 )
-GRAPH = Formats(("text", "json", "csv", "dot", "mermaid", "graphml", "html"), default="text")
+GRAPH = Formats(
+    ("text", "json", "jsonl", "csv", "dot", "mermaid", "graphml", "html"), default="text"
+)
 REACH = Formats(("text", "json"), default="text")
 DIFF = Formats(("text", "json"), default="text")
 RULES = Formats(("text", "json", "markdown"), default="text", aliases={"table": "text"})
