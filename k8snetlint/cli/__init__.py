@@ -112,7 +112,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     A commit hook's call, ``check`` with plain options and paths, runs
     :func:`k8snetlint.cli.lint.run_check` directly: typer, click and the other commands
     (and the connectivity modules they import) are never loaded, a third of a small
-    run. Every other command line goes to the typer app (:func:`k8snetlint.cli.root.main`).
+    run. A plain ``graph`` calls its function directly too (typer is imported, but
+    neither click's parsing nor typer's per-parameter set-up runs). Every other
+    command line goes to the typer app (:func:`k8snetlint.cli.root.main`); see
+    :mod:`k8snetlint.cli.plain`.
 
     Called without ``argv`` (the command's own process, not a caller's), the start-up
     measures of :mod:`k8snetlint.cli.startup` apply: the collector paused during
@@ -122,9 +125,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _run(list(argv), argv)
     from k8snetlint.cli import startup
 
-    startup.begin()
+    args = sys.argv[1:]
+    startup.begin("check" if args[:1] == ["check"] else "cli")
     try:
-        _run(sys.argv[1:], None)
+        _run(args, None)
     except SystemExit as exc:
         startup.exit_now(exc.code)
 
@@ -138,6 +142,16 @@ def _run(args: list[str], argv: list[str] | None) -> NoReturn:
             from k8snetlint.cli.common import guarded
 
             guarded(lambda: lint.run_check(**plain), args)
+    elif args[:1] == ["graph"]:
+        from k8snetlint.cli import plain as plain_mod
+
+        kwargs = plain_mod.read(args, "graph", plain_mod.GRAPH_OPTIONS)
+        if kwargs is not None:
+            from k8snetlint import netcli
+            from k8snetlint.cli.common import guarded
+
+            if plain_mod.accepts(netcli.graph_cmd, kwargs):
+                guarded(lambda: plain_mod.call_command(netcli.graph_cmd, kwargs), args)
     from k8snetlint.cli import root
 
     root.main(argv)

@@ -2,11 +2,9 @@
 
 :mod:`k8snetlint.cli.check` declares the command's options for typer and calls
 :func:`run_check`. A commit hook's call (``check [OPTIONS] PATH...`` with the plain
-options of :data:`PLAIN_OPTIONS`) skips typer and its click set-up altogether:
-:func:`plain_check_args` reads such a command line into the same keyword arguments
-typer would pass, or says ``None`` (anything else: ``--help``, an unknown or short
-option cluster, ``--``, a value that looks like an option), and the full parser
-answers. A test compares both on every option.
+options of :data:`k8snetlint.cli.plain.CHECK_OPTIONS`) skips typer and its click set-up
+altogether: :func:`plain_check_args` reads such a command line into the same keyword
+arguments typer would pass, or says ``None`` and the full parser answers.
 """
 
 from __future__ import annotations
@@ -218,84 +216,9 @@ def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str |
         return None, f"The map is left out: it could not be computed ({type(exc).__name__})."
 
 
-#: ``check``'s options a plain command line may use: option -> (parameter, kind), kind
-#: ``str`` (one value, the last one given wins), ``list`` (repeatable), ``int``, or
-#: ``True``/``False`` for a flag setting the parameter to that value.
-PLAIN_OPTIONS: dict[str, tuple[str, Any]] = {
-    "--format": ("format", str),
-    "-f": ("format", str),
-    "--output": ("output", str),
-    "-o": ("output", str),
-    "--output-json": ("output_json", str),
-    "--output-sarif": ("output_sarif", str),
-    "--output-junit": ("output_junit", str),
-    "--config": ("config", str),
-    "--fail-on": ("fail_on", str),
-    "--kubernetes-version": ("kubernetes_version", str),
-    "--namespace": ("namespace", str),
-    "-n": ("namespace", str),
-    "--select": ("select", list),
-    "--ignore": ("ignore", list),
-    "--no-kustomize": ("no_kustomize", True),
-    "--baseline": ("baseline", str),
-    "--write-baseline": ("write_baseline", str),
-    "--stdin-path": ("stdin_path", str),
-    "--schema-location": ("schema_location", list),
-    "--statistics": ("statistics", True),
-    "--quiet": ("quiet", True),
-    "-q": ("quiet", True),
-    "--color": ("color", str),
-    "--show-source": ("show_source", True),
-    "--no-show-source": ("show_source", False),
-    "--follow-symlinks": ("follow_symlinks", True),
-    "--allow-empty": ("allow_empty", True),
-    "--kustomize-allow-remote": ("kustomize_allow_remote", True),
-    "--jobs": ("jobs", int),
-    "-j": ("jobs", int),
-}
-
-
 def plain_check_args(args: list[str]) -> dict[str, Any] | None:
     """The keyword arguments of :func:`run_check` for ``args`` (``["check", ...]``), or
     ``None`` when the command line needs the full option parser."""
-    if len(args) < 2 or args[0] != "check":
-        return None
-    kwargs: dict[str, Any] = {}
-    paths: list[str] = []
-    i = 1
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "-" or not arg.startswith("-"):
-            paths.append(arg)
-            continue
-        name, eq, value = arg.partition("=")
-        if eq and not name.startswith("--"):
-            return None  # -f=json: left to click
-        spec = PLAIN_OPTIONS.get(name)
-        if spec is None:
-            return None
-        param, kind = spec
-        if isinstance(kind, bool):
-            if eq:
-                return None  # a flag given a value: click's error message
-            kwargs[param] = kind
-            continue
-        if not eq:
-            if i >= len(args):
-                return None
-            value = args[i]
-            i += 1
-        if value.startswith("-") and value != "-":
-            return None  # a value that looks like an option: as click decides
-        if kind is int:
-            if not value.isascii() or not value.isdigit():
-                return None
-            kwargs[param] = int(value)
-        elif kind is list:
-            kwargs.setdefault(param, []).append(value)
-        else:
-            kwargs[param] = value
-    if not paths:
-        return None
-    return {"paths": paths, **kwargs}
+    from k8snetlint.cli.plain import CHECK_OPTIONS, read
+
+    return read(args, "check", CHECK_OPTIONS)

@@ -39,13 +39,13 @@ from types import CodeType
 from typing import Any, NoReturn
 
 FORMAT = 1
-#: Entries kept at most: past this, a write keeps only what the run used.
-MAX_ENTRIES = 4000
 _TAG = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
 
 
-def cache_file(folder: Path) -> Path:
-    return folder / f"dataclass-code-{_TAG}.marshal"
+def cache_file(folder: Path, profile: str = "cli") -> Path:
+    """The cache of one kind of run (``check``: the plain check; ``cli``: the rest), so
+    that each file holds what its runs use and nothing else to read."""
+    return folder / f"dataclass-code-{profile}-{_TAG}.marshal"
 
 
 class CodeCache:
@@ -82,12 +82,12 @@ class CodeCache:
         builtins.exec(source, globals, locals, **kwargs)
 
     def save(self) -> None:
-        """Write the cache when this run compiled anything; silently nothing on failure."""
+        """Write the code this run used when it compiled any; silently nothing on
+        failure."""
         if self.path is None or not self.compiled:
             return
-        codes = self.codes
-        if len(codes) > MAX_ENTRIES:
-            codes = {s: c for s, c in codes.items() if s in self.used}
+        # what this run used: entries of classes changed or gone since are dropped
+        codes = {src: code for src, code in self.codes.items() if src in self.used}
         try:
             import marshal
             import tempfile
@@ -135,10 +135,10 @@ _installed: CodeCache | None = None
 _gc_held = False
 
 
-def begin() -> None:
+def begin(profile: str = "cli") -> None:
     """The command's start: the collector paused, the code cache installed."""
     hold_gc()
-    install()
+    install(profile)
 
 
 def exit_now(code: str | int | None) -> NoReturn:
@@ -190,7 +190,7 @@ def release_gc() -> None:
         gc.enable()
 
 
-def install() -> CodeCache | None:
+def install(profile: str = "cli") -> CodeCache | None:
     """Route the compilations of :mod:`dataclasses` through the cache, once per process;
     the cache is written at exit. ``None`` when the cache is off or ``dataclasses``
     already has a global ``exec`` (someone else's)."""
@@ -206,7 +206,7 @@ def install() -> CodeCache | None:
 
     if "exec" in vars(dataclasses):
         return None
-    cache = CodeCache(cache_file(folder))
+    cache = CodeCache(cache_file(folder, profile))
     dataclasses.exec = cache.exec  # type: ignore[attr-defined]
     import atexit
 
