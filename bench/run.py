@@ -809,6 +809,15 @@ def main(argv: list[str] | None = None) -> int:
         default=900.0,
         help="seconds before one graph/reach run is killed (default 900)",
     )
+    parser.add_argument(
+        "--vs-nca",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="NCA",
+        help="also time `graph` against network-config-analyzer at 200 and 400 workloads "
+        "(bench/nca.py; NCA: its executable, default nca on PATH)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
@@ -880,6 +889,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.graph_timeout,
                 args.graph_deny_every,
             )
+            print("\n" + text, flush=True)
+            extra.append(text)
+        if args.vs_nca is not None:
+            import nca
+
+            text = nca.compare(args.vs_nca or None, repeat=args.repeat, root=root / "nca")
             print("\n" + text, flush=True)
             extra.append(text)
     finally:

@@ -7,7 +7,11 @@ top-level ``rules/`` and ``schemas/`` folders of the repository.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -18,3 +22,63 @@ def data_dir(name: str) -> Path:
     if inside.is_dir():
         return inside
     return _PACKAGE.parent / name
+
+
+def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
+    """``build()``, kept on disk between runs under the content hash of ``sources`` (the
+    files it reads, and the code that shapes it), the tool's version and the Python
+    version, in the cache folder of :mod:`k8snetlint.rulecache` (``K8SNETLINT_CACHE_DIR``,
+    ``off`` disables it).
+
+    The value must be plain data (dicts, lists, strings, numbers, booleans, ``None``):
+    it is stored with :mod:`marshal`, which reads it back much faster than JSON, and
+    keeps shared containers shared. A file that is missing, unreadable, corrupt, not
+    the user's own or writable by others, or a folder that cannot be written, only
+    means ``build()`` runs; a value :mod:`marshal` cannot store is not stored."""
+    import marshal
+    import os
+    import sys
+
+    from k8snetlint import __version__
+    from k8snetlint.rulecache import cache_dir, sha256
+
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    h = sha256(f"k8snetlint {__version__} {name} {sys.implementation.cache_tag}".encode())
+    try:
+        for source in sources:
+            raw = source.read_bytes()
+            h.update(f"\0{source.name}\0{len(raw)}\0".encode())
+            h.update(raw)
+    except OSError:
+        return build()
+    path = folder / f"{name}-{h.hexdigest()[:32]}.marshal"
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o022):
+                stored = marshal.loads(fh.read())
+                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == name:
+                    return stored[1]  # type: ignore[no-any-return]
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    value = build()
+    try:
+        import contextlib
+        import tempfile
+
+        data = marshal.dumps((name, value))  # type: ignore[arg-type]
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass
+    return value

@@ -22,13 +22,11 @@ put back in input order, so the report is byte for byte the one of the serial pa
 from __future__ import annotations
 
 import marshal
-import multiprocessing
 import os
 import sys
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -276,6 +274,8 @@ def _chunks(files: list[tuple[str, Path]], n: int) -> list[list[tuple[str, str]]
 
 
 def _context() -> Any:
+    import multiprocessing
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 
@@ -349,6 +349,8 @@ def load_files(
     result.extend(rendered)
     workers = [(d, p) for d, p in todo if p is not None]
     chunks = _chunks(workers, jobs * 4)
+    from concurrent.futures import ProcessPoolExecutor
+
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         futures: list[Any] = [pool.submit(_read_chunk, chunk, version) for chunk in chunks]
         count = 0

@@ -15,16 +15,16 @@ cache that cannot be read or written is ignored: the rules are parsed as without
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8snetlint import __version__
-from k8snetlint.findings import RuleInfo
+
+if TYPE_CHECKING:
+    from k8snetlint.findings import RuleInfo
 
 FORMAT = 1
 _FIELDS = (
@@ -52,15 +52,31 @@ def cache_dir() -> Path | None:
     return Path(home) / ".cache" / "k8snetlint" if home else None
 
 
+def sha256(data: bytes = b"") -> Any:
+    """A SHA-256 hash object, from the interpreter's built-in module when it has one
+    (``_sha2`` from Python 3.12, ``_sha256`` before): :mod:`hashlib` loads OpenSSL, a
+    tenth of a small run's start-up."""
+    import importlib
+
+    for name in ("_sha2", "_sha256"):
+        try:
+            return importlib.import_module(name).sha256(data)
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
 def digest(texts: Sequence[tuple[str, bytes]], schema: Path) -> str:
     """The content hash of the registry's inputs."""
-    h = hashlib.sha256(f"k8snetlint {__version__} rules {FORMAT}\0".encode())
+    h = sha256(f"k8snetlint {__version__} rules {FORMAT}\0".encode())
     with contextlib.suppress(OSError):
         h.update(schema.read_bytes())
     for name, raw in texts:
         h.update(f"\0{name}\0{len(raw)}\0".encode())
         h.update(raw)
-    return h.hexdigest()
+    return str(h.hexdigest())
 
 
 def _file(key: str) -> Path | None:
@@ -75,6 +91,8 @@ def _to_json(rule: RuleInfo) -> dict[str, Any]:
 
 
 def _from_json(data: Any) -> RuleInfo:
+    from k8snetlint.findings import RuleInfo
+
     if not isinstance(data, dict) or set(data) != {*_FIELDS, "doc"}:
         raise ValueError("not a cached rule")
     return RuleInfo(**data, custom=False)
@@ -105,6 +123,8 @@ def store(key: str, rules: tuple[RuleInfo, ...]) -> None:
         text = json.dumps({"key": key, "rules": rows}, ensure_ascii=False)
         if tuple(_from_json(r) for r in json.loads(text)["rules"]) != rules:
             return
+        import tempfile
+
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
         try:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from k8snetlint.data import data_dir
+from k8snetlint.data import cached_build, data_dir
 from k8snetlint.document import Manifest, YMap
 
 if TYPE_CHECKING:
@@ -590,10 +590,16 @@ def _refs(node: Any) -> Iterator[str]:
 @functools.cache
 def _store(version: str) -> _Store:
     folder = _schemas_root() / f"v{version}"
-    with gzip.open(folder / "definitions.json.gz", "rt", encoding="utf-8") as fh:
-        payload = json.load(fh)
-    defs: dict[str, Any] = payload["definitions"]
-    apply_overlay(defs)
+
+    def build() -> dict[str, Any]:
+        with gzip.open(folder / "definitions.json.gz", "rt", encoding="utf-8") as fh:
+            payload = json.load(fh)
+        defs: dict[str, Any] = payload["definitions"]
+        apply_overlay(defs)
+        return defs
+
+    # the overlaid definitions are cached by the content of their file and of this module
+    defs = cached_build("schema-defs", (folder / "definitions.json.gz", Path(__file__)), build)
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     return _Store(version=version, defs=defs, kinds=index["kinds"])
 

@@ -80,3 +80,134 @@ def test_all_valid_check_imports_no_heavy_module(tmp_path: Path) -> None:
         )
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert runs[1] == {"code": 0, "loaded": []}
+
+
+# -- k8snetlint.cli.startup: the code cache, the collector pause, the fast exit -------
+
+_DATACLASS_SOURCE = (
+    "def __create_fn__(_type_x):\n def __init__(self, x:_type_x):\n  self.x=x\n return __init__"
+)
+
+
+def test_code_cache_compiles_once_and_reads_back(tmp_path: Path) -> None:
+    from k8snetlint.cli.startup import CodeCache, cache_file
+
+    path = cache_file(tmp_path)
+    first = CodeCache(path)
+    ns: dict[str, object] = {}
+    first.exec(_DATACLASS_SOURCE, {}, ns)
+    assert first.compiled == 1 and callable(ns["__create_fn__"])
+    first.save()
+    assert path.is_file()
+    second = CodeCache(path)
+    ns2: dict[str, object] = {}
+    second.exec(_DATACLASS_SOURCE, {}, ns2)
+    assert second.compiled == 0
+    init = ns2["__create_fn__"](int)  # type: ignore[operator]
+    assert init.__code__.co_filename == "<string>"
+    second.save()  # nothing compiled: nothing written
+    assert path.stat().st_mtime_ns == path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"garbage", b"\xe3\x00\x00", None], ids=["empty", "text", "bad", "dir"]
+)
+def test_code_cache_ignores_a_bad_file(content: bytes | None, tmp_path: Path) -> None:
+    from k8snetlint.cli.startup import CodeCache, cache_file
+
+    path = cache_file(tmp_path)
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    cache = CodeCache(path)
+    assert cache.codes == {}
+    cache.exec(_DATACLASS_SOURCE, {}, {})
+    cache.save()  # a folder in the way: silently not written
+    assert cache.compiled == 1
+
+
+def test_code_cache_ignores_a_file_others_may_write(tmp_path: Path) -> None:
+    from k8snetlint.cli.startup import CodeCache, cache_file
+
+    path = cache_file(tmp_path)
+    cache = CodeCache(path)
+    cache.exec(_DATACLASS_SOURCE, {}, {})
+    cache.save()
+    assert CodeCache(path).codes
+    path.chmod(0o666)
+    assert CodeCache(path).codes == {}
+
+
+def test_release_without_hold_leaves_the_collector_alone() -> None:
+    import gc
+
+    from k8snetlint.cli import startup
+
+    assert gc.isenabled()
+    startup.release_gc()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        startup.release_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _command(args: list[str], cwd: Path, cache: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "K8SNETLINT_CACHE_DIR": cache}
+    return subprocess.run(
+        [sys.executable, "-m", "k8snetlint", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_command_output_is_the_same_with_a_cold_warm_corrupt_or_no_cache(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BAD_SERVICE)
+    (tmp_path / "b.yaml").write_text(GOOD_SERVICE.replace("name: web", "name: api"))
+    cache = tmp_path / "cache"
+    runs = {}
+    runs["cold"] = _command(["check", "a.yaml", "b.yaml"], tmp_path, str(cache))
+    files = sorted(p.name for p in cache.iterdir())
+    assert any(n.startswith("dataclass-code-") for n in files), files
+    runs["warm"] = _command(["check", "a.yaml", "b.yaml"], tmp_path, str(cache))
+    for f in cache.glob("dataclass-code-*"):
+        f.write_bytes(b"\x00corrupt")
+    runs["corrupt"] = _command(["check", "a.yaml", "b.yaml"], tmp_path, str(cache))
+    runs["off"] = _command(["check", "a.yaml", "b.yaml"], tmp_path, "off")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    runs["unwritable"] = _command(["check", "a.yaml", "b.yaml"], tmp_path, str(blocked / "x"))
+    runs["json"] = _command(["check", "-f", "json", "a.yaml"], tmp_path, str(cache))
+    expected = runs.pop("cold")
+    assert expected.returncode == 1 and "70000" in expected.stdout
+    for name, proc in runs.items():
+        if name == "json":
+            assert proc.returncode == 1 and json.loads(proc.stdout)["findings"]
+            continue
+        assert (proc.returncode, proc.stdout, proc.stderr) == (
+            expected.returncode,
+            expected.stdout,
+            expected.stderr,
+        ), name
+    assert "Traceback" not in "".join(p.stderr for p in runs.values())
+
+
+def test_command_writes_everything_before_its_fast_exit(tmp_path: Path) -> None:
+    """Long output through a pipe, every command path (plain, typer, usage error)."""
+    body = "".join(BAD_SERVICE.replace("name: web", f"name: web{i}") + "---\n" for i in range(300))
+    (tmp_path / "many.yaml").write_text(body)
+    plain = _command(["check", "many.yaml"], tmp_path, "off")
+    assert plain.returncode == 1 and plain.stdout.count("\n") > 300
+    assert plain.stdout.endswith("in 1 file (300 objects)\n")
+    full = _command(["check", "--show-source", "many.yaml"], tmp_path, "off")
+    assert full.returncode == 1 and full.stdout.count("\n") > 600
+    version = _command(["--version"], tmp_path, "off")
+    assert (version.returncode, version.stdout) == (0, "k8snetlint 0.1.0\n")
+    bad = _command(["check", "missing.yaml"], tmp_path, "off")
+    assert bad.returncode == 2 and "missing.yaml" in bad.stderr and not bad.stdout

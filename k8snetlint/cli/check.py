@@ -1,25 +1,13 @@
-"""``k8snetlint check``: load through the engine, run the rules, render, exit 0/1/2."""
+"""``k8snetlint check``: its options declared for typer; the body is
+:func:`k8snetlint.cli.lint.run_check`."""
 
 from __future__ import annotations
 
-import os
-import sys
-from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from k8snetlint.cli.common import (
-    Progress,
-    build_config,
-    fail,
-    render_report,
-    repo_root,
-    resolve_format,
-    use_colour,
-    write_output,
-)
+from k8snetlint.cli import lint
 from k8snetlint.cli.options import (
     ConfigOption,
     FollowSymlinksOption,
@@ -29,15 +17,7 @@ from k8snetlint.cli.options import (
     OutputOption,
     PathsArgument,
 )
-from k8snetlint.config import Config
-from k8snetlint.findings import Report
-from k8snetlint.reporters import (
-    CHECK,
-    RenderOptions,
-)
-
-if TYPE_CHECKING:
-    from k8snetlint.loader import LoadResult
+from k8snetlint.reporters import CHECK
 
 
 def check(
@@ -175,152 +155,32 @@ def check(
     ] = None,
 ) -> None:
     """Check manifests and report findings at file:line:col."""
-    from k8snetlint.engine import load, resolve_version, run, version_note
-    from k8snetlint.registry import RuleError
-
-    fmt = resolve_format(CHECK, format)
-    colour = output is None and use_colour(color, sys.stdout)
-    if statistics and fmt != "text":
-        fail("--statistics: works with --format text only")
-    _check_outputs(
-        ("--output", output),
-        ("--output-json", output_json),
-        ("--output-sarif", output_sarif),
-        ("--output-junit", output_junit),
-        ("--write-baseline", write_baseline),
-    )
-    cfg = build_config(
-        paths,
-        config,
-        kubernetes_version=kubernetes_version,
-        namespace=namespace,
-        select=select,
-        ignore=ignore,
-        fail_on=fail_on,
-    )
-    try:
-        version = resolve_version(cfg)
-    except ValueError as exc:
-        fail(f"--kubernetes-version: {exc}")
-    note = version_note(version)
-    if note and not quiet:
-        sys.stderr.write(f"k8snetlint: info: {note}\n")
-    if no_kustomize:
-        cfg = replace(cfg, kustomize=False)
-    if schema_location:
-        for folder in schema_location:
-            if not Path(folder).is_dir():
-                fail(f"--schema-location: {folder}: no such folder")
-        cfg = replace(cfg, schema_locations=(*cfg.schema_locations, *schema_location))
-    own_files = [
-        p for p in (baseline, write_baseline, output, output_json, output_sarif, output_junit) if p
-    ]
-    progress = Progress(not quiet and sys.stderr.isatty())
-    try:
-        if jobs is not None and jobs < 1:
-            fail(f"--jobs: {jobs} is not a number of processes (1 or more)")
-        loaded = load(
+    raise typer.Exit(
+        lint.run_check(
             paths,
-            cfg,
-            progress.files,
-            skip=own_files,
+            format=format,
+            output=output,
+            output_json=output_json,
+            output_sarif=output_sarif,
+            output_junit=output_junit,
+            config=config,
+            fail_on=fail_on,
+            kubernetes_version=kubernetes_version,
+            namespace=namespace,
+            select=select,
+            ignore=ignore,
+            no_kustomize=no_kustomize,
+            baseline=baseline,
+            write_baseline=write_baseline,
             stdin_path=stdin_path,
+            schema_location=schema_location,
+            statistics=statistics,
+            quiet=quiet,
+            color=color,
+            show_source=show_source,
             follow_symlinks=follow_symlinks,
-            jobs=jobs,
-            version=version,
+            allow_empty=allow_empty,
             kustomize_allow_remote=kustomize_allow_remote,
+            jobs=jobs,
         )
-        if allow_empty:
-            from k8snetlint.loader import STDIN_EMPTY
-
-            loaded.errors[:] = [e for e in loaded.errors if e != STDIN_EMPTY]
-        if loaded.errors:
-            fail("; ".join(loaded.errors))
-        # what was loaded lives until exit: keep later collections from traversing it
-        import gc
-
-        gc.freeze()
-        if not loaded.manifests and not loaded.issues and not allow_empty:
-            fail(
-                f"no Kubernetes object found in {' '.join(paths)}; pass --allow-empty if that "
-                "is expected"
-            )
-        try:
-            report = run(loaded, cfg, version, progress.show)
-        except RuleError as exc:
-            fail(str(exc))
-        progress.show("writing the report")
-    finally:
-        progress.done()
-    if write_baseline:
-        from k8snetlint import baseline as baseline_mod
-
-        write_output(
-            baseline_mod.render(report.findings, write_baseline),
-            write_baseline,
-            option="--write-baseline",
-        )
-        n = sum(1 for f in report.findings if not f.suppressed)
-        sys.stderr.write(
-            f"k8snetlint: {n} finding{'' if n == 1 else 's'} recorded in {write_baseline}\n"
-        )
-    if baseline:
-        from k8snetlint import baseline as baseline_mod
-
-        try:
-            known = baseline_mod.load(baseline)
-        except baseline_mod.BaselineError as exc:
-            fail(str(exc))
-        kept, hidden = baseline_mod.apply(report.findings, known, baseline)
-        report = replace(report, findings=tuple(kept), baselined=hidden)
-    if show_source is None:
-        show_source = output is None and sys.stdout.isatty()
-    root = repo_root()
-    options = RenderOptions(
-        root=root, colour=colour, source=show_source, statistics=statistics, quiet=quiet
     )
-    if not write_baseline or output is not None:
-        # recording a baseline prints only what it recorded, unless -o asks for a report
-        write_output(render_report(report, fmt, options), output)
-    for extra_fmt, path in (
-        ("json", output_json),
-        ("sarif", output_sarif),
-        ("junit", output_junit),
-    ):
-        if path:
-            write_output(
-                render_report(report, extra_fmt, RenderOptions(root=root)),
-                path,
-                option=f"--output-{extra_fmt}",
-            )
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path and fmt == "github":
-        from k8snetlint.reporters import summary
-
-        mermaid, map_note = _summary_map(loaded, cfg, report)
-        summary.write_step_summary(report, summary_path, mermaid, root=root, map_note=map_note)
-    # recording a baseline succeeds whatever it recorded
-    raise typer.Exit(1 if report.failed() and not write_baseline else 0)
-
-
-def _check_outputs(*outputs: tuple[str, str | None]) -> None:
-    from k8snetlint.output import OutputError, check_distinct
-
-    try:
-        check_distinct(outputs)
-    except OutputError as exc:
-        fail(str(exc))
-
-
-def _summary_map(loaded: LoadResult, cfg: Config, report: Report) -> tuple[str | None, str | None]:
-    """The connectivity map for the step summary (or a subgraph) and a note on it."""
-    from k8snetlint.context import Context
-    from k8snetlint.reporters.summary import connectivity_map
-
-    try:
-        return connectivity_map(Context(tuple(loaded.manifests), (), cfg, "").connectivity, report)
-    # Kept broad on purpose: the map is an extra of the step summary, and a bug in the
-    # analysis must not cost the user the report itself; the summary says it is missing
-    # and why (the exception's type).
-    except Exception as exc:
-        return None, f"The map is left out: it could not be computed ({type(exc).__name__})."

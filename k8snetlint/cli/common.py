@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -30,6 +31,75 @@ class UsageError(Exception):
 
 def fail(message: str) -> NoReturn:
     raise UsageError(message)
+
+
+def guarded(run: Callable[[], object], args: list[str]) -> NoReturn:
+    """Exit with the code ``run()`` returns (0 unless an int), every error turned into
+    exit code 2 and one message: a usage error, a usage error of click (the vendored
+    or installed library), a broken pipe, and anything else as an internal error."""
+    try:
+        code = run()
+    except UsageError as exc:
+        _error("error", str(exc), args)
+    except BrokenPipeError:
+        sys.exit(2)
+    except Exception as exc:
+        # Kept broad on purpose: the last line of defence. Whatever escaped every
+        # narrower handler is a bug of ours; it is reported as an internal error (exit
+        # 2, "please report") instead of a traceback.
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(str(exc.format_message()) + "\n")  # type: ignore[attr-defined]
+            sys.exit(2)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            # a usage error of the (vendored or installed) click library
+            _error("error", " ".join(str(exc.format_message()).split()), args)
+        _error(
+            "internal error",
+            f"{type(exc).__name__}: {exc}\nPlease report this with the input that caused it.",
+            args,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _github_format(argv: list[str]) -> bool:
+    """Whether ``argv`` asks ``check`` for the github format (``auto`` in Actions)."""
+    if "check" not in argv:
+        return False
+    fmt = "auto"
+    for i, arg in enumerate(argv):
+        if arg in ("--format", "-f") and i + 1 < len(argv):
+            fmt = argv[i + 1]
+        elif arg.startswith("--format="):
+            fmt = arg.split("=", 1)[1]
+    if fmt == "auto":
+        return os.environ.get("GITHUB_ACTIONS") == "true"
+    return fmt == "github"
+
+
+def _github_error(message: str) -> None:
+    """An exit-2 error as an annotation and a line in the step summary."""
+    import contextlib
+
+    from k8snetlint.reporters.github import escape_data
+
+    sys.stdout.write(f"::error title=k8snetlint::{escape_data(message)}\n")
+    sys.stdout.flush()
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    text = "## k8snetlint\n\n**Error** (exit code 2): " + " ".join(message.split()) + "\n"
+    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as fh:
+        fh.write(("\n" if fh.tell() > 0 else "") + text)
+
+
+def _error(kind: str, message: str, argv: list[str]) -> NoReturn:
+    from k8snetlint.textsafe import escape_lines
+
+    message = escape_lines(message)  # a name from the input or the command line
+    sys.stderr.write(f"k8snetlint: {kind}: {message}\n")
+    if _github_format(argv):
+        _github_error(message)
+    sys.exit(2)
 
 
 def write_output(text: str, output: str | None, *, option: str = "--output") -> None:

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from typing import Annotated, NoReturn
 
@@ -13,13 +11,12 @@ import typer
 
 from k8snetlint import __version__
 from k8snetlint.cli.check import check
-from k8snetlint.cli.common import (
-    UsageError,
-)
+from k8snetlint.cli.common import guarded
 from k8snetlint.cli.options import (
     epilog,
 )
 from k8snetlint.cli.rules import explain, rules_cmd
+from k8snetlint.cli.startup import release_gc
 
 app = typer.Typer(
     name="k8snetlint",
@@ -91,45 +88,6 @@ def _register_extensions() -> None:
         module.register(app)
 
 
-def _github_format(argv: list[str]) -> bool:
-    """Whether ``argv`` asks ``check`` for the github format (``auto`` in Actions)."""
-    if "check" not in argv:
-        return False
-    fmt = "auto"
-    for i, arg in enumerate(argv):
-        if arg in ("--format", "-f") and i + 1 < len(argv):
-            fmt = argv[i + 1]
-        elif arg.startswith("--format="):
-            fmt = arg.split("=", 1)[1]
-    if fmt == "auto":
-        return os.environ.get("GITHUB_ACTIONS") == "true"
-    return fmt == "github"
-
-
-def _github_error(message: str) -> None:
-    """An exit-2 error as an annotation and a line in the step summary."""
-    from k8snetlint.reporters.github import escape_data
-
-    sys.stdout.write(f"::error title=k8snetlint::{escape_data(message)}\n")
-    sys.stdout.flush()
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return
-    text = "## k8snetlint\n\n**Error** (exit code 2): " + " ".join(message.split()) + "\n"
-    with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as fh:
-        fh.write(("\n" if fh.tell() > 0 else "") + text)
-
-
-def _error(kind: str, message: str, argv: list[str]) -> NoReturn:
-    from k8snetlint.textsafe import escape_lines
-
-    message = escape_lines(message)  # a name from the input or the command line
-    sys.stderr.write(f"k8snetlint: {kind}: {message}\n")
-    if _github_format(argv):
-        _github_error(message)
-    sys.exit(2)
-
-
 def _tidy_help(command: object) -> None:
     """Arguments show their name only (``PATH``), not typer's type (``<list[str]>``)."""
     for sub in getattr(command, "commands", {}).values():
@@ -140,43 +98,23 @@ def _tidy_help(command: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point of the ``k8snetlint`` command."""
+    """The full command line: typer parses every command and option (the commit hook's
+    plain ``check`` call is answered by :func:`k8snetlint.cli.main` without it)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if len(args) > 1 and args[0] == "check" and not any(a.startswith("-") for a in args):
-            # `check PATH...` (a commit hook's call): the same function with its defaults,
-            # without typer's per-option coercion set-up (a third of a small run).
-            check(paths=args[1:])
-            code: object = 0
-        else:
+
+    def run() -> object:
+        try:
             command = typer.main.get_command(app)
             _tidy_help(command)
-            code = command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
-    except UsageError as exc:
-        _error("error", str(exc), args)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.stderr.write("k8snetlint: aborted\n")
-        sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(2)
-    except Exception as exc:
-        # Kept broad on purpose: the last line of defence. Whatever escaped every
-        # narrower handler is a bug of ours; it is reported as an internal error (exit
-        # 2, "please report") instead of a traceback.
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            sys.stdout.write(str(exc.format_message()) + "\n")  # type: ignore[attr-defined]
-            sys.exit(2)
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            # a usage error of the (vendored or installed) click library
-            _error("error", " ".join(str(exc.format_message()).split()), args)
-        _error(
-            "internal error",
-            f"{type(exc).__name__}: {exc}\nPlease report this with the input that caused it.",
-            args,
-        )
-    sys.exit(code if isinstance(code, int) else 0)
+            release_gc()  # every command module is imported
+            return command.main(args=argv, prog_name="k8snetlint", standalone_mode=False)
+        except typer.Exit as exc:
+            return exc.exit_code
+        except typer.Abort:
+            sys.stderr.write("k8snetlint: aborted\n")
+            return 2
+
+    guarded(run, args)
 
 
 _register_extensions()
