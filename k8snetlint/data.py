@@ -35,12 +35,12 @@ def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> 
     keeps shared containers shared. A file that is missing, unreadable, corrupt, not
     the user's own or writable by others, or a folder that cannot be written, only
     means ``build()`` runs; a value :mod:`marshal` cannot store is not stored."""
+    import contextlib
     import marshal
-    import os
     import sys
 
     from k8snetlint import __version__
-    from k8snetlint.rulecache import cache_dir, sha256
+    from k8snetlint.rulecache import cache_dir, read_own, sha256, write_atomic
 
     folder = cache_dir()
     if folder is None:
@@ -54,31 +54,15 @@ def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> 
     except OSError:
         return build()
     path = folder / f"{name}-{h.hexdigest()[:32]}.marshal"
-    try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o022):
-                stored = marshal.loads(fh.read())
-                if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == name:
-                    return stored[1]  # type: ignore[no-any-return]
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    value = build()
-    try:
-        import contextlib
-        import tempfile
-
-        data = marshal.dumps((name, value))  # type: ignore[arg-type]
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=folder)
+    cached = read_own(path)
+    if cached is not None:
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except (OSError, ValueError):
-        pass
+            stored = marshal.loads(cached)
+        except (ValueError, EOFError, TypeError):
+            stored = None
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == name:
+            return stored[1]  # type: ignore[no-any-return]
+    value = build()
+    with contextlib.suppress(OSError, ValueError):
+        write_atomic(path, marshal.dumps((name, value)), f".{name}-")  # type: ignore[arg-type]
     return value

@@ -68,6 +68,38 @@ def sha256(data: bytes = b"") -> Any:
     return hashlib.sha256(data)
 
 
+def read_own(path: Path) -> bytes | None:
+    """The bytes of the cache file ``path``, or ``None`` when it is absent, unreadable,
+    or not to be trusted: not the user's own, or writable by others (code and data are
+    loaded from these files)."""
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+                return None
+            return fh.read()
+    except OSError:
+        return None
+
+
+def write_atomic(path: Path, data: bytes, prefix: str) -> None:
+    """Write the cache file ``path`` whole or not at all: into a temporary file named
+    ``prefix...`` in its folder (created when missing), then renamed over it. Raises
+    :class:`OSError` when that fails, leaving no temporary file behind."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def digest(texts: Sequence[tuple[str, bytes]], schema: Path) -> str:
     """The content hash of the registry's inputs."""
     h = sha256(f"k8snetlint {__version__} rules {FORMAT}\0".encode())
@@ -123,17 +155,6 @@ def store(key: str, rules: tuple[RuleInfo, ...]) -> None:
         text = json.dumps({"key": key, "rules": rows}, ensure_ascii=False)
         if tuple(_from_json(r) for r in json.loads(text)["rules"]) != rules:
             return
-        import tempfile
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".rules-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, text.encode("utf-8"), ".rules-")
     except (OSError, TypeError, ValueError):
         return

@@ -90,21 +90,10 @@ class CodeCache:
         codes = {src: code for src, code in self.codes.items() if src in self.used}
         try:
             import marshal
-            import tempfile
 
-            data = marshal.dumps((FORMAT, _TAG, codes))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".dataclass-code-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                import contextlib
+            from k8snetlint.rulecache import write_atomic
 
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.path, marshal.dumps((FORMAT, _TAG, codes)), ".dataclass-code-")
         except (OSError, ValueError):
             return
 
@@ -113,13 +102,14 @@ def _read(path: Path) -> dict[str, CodeType]:
     """The cached code objects of ``path``; empty when it is absent or not to be trusted."""
     import marshal
 
+    from k8snetlint.rulecache import read_own
+
+    raw = read_own(path)  # code is run from it: only the user's own, unshared file
+    if raw is None:
+        return {}
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                return {}  # code is run from it: only the user's own, unshared file
-            data = marshal.loads(fh.read())
-    except (OSError, ValueError, EOFError, TypeError):
+        data = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError):
         return {}
     if not (isinstance(data, tuple) and len(data) == 3 and data[:2] == (FORMAT, _TAG)):
         return {}
