@@ -515,21 +515,15 @@ class Inventory:
             services.append(new)
             for w in new.target_workloads:
                 svc_by_wl[id(w)].append(new)
-        wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
-        for w in parts:
-            wl_by_ns[w.namespace].append(w)
-        svc_by_ns: dict[str, list[Service]] = defaultdict(list)
-        for svc in services:
-            svc_by_ns[svc.namespace].append(svc)
         return replace(
             self,
             workloads=tuple(parts),
             services=tuple(services),
             ordinals_approximated=tuple(approximated),
-            _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+            _wl_by_ns=_by_namespace(parts),
             _wl={w.key: w for w in parts},
             _svc={s.key: s for s in services},
-            _svc_by_ns={k: tuple(v) for k, v in svc_by_ns.items()},
+            _svc_by_ns=_by_namespace(services),
             _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
             _wl_index={},
             _match_cache={},
@@ -543,12 +537,6 @@ class Inventory:
         wls = tuple(w for w in self.workloads if id(w) in wanted)
         chosen = {id(p) for p in policies}
         pols = tuple(p for p in self.policies if id(p) in chosen)
-        wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
-        for w in wls:
-            wl_by_ns[w.namespace].append(w)
-        pol_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
-        for p in pols:
-            pol_by_ns[p.namespace].append(p)
         return replace(
             self,
             workloads=wls,
@@ -556,12 +544,12 @@ class Inventory:
             ingresses=(),
             policies=pols,
             gateway_api=GatewayAPI(),
-            _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+            _wl_by_ns=_by_namespace(wls),
             _wl={w.key: w for w in wls},
             _svc={},
             _svc_by_ns={},
             _ing_by_ns={},
-            _pol_by_ns={k: tuple(v) for k, v in pol_by_ns.items()},
+            _pol_by_ns=_by_namespace(pols),
             _svc_by_wl={},
             _wl_index={},
             _match_cache={},
@@ -1270,6 +1258,14 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _by_namespace(items: Iterable[Any]) -> dict[str, tuple[Any, ...]]:
+    """``items`` grouped by their ``namespace``, in their order."""
+    d: dict[str, list[Any]] = defaultdict(list)
+    for it in items:
+        d[it.namespace].append(it)
+    return {k: tuple(v) for k, v in d.items()}
+
+
 def build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory:
     """Build the typed views of ``manifests`` (order-independent)."""
     with paused_gc():
@@ -1374,9 +1370,7 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
             workloads.append(w)
             taken.add(w.key)
     workloads.sort(key=lambda w: w.key)
-    wl_by_ns: dict[str, list[Workload]] = defaultdict(list)
-    for w in workloads:
-        wl_by_ns[w.namespace].append(w)
+    wl_by_ns = _by_namespace(workloads)
     wl_index: dict[str, WorkloadIndex] = {}
 
     # Services
@@ -1406,12 +1400,6 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         key=lambda p: (p.namespace, p.name),
     )
 
-    def by_ns(items: Iterable[Any]) -> dict[str, tuple[Any, ...]]:
-        d: dict[str, list[Any]] = defaultdict(list)
-        for it in items:
-            d[it.namespace].append(it)
-        return {k: tuple(v) for k, v in d.items()}
-
     return Inventory(
         namespaces=tuple(namespaces.values()),
         workloads=tuple(workloads),
@@ -1425,12 +1413,12 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         tier_policies=tier_policies(m for m, _ns in ordered),
         gateway_api=build_gateway_api(ordered),
         _ns=namespaces,
-        _wl_by_ns={k: tuple(v) for k, v in wl_by_ns.items()},
+        _wl_by_ns=wl_by_ns,
         _wl={w.key: w for w in workloads},
         _svc={s.key: s for s in services},
-        _svc_by_ns=by_ns(services),
-        _ing_by_ns=by_ns(ingresses),
-        _pol_by_ns=by_ns(policies),
+        _svc_by_ns=_by_namespace(services),
+        _ing_by_ns=_by_namespace(ingresses),
+        _pol_by_ns=_by_namespace(policies),
         _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
         _wl_index=wl_index,
     )
