@@ -82,10 +82,16 @@ def read_own(path: Path) -> bytes | None:
         return None
 
 
+# Versions of one cache file kept beside the one just written (several installed
+# versions of the tool may share the folder, each with its own key).
+KEEP = 4
+
+
 def write_atomic(path: Path, data: bytes, prefix: str) -> None:
     """Write the cache file ``path`` whole or not at all: into a temporary file named
     ``prefix...`` in its folder (created when missing), then renamed over it. Raises
-    :class:`OSError` when that fails, leaving no temporary file behind."""
+    :class:`OSError` when that fails, leaving no temporary file behind. Then
+    :func:`prune` its older versions."""
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,6 +104,43 @@ def write_atomic(path: Path, data: bytes, prefix: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    prune(path)
+
+
+def prune(path: Path, keep: int = KEEP) -> list[Path]:
+    """Delete the older versions of the cache file ``path``: the files of its folder
+    named as it is except for the hexadecimal key after its last ``-`` (``rules-<key>.json``,
+    ``schema-defs-<key>.marshal``, ``dataclass-code-cli-cpython-311-<key>.marshal``),
+    keeping the ``keep`` most recently written, ``path`` always among them. Files the
+    user does not own, or that cannot be listed or removed, are left alone. Returns
+    what was deleted. Called after each write, that is only when a cache missed, so a
+    run that hits its caches never lists the folder."""
+    import re
+
+    stem, dot, ext = path.name.partition(".")
+    family, dash, key = stem.rpartition("-")
+    if not dash or not key:
+        return []
+    pattern = re.compile(re.escape(family) + "-[0-9a-f]+" + re.escape(dot + ext) + r"\Z")
+    versions: list[tuple[float, str, Path]] = []
+    try:
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                if entry.name == path.name or not pattern.match(entry.name):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                    continue
+                versions.append((st.st_mtime, entry.name, Path(entry.path)))
+    except OSError:
+        return []
+    versions.sort(reverse=True)  # newest first; equal times by name, deterministic
+    deleted = []
+    for _, _, old in versions[max(0, keep - 1) :]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+            deleted.append(old)
+    return deleted
 
 
 def digest(texts: Sequence[tuple[str, bytes]], schema: Path) -> str:

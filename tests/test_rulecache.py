@@ -101,3 +101,54 @@ def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.delenv("K8SNETLINT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert rulecache.cache_dir() == tmp_path / "k8snetlint"
+
+
+def _aged(folder: Path, names: list[str]) -> list[Path]:
+    """Files of ``folder`` written in the order of ``names``, a minute apart."""
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, name in enumerate(names):
+        p = folder / name
+        p.write_bytes(b"x")
+        os.utime(p, (1_000_000 + 60 * i, 1_000_000 + 60 * i))
+        out.append(p)
+    return out
+
+
+def test_a_write_prunes_older_versions_of_the_same_cache_file(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    old = _aged(folder, [f"rules-{k * 32}.json" for k in "abcdef"])
+    others = _aged(
+        folder,
+        [
+            "schema-defs-aaaa.marshal",  # another cache file's versions
+            "schema-defs-bbbb.marshal",
+            "rules-extra-cccc.json",  # another family that starts alike
+            "rules-notakey.json",  # not a hexadecimal key
+            "rules-dddd.txt",  # another extension
+            ".rules-tmp123",  # a temporary file of a write in progress
+            "notes.txt",
+        ],
+    )
+    new = folder / f"rules-{'0' * 32}.json"
+    rulecache.write_atomic(new, b"{}", ".rules-")
+    kept = sorted(p.name for p in folder.iterdir())
+    # the new file and the three newest older versions stay; every other file stays
+    assert kept == sorted([new.name, *(p.name for p in old[-3:]), *(p.name for p in others)])
+    assert new.read_bytes() == b"{}"
+
+
+def test_prune_keeps_the_given_file_even_when_it_is_the_oldest(tmp_path: Path) -> None:
+    files = _aged(tmp_path, [f"dataclass-code-cli-cpython-311-{k}.marshal" for k in "1234567"])
+    deleted = rulecache.prune(files[0], keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [files[0].name, files[-1].name]
+    assert sorted(deleted) == sorted(files[1:-1])
+
+
+def test_prune_of_a_name_without_a_key_deletes_nothing(tmp_path: Path) -> None:
+    files = _aged(tmp_path, ["plain.json", "plain-a.json", "plain-b.json"])
+    assert rulecache.prune(files[0], keep=1) == []
+    assert rulecache.prune(tmp_path / "absent" / "x-1.json") == []
+    assert len(list(tmp_path.iterdir())) == 3
