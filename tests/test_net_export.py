@@ -271,3 +271,30 @@ def test_generated_made_map_is_the_line_by_line_map(cluster: tuple[list[Any], bo
     conn = netutil.analyze_input(objs, netutil.config(ipblock_pods=ipblock_pods))
     assert _same_rows(conn) == conn.compiled.n
     _same_map(conn)
+
+
+@pytest.mark.parametrize("deny_every", [1, 4])
+def test_both_ways_of_grouping_rules_agree(deny_every: int) -> None:
+    """Evaluator._block cuts each rule's classes to each namespace, or visits each
+    rule's classes: the same groups either way."""
+    files = _corpus_module().plan_policy_dense(300, 160, 100, 5, deny_every)
+    conn = netutil.analyze_input([o for rel in sorted(files) for o in files[rel]], Config())
+    ev = conn.evaluator
+    idx = ev._index()
+    assert len(idx.spans) > 2
+    firsts = sorted(set(idx.block_of))
+    for first, last in firsts:
+        assert ev._block(idx, first, last, by_class=True) == ev._block(
+            idx, first, last, by_class=False
+        )
+    # one namespace per workload
+    objs = [netutil.deployment(f"n{i}", "w", {"app": "w"}, []) for i in range(6)]
+    objs.append(
+        netutil.netpol(
+            "n1", "p", {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {}}]}]}
+        )
+    )
+    conn = netutil.analyze_input(objs, Config())
+    idx = conn.evaluator._index()
+    assert len(idx.spans) == 6
+    _same_map(conn)

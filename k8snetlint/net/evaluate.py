@@ -13,7 +13,10 @@ decides is allowed (Kubernetes' default). NetworkPolicy is one layer
 and denies the rest; for a pod it does not isolate, it decides nothing. Admin tiers
 (an admin layer before it, a baseline layer after it) plug in through
 :meth:`Evaluator.add_layer`; Pass is a layer leaving a port undecided. With
-NetworkPolicy alone the evaluator takes a fast path with the same answers.
+NetworkPolicy alone the evaluator takes a fast path with the same answers, and can
+answer a listing row in pieces shared by many sources (:meth:`Evaluator.open_row`,
+:meth:`Evaluator.closed_row`: what the rules admitting a whole namespace admit is
+worked out once per namespace, what an egress profile lets out once per profile).
 """
 
 from __future__ import annotations
@@ -903,27 +906,57 @@ class Evaluator:
             groups = idx.blocks[first] = self._block(idx, first, last)
         return groups[g]
 
-    def _block(self, idx: _AdmitIndex, first: int, last: int) -> dict[int, _Group]:
+    def _block(
+        self, idx: _AdmitIndex, first: int, last: int, by_class: bool | None = None
+    ) -> dict[int, _Group]:
+        """The groups ``first`` to ``last - 1``: which rules admit all of a group's
+        classes, which only some (per class). Either each rule's set is cut to each
+        group, or (``by_class``) each rule's classes are visited and a group's common
+        rules are those of all its classes; by default whichever visits less (many
+        small namespaces: by class)."""
         base, end = idx.spans[first][0], idx.spans[last - 1][1]
         mask = (1 << (end - base)) - 1
         live: list[tuple[int, int]] = []
+        visits = 0
         for k, (bits, _rules) in enumerate(idx.keys):
             kb = (bits >> base) & mask
             if kb:
                 live.append((k, kb))
+                visits += kb.bit_count()
+        per_class: dict[int, list[int]] | None = None
+        if by_class is None:
+            by_class = visits < (last - first) * len(live)
+        if by_class:
+            per_class = {}
+            for k, kb in live:
+                for i in _bits(kb):
+                    hit = per_class.get(base + i)
+                    if hit is None:
+                        per_class[base + i] = [k]
+                    else:
+                        hit.append(k)
         out: dict[int, _Group] = {}
         for g in range(first, last):
             lo, hi = idx.spans[g]
-            off, m = lo - base, (1 << (hi - lo)) - 1
             common_keys: list[int] = []
             residual: dict[int, list[int]] = {}
-            for k, kb in live:
-                v = (kb >> off) & m
-                if v == m:
-                    common_keys.append(k)
-                elif v:
-                    for i in _bits(v):
-                        residual.setdefault(lo + i, []).append(k)
+            if per_class is not None:
+                lists = [per_class.get(ci, []) for ci in range(lo, hi)]
+                every = set(lists[0]).intersection(*lists[1:])
+                common_keys = [k for k in lists[0] if k in every]
+                for ci, keys in zip(range(lo, hi), lists, strict=True):
+                    rest = [k for k in keys if k not in every] if every else keys
+                    if rest:
+                        residual[ci] = rest
+            else:
+                off, m = lo - base, (1 << (hi - lo)) - 1
+                for k, kb in live:
+                    v = (kb >> off) & m
+                    if v == m:
+                        common_keys.append(k)
+                    elif v:
+                        for i in _bits(v):
+                            residual.setdefault(lo + i, []).append(k)
             by_prof: dict[int, list[int]] = {}
             for k in common_keys:
                 for pi, ri in idx.keys[k][1]:
