@@ -10,6 +10,7 @@ touch classes, bitsets or compiled rules.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -423,7 +424,8 @@ class RowStream(Iterator[Row]):
         placed: dict[Admission, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         shares: dict[EgressShare, bool] = {}  # some address range among its destinations
         blank: list[str] | None = None
-        shared: tuple[tuple[Admission, ...], list[str]] | None = None
+        # the current namespace's lines: (its shared admissions, ranks, line parts)
+        shared: tuple[tuple[Admission, ...], list[int], list[str]] | None = None
         src_key, dst_rank, extra_of = self.src_key, self.dst_rank, self.extra_of
         for src in self.sources:
             node = _node_or_none(c, src) if self.focus is None else None
@@ -434,40 +436,48 @@ class RowStream(Iterator[Row]):
                     closed = closed_row(node.i)
             own = dst_rank.get(src)
             if row is not None:
-                if template is None:
-                    template, external = self._open_template(conn_text)
                 if shared is None or shared[0] is not row.shared:
-                    base = template[:]
+                    if template is None:
+                        template, external = self._open_template(conn_text)
+                    slots = template[:]
                     for adm in row.shared:
                         hit = placed.get(adm)
                         if hit is None:
                             hit = placed[adm] = self._place(adm, conn_text)
-                        any(map(base.__setitem__, *hit))  # (setitem is None: runs them all)
-                    shared = (row.shared, base)
-                slots = shared[1][:]
+                        any(map(slots.__setitem__, *hit))  # (setitem is None: runs them all)
+                    ranks = [r for r, p in enumerate(slots) if p]
+                    shared = (row.shared, ranks, list(filter(None, slots)))
+                changes: dict[int, str] = {}
                 for adm in row.own:
                     hit = placed.get(adm)
                     if hit is None:
                         hit = placed[adm] = self._place(adm, conn_text)
-                    any(map(slots.__setitem__, *hit))
+                    changes.update(zip(*hit, strict=True))
                 if own is not None:
-                    slots[own] = ""  # a workload is never paired with itself
-                parts = list(filter(None, slots))
+                    changes[own] = ""  # a workload is never paired with itself
+                parts = _changed(shared[1], shared[2], changes)
                 ext = external
             elif closed is not None:
                 share, isolated = closed
-                if blank is None:
-                    blank = [""] * len(dst_rank)
-                slots = blank[:]
+                pairs: list[tuple[int, str]] = []
                 for bits, cs in share.pieces:
-                    ranks = self._ranks_of(bits)
+                    at = self._ranks_of(bits)
                     texts = self._text_template(cs, conn_text)
-                    any(map(slots.__setitem__, ranks, map(texts.__getitem__, ranks)))
+                    pairs.extend(zip(at, map(texts.__getitem__, at), strict=True))
                 for r, k, cs in self._ranked([*share.open, *isolated]):
-                    slots[r] = k + conn_text(cs)
-                if own is not None:
-                    slots[own] = ""
-                parts = list(filter(None, slots))
+                    pairs.append((r, k + conn_text(cs)))
+                if len(pairs) * 16 < len(dst_rank):
+                    pairs.sort()  # by rank: ranks are distinct, the parts never compared
+                    parts = [p for r, p in pairs if r != own]
+                else:
+                    if blank is None:
+                        blank = [""] * len(dst_rank)
+                    slots = blank[:]
+                    for r, p in pairs:
+                        slots[r] = p
+                    if own is not None:
+                        slots[own] = ""
+                    parts = list(filter(None, slots))
                 known = shares.get(share)
                 if known is None:
                     known = shares[share] = any(
@@ -483,9 +493,11 @@ class RowStream(Iterator[Row]):
                     yield src, out
                 continue
             if parts:
+                # one copy of the text: the first part takes the prefix, the last the newline
                 prefix = src_key[src]
-                text = prefix + ("\n" + prefix).join(parts) + "\n"
-                yield TextRow(src, text, len(parts), ext)
+                parts[0] = prefix + parts[0]
+                parts[-1] += "\n"
+                yield TextRow(src, ("\n" + prefix).join(parts), len(parts), ext)
 
     def _ranked(self, row: list[tuple[Node, ConnSet]]) -> Iterator[tuple[int, str, ConnSet]]:
         """(rank, ``name(dst) : ``, connections) of the kept endpoints of ``row``."""
@@ -619,6 +631,23 @@ class RowStream(Iterator[Row]):
             out.append((dst_rank[x.dst], x.dst, x.conns, x.assumed))
         out.sort()  # by rank: ranks are distinct, the rest is never compared
         return [(dep, cs, a) for _r, dep, cs, a in out]
+
+
+def _changed(ranks: list[int], parts: list[str], changes: dict[int, str]) -> list[str]:
+    """A copy of ``parts`` (in the order of ``ranks``, sorted) with the part of each
+    rank of ``changes`` put in its place (``""``: taken out)."""
+    out = parts[:]
+    for r in sorted(changes, reverse=True):  # from the end: the positions still hold
+        i = bisect.bisect_left(ranks, r)
+        p = changes[r]
+        if i < len(ranks) and ranks[i] == r:
+            if p:
+                out[i] = p
+            else:
+                del out[i]
+        elif p:
+            out.insert(i, p)
+    return out
 
 
 def _node_or_none(c: Compiled, ep: Endpoint) -> Node | None:
