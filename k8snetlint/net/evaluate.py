@@ -294,12 +294,12 @@ class EgressShare:
         pieces: tuple[tuple[int, ConnSet], ...],
         open_dsts: tuple[tuple[Node, ConnSet], ...],
         isolated: int,
-        rules: tuple[tuple[bytes, CRule], ...],
+        rules: tuple[tuple[int, CRule], ...],
     ) -> None:
         self.pieces = pieces
         self.open = open_dsts
         self.isolated = isolated
-        self.rules = rules  # (tester of the classes it lets out to, rule)
+        self.rules = rules  # (the isolated classes it lets out to, rule)
 
 
 class _Group(NamedTuple):
@@ -316,12 +316,14 @@ class _AdmitIndex(NamedTuple):
     """The ingress rules transposed: per source class, the rules admitting it."""
 
     keys: list[tuple[int, tuple[tuple[int, int], ...]]]  # classes -> (profile, rule)
+    key_span: list[tuple[int, int]]  # per key: its lowest and highest class
     spans: list[tuple[int, int]]  # per namespace group: its classes lo..hi-1
     group_of: list[int]  # per class: its group
     block_of: list[tuple[int, int]]  # per group: its block (first, last group + 1)
     blocks: dict[int, dict[int, _Group]]  # first group of a block -> its groups
     made: dict[tuple[int, tuple[int, ...]], Admission]
     shares: dict[int, tuple[object, EgressShare]]  # id(egress profile) -> it, share
+    meet: dict[tuple[int, int], tuple[ConnSet, ConnSet, ConnSet]]  # intersections by id
 
 
 # ---------------------------------------------------------------------------------
@@ -789,11 +791,33 @@ class Evaluator:
         group, own = self._admissions(idx, s)
         own_map = {d: cs for adm in own for d, cs in adm.dsts}
         cand = share.isolated & (group.admitted_bits | bits_of(own_map))
-        for d in _bits(cand):
-            ing = own_map.get(d) or group.admitted[d]
+        if not cand:
+            return share, out
+        rules_of: dict[int, list[CRule]] = {}
+        for bits, r in share.rules:
+            for d in _bits(bits & cand):
+                got = rules_of.get(d)
+                if got is None:
+                    rules_of[d] = [r]
+                else:
+                    got.append(r)
+        meet = idx.meet
+        if len(meet) > 100_000:
+            meet.clear()
+        for d, rules in rules_of.items():
             named = c.classes[d].named
-            eg = union_all(tuple(r.conns(named) for t, r in share.rules if has_bit(t, d)))
-            cs = ing if eg is ALL else eg if ing is ALL else intersect(eg, ing)
+            if len(rules) == 1:
+                eg = rules[0].conns(named)
+            else:
+                eg = union_all(tuple(r.conns(named) for r in rules))
+            ing = own_map.get(d) or group.admitted[d]
+            # intersect(), by identity (the sets' own hash is computed in Python)
+            met = meet.get((id(eg), id(ing)))
+            if met is None:
+                cs = ing if eg is ALL else eg if ing is ALL else intersect(eg, ing)
+                meet[(id(eg), id(ing))] = (eg, ing, cs)
+            else:
+                cs = met[2]
             if cs.ranges:
                 out.append((c.class_nodes[d], cs))
         return share, out
@@ -856,7 +880,9 @@ class Evaluator:
             cs = union_all(tuple(r.ext_conns for r in rules if r.has_ext(a)))
             if cs.ranges:
                 open_dsts.append((c.atom_nodes[a], cs))
-        return EgressShare(tuple(pieces), tuple(open_dsts), seen & c.in_iso, testers)
+        isolated = seen & c.in_iso
+        rule_bits = tuple((bits & isolated, r) for bits, r in sets if bits & isolated)
+        return EgressShare(tuple(pieces), tuple(open_dsts), isolated, rule_bits)
 
     def _index(self) -> _AdmitIndex:
         """Every distinct set of classes an ingress rule admits, with its rules; the
@@ -889,7 +915,15 @@ class Evaluator:
                 first = g
         block_of.extend([(first, len(spans))] * (len(spans) - first))
         idx = _AdmitIndex(
-            [(b, tuple(v)) for b, v in keyed.items()], spans, group_of, block_of, {}, {}, {}
+            [(b, tuple(v)) for b, v in keyed.items()],
+            [((b & -b).bit_length() - 1, b.bit_length() - 1) for b in keyed],
+            spans,
+            group_of,
+            block_of,
+            {},
+            {},
+            {},
+            {},
         )
         self._admit_index = idx
         return idx
@@ -919,6 +953,9 @@ class Evaluator:
         live: list[tuple[int, int]] = []
         visits = 0
         for k, (bits, _rules) in enumerate(idx.keys):
+            lo_bit, hi_bit = idx.key_span[k]
+            if hi_bit < base or lo_bit >= end:
+                continue
             kb = (bits >> base) & mask
             if kb:
                 live.append((k, kb))

@@ -445,7 +445,7 @@ class RowStream(Iterator[Row]):
                         if hit is None:
                             hit = placed[adm] = self._place(adm, conn_text)
                         any(map(slots.__setitem__, *hit))  # (setitem is None: runs them all)
-                    ranks = [r for r, p in enumerate(slots) if p]
+                    ranks = list(itertools.compress(range(len(slots)), slots))
                     shared = (row.shared, ranks, list(filter(None, slots)))
                 changes: dict[int, str] = {}
                 for adm in row.own:
