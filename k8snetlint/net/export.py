@@ -318,7 +318,8 @@ def stream_rows(
     list (IPv6 ranges are dropped unless the input mentions IPv6); ``focus``: only
     pairs touching it. None when two names would sort differently as parts than as
     whole lines (a name holding ``" => "`` or ``" : "``, or two endpoints of one
-    name): the caller then sorts the materialised lines.
+    name): the caller then sorts the materialised lines. The answer is a
+    :class:`RowStream`: the txt map takes its :meth:`RowStream.text_rows`.
     """
     kept = [e for e in endpoints if keep(e)]
     src_key = {e: name(e) + " => " for e in kept}
@@ -335,7 +336,7 @@ def stream_rows(
     return RowStream(compiled, evaluator, sources, extras, src_key, dst_key, dst_rank, keep, focus)
 
 
-_RANKS_KEPT = 20_000_000  # ranks cached by text_rows before the cache is dropped
+_RANKS_KEPT = 4_000_000  # ranks cached by text_rows before the cache is dropped
 
 
 class TextRow(NamedTuple):
