@@ -13,7 +13,10 @@ decides is allowed (Kubernetes' default). NetworkPolicy is one layer
 and denies the rest; for a pod it does not isolate, it decides nothing. Admin tiers
 (an admin layer before it, a baseline layer after it) plug in through
 :meth:`Evaluator.add_layer`; Pass is a layer leaving a port undecided. With
-NetworkPolicy alone the evaluator takes a fast path with the same answers.
+NetworkPolicy alone the evaluator takes a fast path with the same answers, and can
+answer a listing row in pieces shared by many sources (:meth:`Evaluator.open_row`,
+:meth:`Evaluator.closed_row`: what the rules admitting a whole namespace admit is
+worked out once per namespace, what an egress profile lets out once per profile).
 """
 
 from __future__ import annotations
@@ -51,11 +54,14 @@ from k8snetlint.selectors import iter_bits
 
 __all__ = [
     "NOTE_PROTOCOLS",
+    "Admission",
     "Decision",
     "DecisionLayer",
+    "EgressShare",
     "Evaluator",
     "LayerExplanation",
     "NetworkPolicyLayer",
+    "OpenRow",
 ]
 
 NOTE_PROTOCOLS = "only TCP, UDP and SCTP are modelled; other protocols (ICMP, ...) depend on the network plugin (docs/semantics.md NP-18)"
@@ -248,6 +254,78 @@ def _bits(x: int) -> Iterable[int]:
     return out
 
 
+class Admission:
+    """What one ingress profile admits the sources matching one subset of its rules
+    to: its member classes with the connections admitted (non-empty only), in member
+    order. Made once per (profile, rule subset) and shared by those sources."""
+
+    __slots__ = ("dsts",)
+
+    def __init__(self, dsts: tuple[tuple[int, ConnSet], ...]) -> None:
+        self.dsts = dsts
+
+
+class OpenRow(NamedTuple):
+    """The row of a class whose egress no policy isolates (NetworkPolicy alone), in
+    shared pieces (see :meth:`Evaluator.open_row`): every class not isolated for
+    ingress and every atom get every connection; an isolated class gets what the
+    last admission naming it says (``own`` after ``shared``), nothing when none does.
+
+    ``shared``: the admissions of the rules admitting every class of the source's
+    namespace (one object for all of them); ``own``: the source's own, each replacing
+    the shared one of its profile (it is made of more rules: it admits more)."""
+
+    shared: tuple[Admission, ...]
+    own: list[Admission]
+
+
+class EgressShare:
+    """What the egress profile of some classes lets out, the same for all of them
+    (see :meth:`Evaluator.closed_row`), to the destinations no policy isolates for
+    ingress: ``pieces``, (classes, connections) each of those classes gets; ``open``,
+    the other such destinations (classes several rules or named ports decide, atoms)
+    with theirs. ``isolated``: the classes isolated for ingress it lets something out
+    to (their ingress decides)."""
+
+    __slots__ = ("isolated", "open", "pieces", "rules")
+
+    def __init__(
+        self,
+        pieces: tuple[tuple[int, ConnSet], ...],
+        open_dsts: tuple[tuple[Node, ConnSet], ...],
+        isolated: int,
+        rules: tuple[tuple[int, CRule], ...],
+    ) -> None:
+        self.pieces = pieces
+        self.open = open_dsts
+        self.isolated = isolated
+        self.rules = rules  # (the isolated classes it lets out to, rule)
+
+
+class _Group(NamedTuple):
+    """The ingress rules as they admit the classes of one namespace."""
+
+    shared: tuple[Admission, ...]  # the admissions of the rules admitting all of them
+    common: dict[int, tuple[int, ...]]  # profile -> those rules
+    residual: dict[int, list[int]]  # class -> keys of rules admitting only some
+    admitted: dict[int, ConnSet]  # destination -> what the shared admissions admit
+    admitted_bits: int  # those destinations
+
+
+class _AdmitIndex(NamedTuple):
+    """The ingress rules transposed: per source class, the rules admitting it."""
+
+    keys: list[tuple[int, tuple[tuple[int, int], ...]]]  # classes -> (profile, rule)
+    key_span: list[tuple[int, int]]  # per key: its lowest and highest class
+    spans: list[tuple[int, int]]  # per namespace group: its classes lo..hi-1
+    group_of: list[int]  # per class: its group
+    block_of: list[tuple[int, int]]  # per group: its block (first, last group + 1)
+    blocks: dict[int, dict[int, _Group]]  # first group of a block -> its groups
+    made: dict[tuple[int, tuple[int, ...]], Admission]
+    shares: dict[int, tuple[object, EgressShare]]  # id(egress profile) -> it, share
+    meet: dict[tuple[int, int], tuple[ConnSet, ConnSet, ConnSet]]  # intersections by id
+
+
 # ---------------------------------------------------------------------------------
 # The evaluator
 
@@ -273,6 +351,7 @@ class Evaluator:
         self.layers: dict[Direction, list[DecisionLayer]] = {d: [self.np] for d in DIRECTIONS}
         self._pair_list: list[tuple[Node, Node, ConnSet]] | None = None
         self._row_cand: _Candidates | None = None
+        self._admit_index: _AdmitIndex | None = None
         self._side: Callable[[Direction, ClassNode, Node], ConnSet] = self.np.allowed
         # layered answers by the layers' decisions (few distinct ones in a cluster)
         self._stack_cache: dict[tuple[Decision | None, ...], ConnSet] = {}
@@ -296,6 +375,7 @@ class Evaluator:
             stack.append(layer)
         self._pair_list = None
         self._row_cand = None
+        self._admit_index = None
 
         self._side = self.side
 
@@ -671,6 +751,284 @@ class Evaluator:
         if layered:
             return [(d, cs) for _s, d, cs in self._class_row(cand, src.i)]
         return self._np_row(cand, src.i)
+
+    def open_row(self, s: int) -> OpenRow | None:
+        """The row of class ``s`` in shared pieces (:class:`OpenRow`), when NetworkPolicy
+        alone decides and no policy isolates the egress of ``s`` (None otherwise: see
+        :meth:`row`, which has the same answers).
+
+        The classes include ``s`` itself (a workload is never paired with itself: the
+        caller leaves that pair out). Rules mostly admit whole namespaces: what they
+        admit is worked out once per namespace, and per class only the rules
+        admitting part of its namespace."""
+        c = self.c
+        if s >= c.n or c.profiles["egress"][s] is not None:
+            return None
+        if self._layered("ingress") or self._layered("egress"):
+            return None
+        group, own = self._admissions(self._index(), s)
+        return OpenRow(group.shared, own)
+
+    def closed_row(self, s: int) -> tuple[EgressShare, list[tuple[Node, ConnSet]]] | None:
+        """The row of class ``s`` when NetworkPolicy alone decides and a policy isolates
+        its egress (None otherwise: see :meth:`row`, which has the same answers): what
+        its egress profile lets out to destinations no policy isolates for ingress
+        (an :class:`EgressShare`, shared by the classes of that profile), and the
+        isolated destinations admitting ``s``, each with what both sides allow. ``s``
+        itself may be among them (see :meth:`open_row`)."""
+        c = self.c
+        peg = c.profiles["egress"][s] if s < c.n else None
+        if peg is None or self._layered("ingress") or self._layered("egress"):
+            return None
+        idx = self._index()
+        hit = idx.shares.get(id(peg))
+        if hit is None:
+            hit = idx.shares[id(peg)] = (peg, self._egress_share(peg.rules))
+        share = hit[1]
+        out: list[tuple[Node, ConnSet]] = []
+        if not share.isolated:
+            return share, out
+        group, own = self._admissions(idx, s)
+        own_map = {d: cs for adm in own for d, cs in adm.dsts}
+        cand = share.isolated & (group.admitted_bits | bits_of(own_map))
+        if not cand:
+            return share, out
+        rules_of: dict[int, list[CRule]] = {}
+        for bits, r in share.rules:
+            for d in _bits(bits & cand):
+                got = rules_of.get(d)
+                if got is None:
+                    rules_of[d] = [r]
+                else:
+                    got.append(r)
+        meet = idx.meet
+        if len(meet) > 100_000:
+            meet.clear()
+        for d, rules in rules_of.items():
+            named = c.classes[d].named
+            if len(rules) == 1:
+                eg = rules[0].conns(named)
+            else:
+                eg = union_all(tuple(r.conns(named) for r in rules))
+            ing = own_map.get(d) or group.admitted[d]
+            # intersect(), by identity (the sets' own hash is computed in Python)
+            met = meet.get((id(eg), id(ing)))
+            if met is None:
+                cs = ing if eg is ALL else eg if ing is ALL else intersect(eg, ing)
+                meet[(id(eg), id(ing))] = (eg, ing, cs)
+            else:
+                cs = met[2]
+            if cs.ranges:
+                out.append((c.class_nodes[d], cs))
+        return share, out
+
+    def _admissions(self, idx: _AdmitIndex, s: int) -> tuple[_Group, list[Admission]]:
+        """The group of class ``s`` and the admissions of its own (see :class:`OpenRow`)."""
+        group = self._group(idx, idx.group_of[s])
+        residual = group.residual.get(s)
+        if not residual:
+            return group, []
+        by_prof: dict[int, list[int]] = {}
+        for k in residual:
+            for pi, ri in idx.keys[k][1]:
+                hit = by_prof.get(pi)
+                if hit is None:
+                    by_prof[pi] = [ri]
+                else:
+                    hit.append(ri)
+        own: list[Admission] = []
+        for pi, ris in by_prof.items():
+            adm = self._made(idx, pi, tuple(sorted([*ris, *group.common.get(pi, ())])))
+            if adm.dsts:
+                own.append(adm)
+        return group, own
+
+    def _egress_share(self, rules: Sequence[CRule]) -> EgressShare:
+        """What ``rules`` (an egress profile) let out, per destination (as
+        :meth:`NetworkPolicyLayer.allowed` unites them): the classes only one rule
+        without named ports lets out to come as one piece per rule."""
+        c = self.c
+        open_cls = c.all_real & ~c.in_iso
+        sets = [(r.cls & r.named_ok & c.all_real, r) for r in rules]
+        seen = multi = 0
+        for bits, _r in sets:
+            multi |= seen & bits
+            seen |= bits
+        pieces: list[tuple[int, ConnSet]] = []
+        open_dsts: list[tuple[Node, ConnSet]] = []
+        testers = tuple((tester(bits), r) for bits, r in sets)
+        for bits, r in sets:
+            alone = bits & ~multi & open_cls
+            if r.static is not None:
+                if alone and r.static.ranges:
+                    pieces.append((alone, r.static))
+                continue
+            for d in _bits(alone):
+                cs = r.conns(c.classes[d].named)
+                if cs.ranges:
+                    open_dsts.append((c.class_nodes[d], cs))
+        for d in _bits(multi & open_cls):
+            named = c.classes[d].named
+            cs = union_all(tuple(r.conns(named) for t, r in testers if has_bit(t, d)))
+            if cs.ranges:
+                open_dsts.append((c.class_nodes[d], cs))
+        ext = 0
+        for r in rules:
+            if not r.ext_conns.is_empty():
+                ext |= r.ext
+        for a in iter_bits(ext):
+            cs = union_all(tuple(r.ext_conns for r in rules if r.has_ext(a)))
+            if cs.ranges:
+                open_dsts.append((c.atom_nodes[a], cs))
+        isolated = seen & c.in_iso
+        rule_bits = tuple((bits & isolated, r) for bits, r in sets if bits & isolated)
+        return EgressShare(tuple(pieces), tuple(open_dsts), isolated, rule_bits)
+
+    def _index(self) -> _AdmitIndex:
+        """Every distinct set of classes an ingress rule admits, with its rules; the
+        namespace groups of classes (classes are in namespace order) and their blocks
+        of about 512 classes."""
+        idx = self._admit_index
+        if idx is not None:
+            return idx
+        c = self.c
+        all_real = c.all_real
+        keyed: dict[int, list[tuple[int, int]]] = {}
+        for pi, prof in enumerate(c.profile_set["ingress"]):
+            for ri, r in enumerate(prof.rules):
+                bits = r.cls & all_real
+                if bits:
+                    keyed.setdefault(bits, []).append((pi, ri))
+        spans: list[tuple[int, int]] = []
+        group_of: list[int] = []
+        for ci in range(c.n):
+            if not spans or c.classes[ci].namespace != c.classes[ci - 1].namespace:
+                spans.append((ci, ci + 1))
+            else:
+                spans[-1] = (spans[-1][0], ci + 1)
+            group_of.append(len(spans) - 1)
+        block_of: list[tuple[int, int]] = []
+        first = 0
+        for g, (_lo, hi) in enumerate(spans):
+            if hi - spans[first][0] > _BLOCK and g > first:
+                block_of.extend([(first, g)] * (g - first))
+                first = g
+        block_of.extend([(first, len(spans))] * (len(spans) - first))
+        idx = _AdmitIndex(
+            [(b, tuple(v)) for b, v in keyed.items()],
+            [((b & -b).bit_length() - 1, b.bit_length() - 1) for b in keyed],
+            spans,
+            group_of,
+            block_of,
+            {},
+            {},
+            {},
+            {},
+        )
+        self._admit_index = idx
+        return idx
+
+    def _group(self, idx: _AdmitIndex, g: int) -> _Group:
+        """The rules as they admit the classes of group ``g``: computed for a block of
+        groups at a time (one pass over the rules' admitted sets per block; the last
+        few blocks kept: sources come in name order, namespace by namespace)."""
+        first, last = idx.block_of[g]
+        groups = idx.blocks.get(first)
+        if groups is None:
+            if len(idx.blocks) >= 4:
+                del idx.blocks[next(iter(idx.blocks))]
+            groups = idx.blocks[first] = self._block(idx, first, last)
+        return groups[g]
+
+    def _block(
+        self, idx: _AdmitIndex, first: int, last: int, by_class: bool | None = None
+    ) -> dict[int, _Group]:
+        """The groups ``first`` to ``last - 1``: which rules admit all of a group's
+        classes, which only some (per class). Either each rule's set is cut to each
+        group, or (``by_class``) each rule's classes are visited and a group's common
+        rules are those of all its classes; by default whichever visits less (many
+        small namespaces: by class)."""
+        base, end = idx.spans[first][0], idx.spans[last - 1][1]
+        mask = (1 << (end - base)) - 1
+        live: list[tuple[int, int]] = []
+        visits = 0
+        for k, (bits, _rules) in enumerate(idx.keys):
+            lo_bit, hi_bit = idx.key_span[k]
+            if hi_bit < base or lo_bit >= end:
+                continue
+            kb = (bits >> base) & mask
+            if kb:
+                live.append((k, kb))
+                visits += kb.bit_count()
+        per_class: dict[int, list[int]] | None = None
+        if by_class is None:
+            by_class = visits < (last - first) * len(live)
+        if by_class:
+            per_class = {}
+            for k, kb in live:
+                for i in _bits(kb):
+                    hit = per_class.get(base + i)
+                    if hit is None:
+                        per_class[base + i] = [k]
+                    else:
+                        hit.append(k)
+        out: dict[int, _Group] = {}
+        for g in range(first, last):
+            lo, hi = idx.spans[g]
+            common_keys: list[int] = []
+            residual: dict[int, list[int]] = {}
+            if per_class is not None:
+                lists = [per_class.get(ci, []) for ci in range(lo, hi)]
+                every = set(lists[0]).intersection(*lists[1:])
+                common_keys = [k for k in lists[0] if k in every]
+                for ci, keys in zip(range(lo, hi), lists, strict=True):
+                    rest = [k for k in keys if k not in every] if every else keys
+                    if rest:
+                        residual[ci] = rest
+            else:
+                off, m = lo - base, (1 << (hi - lo)) - 1
+                for k, kb in live:
+                    v = (kb >> off) & m
+                    if v == m:
+                        common_keys.append(k)
+                    elif v:
+                        for i in _bits(v):
+                            residual.setdefault(lo + i, []).append(k)
+            by_prof: dict[int, list[int]] = {}
+            for k in common_keys:
+                for pi, ri in idx.keys[k][1]:
+                    by_prof.setdefault(pi, []).append(ri)
+            common = {pi: tuple(sorted(ris)) for pi, ris in by_prof.items()}
+            shared = [self._made(idx, pi, ris) for pi, ris in common.items()]
+            admitted = {d: cs for a in shared for d, cs in a.dsts}
+            out[g] = _Group(
+                tuple(a for a in shared if a.dsts), common, residual, admitted, bits_of(admitted)
+            )
+        return out
+
+    def _made(self, idx: _AdmitIndex, pi: int, rules: tuple[int, ...]) -> Admission:
+        adm = idx.made.get((pi, rules))
+        if adm is None:
+            prof = self.c.profile_set["ingress"][pi]
+            adm = idx.made[(pi, rules)] = self._admission(prof.members, prof.rules, rules)
+        return adm
+
+    def _admission(
+        self, members: Sequence[int], rules: Sequence[CRule], chosen: tuple[int, ...]
+    ) -> Admission:
+        """What ``rules[chosen]`` admit to each real class of ``members`` (as
+        :meth:`NetworkPolicyLayer.allowed` unites them)."""
+        c = self.c
+        picked = [rules[ri] for ri in chosen]
+        dsts: list[tuple[int, ConnSet]] = []
+        for d in members:
+            if d >= c.n:
+                continue
+            named = c.classes[d].named
+            cs = union_all(tuple(r.conns(named) for r in picked))
+            if cs.ranges:
+                dsts.append((d, cs))
+        return Admission(tuple(dsts))
 
     def _np_row(self, cand: _Candidates, s: int) -> list[tuple[Node, ConnSet]]:
         """:meth:`_class_row` with NetworkPolicy alone, destinations in no set order:

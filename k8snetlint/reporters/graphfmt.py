@@ -23,7 +23,7 @@ from k8snetlint.textsafe import escape_control, escape_xml_forbidden
 if TYPE_CHECKING:
     from k8snetlint.findings import Finding, Report
     from k8snetlint.model import Inventory, Workload
-    from k8snetlint.net.export import GraphSource, Row
+    from k8snetlint.net.export import GraphSource, Row, TextRow
 
 GRAPH_FORMATS = ("txt", "json", "csv", "dot", "mermaid", "graphml", "html")
 
@@ -995,13 +995,46 @@ class MapStream:
             for _row in self._counted(_runs(data.connections)):
                 pass
             return iter([render_txt(data)])
+        from k8snetlint.net.export import RowStream  # (loaded with the analysis)
+
+        if isinstance(rows, RowStream):
+            return self._txt_made(rows.text_rows(self._escaped_text), names)
         return self._txt_lines(self._counted(rows), names)
 
+    def _escaped_text(self, cs: ConnSet) -> str:
+        return escape_control(self._text(cs))
+
+    def _txt_made(self, rows: Iterator[Row | TextRow], names: dict[Endpoint, str]) -> Iterator[str]:
+        """The txt lines of rows some of which come made (counted as :meth:`_counted`
+        counts them: a made row has no focus, and its only outside reading is its
+        source's egress)."""
+        from k8snetlint.net.export import TextRow
+
+        line = self._txt_line_maker(names)
+        for row in rows:
+            if isinstance(row, TextRow):
+                self.connections += row.lines
+                if row.external and row.src.kind == "workload":
+                    self._egress.add(endpoint_name(row.src))
+                yield row.text
+            else:
+                for src, entries in self._counted(iter((row,))):
+                    yield line(src, entries)
+
     def _txt_lines(self, rows: Iterator[Row], names: dict[Endpoint, str]) -> Iterator[str]:
+        line = self._txt_line_maker(names)
+        for src, entries in rows:
+            yield line(src, entries)
+
+    def _txt_line_maker(
+        self, names: dict[Endpoint, str]
+    ) -> Callable[[Endpoint, list[tuple[Endpoint, ConnSet, bool]]], str]:
+        """The txt lines of one row, as a function (its caches made once)."""
         # by id: an Endpoint's own hash is computed in Python, once per line otherwise
         dkeys = {id(e): n + " : " for e, n in names.items()}
         texts: dict[int, str] = {}
-        for src, entries in rows:
+
+        def line(src: Endpoint, entries: list[tuple[Endpoint, ConnSet, bool]]) -> str:
             prefix = names[src] + " => "
             parts: list[str] = []
             for dep, cs, _a in entries:
@@ -1012,7 +1045,9 @@ class MapStream:
                 if k is None:  # an equal endpoint, another object
                     k = names[dep] + " : "
                 parts.append(k + t)
-            yield prefix + ("\n" + prefix).join(parts) + "\n"
+            return prefix + ("\n" + prefix).join(parts) + "\n"
+
+        return line
 
     def _csv(self) -> Iterator[str]:
         return self._csv_lines(self._rows(endpoint_name))
