@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from k8snetlint.cli.options import (
         ConfigOption,
         FollowSymlinksOption,
+        JobsOption,
         KubernetesVersionOption,
         KustomizeAllowRemoteOption,
         NamespaceOption,
@@ -54,6 +55,7 @@ __all__ = [
     "FAIL_ON",
     "ConfigOption",
     "FollowSymlinksOption",
+    "JobsOption",
     "KubernetesVersionOption",
     "KustomizeAllowRemoteOption",
     "NamespaceOption",
@@ -93,6 +95,7 @@ _HOMES = {
         (
             "ConfigOption",
             "FollowSymlinksOption",
+            "JobsOption",
             "KubernetesVersionOption",
             "KustomizeAllowRemoteOption",
             "NamespaceOption",

@@ -67,6 +67,8 @@ GRAPH_OPTIONS: dict[str, tuple[str, Any]] = {
     "--kustomize-allow-remote": ("kustomize_allow_remote", True),
     "--config": ("config", str),
     "--exposure": ("exposure", True),
+    "--jobs": ("jobs", int),
+    "-j": ("jobs", int),
 }
 
 

@@ -1,0 +1,142 @@
+"""What one ``reach`` answer between workloads depends on, so that only that is read,
+modelled and compiled.
+
+A NetworkPolicy applies to the pods of its own namespace; whether one of its rules
+admits a peer depends on the peer's labels, named ports and namespace labels
+(docs/semantics.md). So the verdict, the reasons and the notes for two workloads (or
+the workloads behind a Service) are decided by:
+
+* the objects of their two namespaces (workloads with their pods and owners, Services,
+  NetworkPolicies) and the Namespace objects of these namespaces;
+* the admin and baseline tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+  ClusterNetworkPolicy: cluster-scoped, selecting by namespace and pod labels);
+* whether any policy of the input names a per-ordinal label: StatefulSets are then
+  split into one workload per pod everywhere (:meth:`~k8snetlint.model.Inventory.per_ordinal`);
+* the configuration (default namespace, assumed labels, declared workloads, the
+  ingress controller).
+
+The rest of the input changes only what ``reach`` between these workloads never
+shows: other workloads, and the address ranges outside the cluster (every ipBlock
+cuts them). Ends of any other form (addresses, ``internet``, the ingress controller,
+Gateways, hypothetical pods) take the whole input: :func:`reach_namespaces` says
+``None`` for them.
+
+Files are chosen before they are parsed, by their bytes (:func:`file_may_matter`): a
+file can hold an object of a namespace only if the namespace's name occurs in it (no
+object there lacks a namespace when the default namespace is not one of them; YAML
+and JSON write a name as it is unless escaped: a file with a backslash is read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from k8snetlint.config import Config
+from k8snetlint.discovery import MAX_FILE_BYTES
+from k8snetlint.document import Manifest
+from k8snetlint.model import ORDINAL_LABELS, _mentions_ordinal_label
+from k8snetlint.net.outside import parse_hypothetical
+from k8snetlint.tiers import TIER_KINDS
+
+__all__ = ["FileFilter", "reach_namespaces", "relevant_manifests"]
+
+# --from/--to forms that are not workloads or Services (netcli.resolve_target)
+_OTHER_FORMS = ("internet", "ingress-controller", "{ingress-controller}")
+_OTHER_PREFIXES = ("{gateway:", "gateway:")
+
+
+def _namespace_of(text: str, default_namespace: str) -> set[str] | None:
+    """The namespaces a workload or ``svc:`` end may be in; None for other forms."""
+    import ipaddress
+
+    stripped = text.strip()
+    low = stripped.lower()
+    if low in _OTHER_FORMS or low.startswith(_OTHER_PREFIXES):
+        return None
+    try:
+        ipaddress.ip_address(stripped)
+    except ValueError:
+        pass
+    else:
+        return None
+    try:
+        if parse_hypothetical(text, default_namespace) is not None:
+            return None
+    except ValueError:
+        return None
+    if low.startswith("svc:"):
+        rest = text[4:]
+        return {rest.split("/", 1)[0] if "/" in rest else default_namespace}
+    # Inventory.find_workloads reads the text as it is; the display names of
+    # ``ns/owner[Kind]/pod`` are compared stripped
+    return {t.split("/", 1)[0] if "/" in t else default_namespace for t in (text, stripped)}
+
+
+def reach_namespaces(texts: Iterable[str], config: Config) -> frozenset[str] | None:
+    """The namespaces whose objects decide ``reach`` between ``texts`` (its --from and
+    --to), with the ingress controller's when the configuration names it; None when
+    the answer may depend on the whole input."""
+    default = config.default_namespace
+    out: set[str] = set()
+    for text in texts:
+        found = _namespace_of(text, default)
+        if found is None:
+            return None
+        out |= found
+    if "" in out:
+        return None  # the namespace of cluster-scoped objects
+    ctrl = config.assume.ingress_controller.namespace
+    if ctrl:
+        out.add(ctrl)
+    return frozenset(out)
+
+
+class FileFilter:
+    """Whether a file may hold an object :func:`relevant_manifests` keeps, by its bytes
+    (see the module docs); files that cannot be read, or in UTF-16, are read."""
+
+    def __init__(self, namespaces: Iterable[str]) -> None:
+        self.needles: tuple[bytes, ...] = (
+            *sorted(ns.encode() for ns in namespaces),
+            b"\\",
+            # cluster-scoped objects every answer depends on (BaselineAdminNetworkPolicy
+            # contains AdminNetworkPolicy)
+            b"AdminNetworkPolicy",
+            b"ClusterNetworkPolicy",
+            *sorted(label.encode() for label in ORDINAL_LABELS),
+            # templates: the reader says they could not be read (the answer may lack them)
+            b"{{",
+            b"{%",
+        )
+
+    def __call__(self, path: Path) -> bool:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            return True
+        if len(data) > MAX_FILE_BYTES or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return True
+        return any(n in data for n in self.needles)
+
+
+def relevant_manifests(
+    manifests: Sequence[Manifest], namespaces: frozenset[str], default_namespace: str
+) -> list[Manifest]:
+    """The objects of ``manifests`` an answer between workloads of ``namespaces``
+    depends on (see the module docs), in their order."""
+    out: list[Manifest] = []
+    for m in manifests:
+        kind = m.kind
+        if kind == "Namespace":
+            keep = m.name in namespaces
+        elif kind in TIER_KINDS or m.effective_namespace(default_namespace) in namespaces:
+            keep = True
+        else:
+            # another namespace's policy naming a per-ordinal label: StatefulSets are
+            # split per pod in every namespace
+            keep = kind == "NetworkPolicy" and _mentions_ordinal_label(m.data)
+        if keep:
+            out.append(m)
+    return out
