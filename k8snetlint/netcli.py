@@ -546,7 +546,8 @@ def run_reach(
                     unrouted = f"no {what} to {dst.display()}{on}"
             if src.kind == "external" and dst.kind == "workload":
                 # from outside through Gateways: each path and its policy verdict
-                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
+                routes = gatewayroutes.entry_routes(conn.route_context)
+                vias += gatewayroutes.entry_lines(routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
