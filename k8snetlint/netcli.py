@@ -693,9 +693,9 @@ def reach_cmd(
     cfg = build_config(paths, config, namespace=namespace)
     options = LoadOptions(follow_symlinks, kustomize_allow_remote, jobs)
     answer = None
-    namespaces = scope.reach_namespaces((src, dst), cfg)
-    if namespaces is not None:
-        answer = _scoped_reach(paths, cfg, options, namespaces, src, dst, port_txt, proto, format)
+    where = scope.reach_scope((src, dst), cfg)
+    if where is not None:
+        answer = _scoped_reach(paths, cfg, options, where, src, dst, port_txt, proto, format)
     if answer is None:
         loaded = load(
             paths,
@@ -738,7 +738,7 @@ def _scoped_reach(
     paths: Sequence[str],
     cfg: Config,
     options: LoadOptions,
-    namespaces: frozenset[str],
+    where: scope.Scope,
     src: str,
     dst: str,
     port: str | None,
@@ -747,10 +747,10 @@ def _scoped_reach(
 ) -> tuple[str, bool] | None:
     """The answer of :func:`reach_answer` from only the files and objects it depends on
     (:mod:`k8snetlint.net.scope`); None when it is a usage error (the whole input then
-    answers, naming candidates from every namespace)."""
+    answers, naming candidates from every namespace) or needs the whole input."""
     from k8snetlint.cli.common import UsageError
 
-    keep = scope.FileFilter(namespaces) if cfg.default_namespace not in namespaces else None
+    keep = scope.FileFilter(where) if cfg.default_namespace not in where.namespaces else None
     jobs = options.jobs
     if jobs is None and keep is not None:
         # a few files out of many: starting workers costs more than they save
@@ -764,7 +764,9 @@ def _scoped_reach(
         keep=keep,
         warn=False,
     )
-    manifests = scope.relevant_manifests(loaded.manifests, namespaces, cfg.default_namespace)
+    manifests = scope.relevant_manifests(loaded.manifests, where, cfg.default_namespace)
+    if scope.needs_whole_input(manifests, where):
+        return None
     try:
         answer = reach_answer(_analyze(manifests, cfg), src, dst, {}, port, proto, format)
     except UsageError:

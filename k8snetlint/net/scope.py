@@ -16,12 +16,15 @@ the workloads behind a Service) are decided by:
   ingress controller).
 
 The rest of the input changes only what ``reach`` between these workloads never
-shows: other workloads, and the address ranges outside the cluster (every ipBlock
-cuts them). Ends of any other form (addresses, ``internet``, the ingress controller,
-Gateways, hypothetical pods) take the whole input: :func:`reach_namespaces` says
-``None`` for them.
+shows: other workloads, and the address ranges outside the cluster. An end that is an
+address (or ``internet``) is named by its range, which every ipBlock of every policy
+cuts: then every NetworkPolicy is kept too (:attr:`Scope.external`), and the Gateway
+routes that lead to the other end matter (an input with any Gateway API object takes
+the whole input: :func:`needs_whole_input`). Ends of any other form (the ingress
+controller, Gateways, hypothetical pods) take the whole input: :func:`reach_scope`
+says ``None`` for them.
 
-Files are chosen before they are parsed, by their bytes (:func:`file_may_matter`): a
+Files are chosen before they are parsed, by their bytes (:class:`FileFilter`): a
 file can hold an object of a namespace only if the namespace's name occurs in it (no
 object there lacks a namespace when the default namespace is not one of them; YAML
 and JSON write a name as it is unless escaped: a file with a backslash is read).
@@ -30,36 +33,50 @@ and JSON write a name as it is unless escaped: a file with a backslash is read).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from k8snetlint.config import Config
 from k8snetlint.discovery import MAX_FILE_BYTES
 from k8snetlint.document import Manifest
+from k8snetlint.gateway import GATEWAY_GROUP, X_GROUP, api_group
 from k8snetlint.model import ORDINAL_LABELS, _mentions_ordinal_label
 from k8snetlint.net.outside import parse_hypothetical
 from k8snetlint.tiers import TIER_KINDS
 
-__all__ = ["FileFilter", "reach_namespaces", "relevant_manifests"]
+__all__ = ["FileFilter", "Scope", "needs_whole_input", "reach_scope", "relevant_manifests"]
 
-# --from/--to forms that are not workloads or Services (netcli.resolve_target)
-_OTHER_FORMS = ("internet", "ingress-controller", "{ingress-controller}")
+# --from/--to forms that are neither workloads, Services nor addresses (netcli.resolve_target)
+_OTHER_FORMS = ("ingress-controller", "{ingress-controller}")
 _OTHER_PREFIXES = ("{gateway:", "gateway:")
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a ``reach`` answer depends on: the objects of ``namespaces`` (and those of
+    the module docs); with ``external``, every NetworkPolicy too."""
+
+    namespaces: frozenset[str]
+    external: bool = False
+
+
 def _namespace_of(text: str, default_namespace: str) -> set[str] | None:
-    """The namespaces a workload or ``svc:`` end may be in; None for other forms."""
+    """The namespaces a workload or ``svc:`` end may be in (empty: an address); None
+    for other forms."""
     import ipaddress
 
     stripped = text.strip()
     low = stripped.lower()
     if low in _OTHER_FORMS or low.startswith(_OTHER_PREFIXES):
         return None
+    if low == "internet":
+        return set()
     try:
         ipaddress.ip_address(stripped)
     except ValueError:
         pass
     else:
-        return None
+        return set()
     try:
         if parse_hypothetical(text, default_namespace) is not None:
             return None
@@ -73,32 +90,40 @@ def _namespace_of(text: str, default_namespace: str) -> set[str] | None:
     return {t.split("/", 1)[0] if "/" in t else default_namespace for t in (text, stripped)}
 
 
-def reach_namespaces(texts: Iterable[str], config: Config) -> frozenset[str] | None:
-    """The namespaces whose objects decide ``reach`` between ``texts`` (its --from and
-    --to), with the ingress controller's when the configuration names it; None when
-    the answer may depend on the whole input."""
+def reach_scope(texts: Iterable[str], config: Config) -> Scope | None:
+    """What ``reach`` between ``texts`` (its --from and --to) depends on: the namespaces
+    of the ends (with the ingress controller's when the configuration names it), and
+    whether an end is an address; None when the answer may depend on the whole input."""
     default = config.default_namespace
     out: set[str] = set()
+    external = False
     for text in texts:
         found = _namespace_of(text, default)
         if found is None:
             return None
+        external = external or not found
         out |= found
     if "" in out:
         return None  # the namespace of cluster-scoped objects
     ctrl = config.assume.ingress_controller.namespace
     if ctrl:
         out.add(ctrl)
-    return frozenset(out)
+    return Scope(frozenset(out), external)
 
 
 class FileFilter:
     """Whether a file may hold an object :func:`relevant_manifests` keeps, by its bytes
     (see the module docs); files that cannot be read, or in UTF-16, are read."""
 
-    def __init__(self, namespaces: Iterable[str]) -> None:
+    def __init__(self, scope: Scope) -> None:
+        external: tuple[bytes, ...] = ()
+        if scope.external:
+            # every policy (the tiers' kinds end alike), and the Gateway API objects
+            # that make the input need a whole reading (needs_whole_input)
+            external = (b"NetworkPolicy", GATEWAY_GROUP.encode(), X_GROUP.encode())
         self.needles: tuple[bytes, ...] = (
-            *sorted(ns.encode() for ns in namespaces),
+            *sorted(ns.encode() for ns in scope.namespaces),
+            *external,
             b"\\",
             # cluster-scoped objects every answer depends on (BaselineAdminNetworkPolicy
             # contains AdminNetworkPolicy)
@@ -122,10 +147,11 @@ class FileFilter:
 
 
 def relevant_manifests(
-    manifests: Sequence[Manifest], namespaces: frozenset[str], default_namespace: str
+    manifests: Sequence[Manifest], scope: Scope, default_namespace: str
 ) -> list[Manifest]:
-    """The objects of ``manifests`` an answer between workloads of ``namespaces``
-    depends on (see the module docs), in their order."""
+    """The objects of ``manifests`` an answer of ``scope`` depends on (see the module
+    docs), in their order."""
+    namespaces = scope.namespaces
     out: list[Manifest] = []
     for m in manifests:
         kind = m.kind
@@ -133,10 +159,21 @@ def relevant_manifests(
             keep = m.name in namespaces
         elif kind in TIER_KINDS or m.effective_namespace(default_namespace) in namespaces:
             keep = True
+        elif kind == "NetworkPolicy":
+            # every ipBlock cuts the ranges an address is named by; another namespace's
+            # policy naming a per-ordinal label splits StatefulSets in every namespace
+            keep = scope.external or _mentions_ordinal_label(m.data)
         else:
-            # another namespace's policy naming a per-ordinal label: StatefulSets are
-            # split per pod in every namespace
-            keep = kind == "NetworkPolicy" and _mentions_ordinal_label(m.data)
+            keep = scope.external and api_group(m.api_version) in (GATEWAY_GROUP, X_GROUP)
         if keep:
             out.append(m)
     return out
+
+
+def needs_whole_input(manifests: Iterable[Manifest], scope: Scope) -> bool:
+    """Whether an answer with an address end needs the whole input after all: Gateway
+    routes into the other end depend on the Gateways' namespaces, data planes and their
+    policies."""
+    if not scope.external:
+        return False
+    return any(api_group(m.api_version) in (GATEWAY_GROUP, X_GROUP) for m in manifests)
