@@ -752,8 +752,9 @@ def _scoped_reach(
 
     keep = scope.FileFilter(where) if cfg.default_namespace not in where.namespaces else None
     jobs = options.jobs
-    if jobs is None and keep is not None:
-        # a few files out of many: starting workers costs more than they save
+    if jobs is None and keep is not None and not where.external:
+        # a few files out of many: starting workers costs more than they save (with an
+        # address end every policy file is read: as many workers as cores, by default)
         jobs = 1
     loaded = load(
         paths,
