@@ -1022,3 +1022,20 @@ def test_the_answer_is_the_same_with_workers(
     assert workers == serial
     assert set(kinds) == {"ParallelLoad"}
     assert serial[0] in (0, 1), serial[2]
+
+
+def test_frozen_after_freezes_what_the_body_built_before_collecting_again() -> None:
+    import gc
+
+    from k8snetlint.netcli import frozen_after
+
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    try:
+        with frozen_after():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(kept)
+    finally:
+        gc.unfreeze()
