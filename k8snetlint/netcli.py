@@ -716,9 +716,9 @@ def reach_cmd(
         loaded = load(
             paths,
             cfg,
-            follow_symlinks=follow_symlinks,
-            kustomize_allow_remote=kustomize_allow_remote,
-            jobs=jobs,
+            follow_symlinks=options.follow_symlinks,
+            kustomize_allow_remote=options.kustomize_allow_remote,
+            jobs=options.jobs,
         )
         hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
         manifests = list(loaded.manifests)
