@@ -355,7 +355,8 @@ def test_the_file_filter_reads_what_it_cannot_open(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "kept"),
     [
-        (b"kind: NetworkPolicy\nmetadata: {namespace: other}\n", True),
+        (b"kind: NetworkPolicy\nmetadata: {namespace: other}\n", False),
+        (b"kind: NetworkPolicy\nspec: {egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]}", True),
         (b"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n", True),
         (b"kind: Pod\nmetadata: {name: p, namespace: other}\n", False),
     ],
@@ -378,6 +379,11 @@ def test_relevant_manifests() -> None:
             "other",
             "ordinal",
             {"podSelector": {"matchLabels": {"apps.kubernetes.io/pod-index": "0"}}},
+        ),
+        netutil.netpol(
+            "other",
+            "blocks",
+            {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]},
         ),
         {
             "apiVersion": "policy.networking.k8s.io/v1alpha1",
@@ -407,7 +413,7 @@ def test_relevant_manifests() -> None:
     assert [(m.kind, m.name) for m in got] == [
         ("Namespace", "shop"),
         ("Deployment", "api"),
-        ("NetworkPolicy", "plain"),
         ("NetworkPolicy", "ordinal"),
+        ("NetworkPolicy", "blocks"),
         ("AdminNetworkPolicy", "anp"),
     ]

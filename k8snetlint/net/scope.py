@@ -18,9 +18,9 @@ the workloads behind a Service) are decided by:
 The rest of the input changes only what ``reach`` between these workloads never
 shows: other workloads, and the address ranges outside the cluster. An end that is an
 address (or ``internet``) is named by its range, which every ipBlock of every policy
-cuts: then every NetworkPolicy is kept too (:attr:`Scope.external`), and the Gateway
-routes that lead to the other end matter (an input with any Gateway API object takes
-the whole input: :func:`needs_whole_input`). Ends of any other form (the ingress
+cuts: then every NetworkPolicy with an ipBlock is kept too (:attr:`Scope.external`),
+and the Gateway routes that lead to the other end matter (an input with any Gateway
+API object takes the whole input: :func:`needs_whole_input`). Ends of any other form (the ingress
 controller, Gateways, hypothetical pods) take the whole input: :func:`reach_scope`
 says ``None`` for them.
 
@@ -54,7 +54,7 @@ _OTHER_PREFIXES = ("{gateway:", "gateway:")
 @dataclass(frozen=True)
 class Scope:
     """What a ``reach`` answer depends on: the objects of ``namespaces`` (and those of
-    the module docs); with ``external``, every NetworkPolicy too."""
+    the module docs); with ``external``, every NetworkPolicy with an ipBlock too."""
 
     namespaces: frozenset[str]
     external: bool = False
@@ -118,9 +118,9 @@ class FileFilter:
     def __init__(self, scope: Scope) -> None:
         external: tuple[bytes, ...] = ()
         if scope.external:
-            # every policy (the tiers' kinds end alike), and the Gateway API objects
-            # that make the input need a whole reading (needs_whole_input)
-            external = (b"NetworkPolicy", GATEWAY_GROUP.encode(), X_GROUP.encode())
+            # every policy with an ipBlock, and the Gateway API objects that make the
+            # input need a whole reading (needs_whole_input)
+            external = (b"ipBlock", GATEWAY_GROUP.encode(), X_GROUP.encode())
         self.needles: tuple[bytes, ...] = (
             *sorted(ns.encode() for ns in scope.namespaces),
             *external,
@@ -162,12 +162,28 @@ def relevant_manifests(
         elif kind == "NetworkPolicy":
             # every ipBlock cuts the ranges an address is named by; another namespace's
             # policy naming a per-ordinal label splits StatefulSets in every namespace
-            keep = scope.external or _mentions_ordinal_label(m.data)
+            keep = (scope.external and _has_key(m.data, "ipBlock")) or _mentions_ordinal_label(
+                m.data
+            )
         else:
             keep = scope.external and api_group(m.api_version) in (GATEWAY_GROUP, X_GROUP)
         if keep:
             out.append(m)
     return out
+
+
+def _has_key(data: object, key: str) -> bool:
+    """Whether ``key`` is a key of some mapping inside ``data``."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if key in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def needs_whole_input(manifests: Iterable[Manifest], scope: Scope) -> bool:
