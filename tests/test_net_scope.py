@@ -99,7 +99,7 @@ def _texts(conn: Connectivity) -> list[str]:
     """The --from/--to texts of every workload (its display name) and Service."""
     out = [e.display() for e in conn.endpoints if e.kind == "workload"]
     out += [f"svc:{s.namespace}/{s.name}" for s in conn.inventory.services]
-    return [*out, "internet", *ADDRESSES]
+    return [*out, "internet", *ADDRESSES, "{ingress-controller}"]
 
 
 # address ends: ranges cut by every ipBlock of the input
@@ -246,6 +246,9 @@ CLI_CASES = [
     ("scenarios/multi-namespace", "monitoring/prometheus", "10.1.2.3", "443"),
     ("scenarios/gateway-multi-namespace", "internet", "shop/web", None),
     ("connectivity-cli/outside", "8.8.8.8", "shop/web", None),
+    ("connectivity-cli/shop", "ingress-controller", "shop/frontend", "http"),
+    ("connectivity-cli/shop", "{ingress-controller}", "svc:shop/frontend", None),
+    ("connectivity-cli/shop", "shop/backend", "ingress-controller", None),
 ]
 
 
@@ -286,7 +289,7 @@ def test_the_scoped_command_reads_only_the_files_it_needs(
     assert code == 0 and out.startswith("ALLOWED: a/p[Pod] => b/q[Pod]")
     assert err == ""
     # the whole input (an end of another form) reports the broken file
-    args = ["reach", str(tmp_path), "--from", "a/p", "--to", "ingress-controller"]
+    args = ["reach", str(tmp_path), "--from", "a/p", "--to", "pods x=y in namespace b"]
     code, out, err = _run(args, capsys)
     assert "could not be read" in err
 
@@ -304,8 +307,8 @@ def test_the_scoped_command_reads_only_the_files_it_needs(
         (("shop/api", "internet"), {"shop"}, True),
         (("10.0.0.1", "svc:db/pg"), {"db"}, True),
         (("Internet", "2001:db8::1"), set(), True),
-        (("shop/api", "{ingress-controller}"), None, False),
-        (("ingress-controller", "shop/api"), None, False),
+        (("shop/api", "{ingress-controller}"), {"shop"}, False),
+        (("Ingress-Controller", "10.0.0.1"), set(), True),
         (("{gateway:infra/gw}", "shop/api"), None, False),
         (("pods app=x in namespace shop", "shop/api"), None, False),
         (("namespaces team=a", "shop/api"), None, False),

@@ -20,9 +20,11 @@ shows: other workloads, and the address ranges outside the cluster. An end that 
 address (or ``internet``) is named by its range, which every ipBlock of every policy
 cuts: then every NetworkPolicy with an ipBlock is kept too (:attr:`Scope.external`),
 and the Gateway routes that lead to the other end matter (an input with any Gateway
-API object takes the whole input: :func:`needs_whole_input`). Ends of any other form (the ingress
-controller, Gateways, hypothetical pods) take the whole input: :func:`reach_scope`
-says ``None`` for them.
+API object takes the whole input: :func:`needs_whole_input`). The ingress controller is a pseudo-pod of
+the configured namespace and labels: its namespace's objects (when configured) and
+the Ingress objects of the other end's namespace decide. Ends of any other form
+(Gateways, hypothetical pods) take the whole input: :func:`reach_scope` says ``None``
+for them.
 
 Files are chosen before they are parsed, by their bytes (:class:`FileFilter`): a
 file can hold an object of a namespace only if the namespace's name occurs in it (no
@@ -46,9 +48,9 @@ from k8snetlint.tiers import TIER_KINDS
 
 __all__ = ["FileFilter", "Scope", "needs_whole_input", "reach_scope", "relevant_manifests"]
 
-# --from/--to forms that are neither workloads, Services nor addresses (netcli.resolve_target)
-_OTHER_FORMS = ("ingress-controller", "{ingress-controller}")
-_OTHER_PREFIXES = ("{gateway:", "gateway:")
+# the ingress controller's --from/--to forms (netcli.resolve_target)
+_CONTROLLER = ("ingress-controller", "{ingress-controller}")
+_GATEWAYS = ("{gateway:", "gateway:")
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,18 @@ class Scope:
 
 
 def _namespace_of(text: str, default_namespace: str) -> set[str] | None:
-    """The namespaces a workload or ``svc:`` end may be in (empty: an address); None
-    for other forms."""
+    """The namespaces a workload or ``svc:`` end may be in (empty: an address;
+    ``{"ingress-controller"}``: the ingress controller); None for other forms."""
     import ipaddress
 
     stripped = text.strip()
     low = stripped.lower()
-    if low in _OTHER_FORMS or low.startswith(_OTHER_PREFIXES):
+    if low.startswith(_GATEWAYS):
         return None
+    if low in _CONTROLLER:
+        # its namespace (when configured) is added by reach_scope; the Ingress objects
+        # that lead to the other end are in that end's namespace
+        return {_CONTROLLER[0]}
     if low == "internet":
         return set()
     try:
@@ -102,7 +108,7 @@ def reach_scope(texts: Iterable[str], config: Config) -> Scope | None:
         if found is None:
             return None
         external = external or not found
-        out |= found
+        out |= found - {_CONTROLLER[0]}
     if "" in out:
         return None  # the namespace of cluster-scoped objects
     ctrl = config.assume.ingress_controller.namespace
