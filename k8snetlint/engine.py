@@ -34,6 +34,8 @@ from k8snetlint.registry import active_rules, all_rules
 from k8snetlint.suppress import ANNOTATION_PREFIX, Suppressor
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from k8snetlint.model import Inventory
     from k8snetlint.net import Connectivity
     from k8snetlint.validate import Violation
@@ -110,13 +112,15 @@ def load(
     jobs: int | None = 1,
     version: str | None = None,
     kustomize_allow_remote: bool = False,
+    keep: Callable[[Path], bool] | None = None,
 ) -> LoadResult:
     """Expand and read ``paths`` as every command does: ``exclude`` patterns relative to
     the config file's folder; the config file, baselines and the files named in ``skip``
     (reports this run writes) are never read as manifests; ``stdin_path`` maps Helm's
     ``# Source:`` names to files (:func:`stdin_name`). ``jobs`` worker processes read
     and validate against ``version`` (``None``: one per core; 1: none, in this
-    process; see :mod:`k8snetlint.parallel`). Usage errors are in ``result.errors``."""
+    process; see :mod:`k8snetlint.parallel`). ``keep``: which plain files to read (the
+    others are skipped silently). Usage errors are in ``result.errors``."""
     from k8snetlint.loader import LoadIssue, expand_paths, load_files
 
     own = {os.path.abspath(p) for p in (*skip, config.config_file or "") if p and p != "-"}
@@ -135,6 +139,8 @@ def load(
             or (path is not None and own_output(path))
         )
     ]
+    if keep is not None:
+        kept = [(d, p) for d, p in kept if p is None or p.is_dir() or keep(p)]
     if jobs == 1:
         result = load_files(kept, progress, kustomize_allow_remote=kustomize_allow_remote)
     else:

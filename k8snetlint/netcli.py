@@ -12,7 +12,7 @@ import re
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +22,7 @@ import typer
 from k8snetlint.cli import (
     ConfigOption,
     FollowSymlinksOption,
+    JobsOption,
     KustomizeAllowRemoteOption,
     NamespaceOption,
     OutputOption,
@@ -34,7 +35,7 @@ from k8snetlint.cli import (
 )
 from k8snetlint.config import Config
 from k8snetlint.connectivity import PROTOCOLS, ConnSet, Endpoint, Reason, Verdict
-from k8snetlint.net import gatewayroutes
+from k8snetlint.net import gatewayroutes, scope
 from k8snetlint.net.nodes import range_name
 from k8snetlint.net.outside import Hypothetical, hypothetical_manifest_text, parse_hypothetical
 from k8snetlint.reader import load_text
@@ -42,6 +43,9 @@ from k8snetlint.reporters import DIFF, GRAPH, REACH, graphfmt
 from k8snetlint.textsafe import escape_control
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from k8snetlint.document import Manifest
     from k8snetlint.loader import LoadResult
     from k8snetlint.model import Inventory, Service, Workload
     from k8snetlint.net import Connectivity
@@ -59,29 +63,75 @@ def _check_paths(paths: Sequence[str]) -> None:
             fail(f"{p}: no such file or directory")
 
 
+def _check_jobs(jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        fail(f"--jobs: {jobs} is not a number of processes (1 or more)")
+
+
 def load(
     paths: Sequence[str],
     cfg: Config,
     *,
     follow_symlinks: bool = False,
     kustomize_allow_remote: bool = False,
+    jobs: int | None = 1,
+    keep: Callable[[Path], bool] | None = None,
+    warn: bool = True,
 ) -> LoadResult:
+    """Read ``paths`` as ``check`` does, with ``jobs`` worker processes (``None``: one
+    per core; 1: none), only the plain files ``keep`` accepts (None: every one); a
+    usage error when a path or the input cannot be read. ``warn``: say on stderr how
+    many documents could not be read (:func:`_warn_unread`)."""
     from k8snetlint.engine import load as engine_load
+    from k8snetlint.engine import resolve_version
 
     _check_paths(paths)
-    loaded = engine_load(
-        list(paths),
-        cfg,
-        follow_symlinks=follow_symlinks,
-        kustomize_allow_remote=kustomize_allow_remote,
-    )
-    if loaded.errors:
-        fail("; ".join(loaded.errors))
-    _warn_unread(loaded)
+    _check_jobs(jobs)
+    version = None
+    if jobs != 1:
+        # workers validate against the run's Kubernetes version; one this command
+        # cannot resolve (it reports no schema finding then): read in this process
+        try:
+            version = resolve_version(cfg)
+        except ValueError:
+            jobs = 1
     # the input lives until the command ends: the cyclic collector need not walk it
     # again at every full collection (seconds per collection at 20,000 workloads)
-    gc.freeze()
+    with frozen_after():
+        loaded = engine_load(
+            list(paths),
+            cfg,
+            follow_symlinks=follow_symlinks,
+            kustomize_allow_remote=kustomize_allow_remote,
+            jobs=jobs,
+            version=version,
+            keep=keep,
+        )
+    if loaded.errors:
+        fail("; ".join(loaded.errors))
+    if warn:
+        _warn_unread(loaded)
     return loaded
+
+
+@contextmanager
+def frozen_after() -> Iterator[None]:
+    """Run the body with the cyclic garbage collector off, then move everything it
+    made out of the collector's sight (``gc.freeze``) before turning it back on.
+
+    What the commands build (the input, the model, the analysis) lives until they end.
+    Turned back on first, the collector would walk all of it at its next collection
+    (the loader's and the model's own pauses end that way: over a second at 5,000
+    workloads), and again at each older generation's.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 # Load problems after which a document (or a list item) is not in the model.
@@ -106,12 +156,8 @@ def _warn_unread(loaded: LoadResult) -> None:
 
 
 def analyze_loaded(loaded: LoadResult, cfg: Config) -> Connectivity:
-    from k8snetlint.model import build_inventory
-    from k8snetlint.net import analyze
-
-    conn = analyze(build_inventory(loaded.manifests, cfg), cfg)
-    gc.freeze()  # as in load(): the analysis lives until the command ends
-    return conn
+    """The connectivity analysis of what :func:`load` read."""
+    return _analyze(loaded.manifests, cfg)
 
 
 def _workload_candidates(inv: Inventory, text: str) -> list[str]:
@@ -239,6 +285,7 @@ def graph_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
+    jobs: JobsOption = None,
     exposure: Annotated[
         bool,
         typer.Option(
@@ -253,9 +300,14 @@ def graph_cmd(
     if exposure and format not in ("text", "json"):
         fail(f"--exposure: only with --format text or json, not {format!r}")
     _check_paths(paths)
+    _check_jobs(jobs)
     cfg = build_config(paths, config, namespace=namespace)
     loaded = load(
-        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
+        paths,
+        cfg,
+        follow_symlinks=follow_symlinks,
+        kustomize_allow_remote=kustomize_allow_remote,
+        jobs=jobs,
     )
     conn = analyze_loaded(loaded, cfg)
     focus_ep = None
@@ -510,7 +562,8 @@ def run_reach(
                     unrouted = f"no {what} to {dst.display()}{on}"
             if src.kind == "external" and dst.kind == "workload":
                 # from outside through Gateways: each path and its policy verdict
-                vias += gatewayroutes.entry_lines(conn.routes, dst, p, num)
+                routes = gatewayroutes.entry_routes(conn.route_context)
+                vias += gatewayroutes.entry_lines(routes, dst, p, num)
             if num is None:
                 protos = [pr for pr, _ in cs.ranges] or [p]
                 verdicts = tuple(conn.verdict(src, dst, pr, None) for pr in protos)
@@ -646,24 +699,109 @@ def reach_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """May SRC reach DST? The verdict and the policies, rules and lines that decide it."""
     format = resolve_format(REACH, format)
     port_txt, proto = parse_port(port) if port is not None else (None, "TCP")
     _check_paths(paths)
+    _check_jobs(jobs)
     cfg = build_config(paths, config, namespace=namespace)
-    loaded = load(
-        paths, cfg, follow_symlinks=follow_symlinks, kustomize_allow_remote=kustomize_allow_remote
-    )
-    hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
-    manifests = list(loaded.manifests)
-    for h, role in hyps.values():
-        manifests.extend(load_text(hypothetical_manifest_text(h, role), "<hypothetical>").manifests)
+    options = LoadOptions(follow_symlinks, kustomize_allow_remote, jobs)
+    answer = None
+    where = scope.reach_scope((src, dst), cfg)
+    if where is not None:
+        answer = _scoped_reach(paths, cfg, options, where, src, dst, port_txt, proto, format)
+    if answer is None:
+        loaded = load(
+            paths,
+            cfg,
+            follow_symlinks=options.follow_symlinks,
+            kustomize_allow_remote=options.kustomize_allow_remote,
+            jobs=options.jobs,
+        )
+        hyps = _hypotheticals(((src, "--from", "source"), (dst, "--to", "destination")), cfg)
+        manifests = list(loaded.manifests)
+        for h, role in hyps.values():
+            manifests.extend(
+                load_text(hypothetical_manifest_text(h, role), "<hypothetical>").manifests
+            )
+        answer = reach_answer(_analyze(manifests, cfg), src, dst, hyps, port_txt, proto, format)
+    text, allowed = answer
+    write_output(text, None)
+    raise typer.Exit(0 if allowed else 1)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a command reads its paths (see :func:`load`)."""
+
+    follow_symlinks: bool = False
+    kustomize_allow_remote: bool = False
+    jobs: int | None = 1
+
+
+def _analyze(manifests: Sequence[Manifest], cfg: Config) -> Connectivity:
     from k8snetlint.model import build_inventory
     from k8snetlint.net import analyze
 
-    conn = analyze(build_inventory(manifests, cfg), cfg)
-    gc.freeze()  # as in load(): the analysis lives until the command ends
+    with frozen_after():  # as in load(): the analysis lives until the command ends
+        return analyze(build_inventory(manifests, cfg), cfg)
+
+
+def _scoped_reach(
+    paths: Sequence[str],
+    cfg: Config,
+    options: LoadOptions,
+    where: scope.Scope,
+    src: str,
+    dst: str,
+    port: str | None,
+    proto: str,
+    format: str,
+) -> tuple[str, bool] | None:
+    """The answer of :func:`reach_answer` from only the files and objects it depends on
+    (:mod:`k8snetlint.net.scope`); None when it is a usage error (the whole input then
+    answers, naming candidates from every namespace) or needs the whole input."""
+    from k8snetlint.cli.common import UsageError
+
+    keep = scope.FileFilter(where) if cfg.default_namespace not in where.namespaces else None
+    jobs = options.jobs
+    if jobs is None and keep is not None and not where.external:
+        # a few files out of many: starting workers costs more than they save (with an
+        # address end every policy file is read: as many workers as cores, by default)
+        jobs = 1
+    loaded = load(
+        paths,
+        cfg,
+        follow_symlinks=options.follow_symlinks,
+        kustomize_allow_remote=options.kustomize_allow_remote,
+        jobs=jobs,
+        keep=keep,
+        warn=False,
+    )
+    manifests = scope.relevant_manifests(loaded.manifests, where, cfg.default_namespace)
+    if scope.needs_whole_input(manifests, where):
+        return None
+    try:
+        answer = reach_answer(_analyze(manifests, cfg), src, dst, {}, port, proto, format)
+    except UsageError:
+        return None
+    _warn_unread(loaded)
+    return answer
+
+
+def reach_answer(
+    conn: Connectivity,
+    src: str,
+    dst: str,
+    hyps: Mapping[str, tuple[Hypothetical, str]],
+    port: str | None,
+    proto: str,
+    format: str,
+) -> tuple[str, bool]:
+    """``reach``'s output for --from ``src`` --to ``dst`` (``hyps``: the hypothetical
+    ones, by option) and whether every pair is allowed."""
     names: dict[str, str] = {}
     hyp_eps: dict[Endpoint, Hypothetical] = {}
     targets: list[Target] = []
@@ -681,7 +819,7 @@ def reach_cmd(
         hyp_eps[ep] = h
         targets.append(Target((ep,), (h.describe(),)))
     src_t, dst_t = targets
-    checks = run_reach(conn, src_t, dst_t, port_txt, proto)
+    checks = run_reach(conn, src_t, dst_t, port, proto)
     if not checks:
         fail("--from and --to are the same endpoint and not a workload: nothing to evaluate")
     notes = [*src_t.notes, *dst_t.notes]
@@ -695,8 +833,7 @@ def reach_cmd(
         text = render_reach_text(checks, notes)
         for shown, label in names.items():
             text = text.replace(escape_control(shown), escape_control(label))
-    write_output(text, None)
-    raise typer.Exit(0 if all(c.allowed for c in checks) else 1)
+    return text, all(c.allowed for c in checks)
 
 
 # -- diff -----------------------------------------------------------------------------
@@ -770,12 +907,24 @@ class Side:
     mentions_ipv6: bool = False
 
 
-def _side(path: str, cfg: Config, **load_options: bool) -> Side:
-    """One side of ``diff``; ``load_options`` (``follow_symlinks``,
-    ``kustomize_allow_remote``) go to :func:`load`."""
+def _side(
+    path: str,
+    cfg: Config,
+    *,
+    follow_symlinks: bool = False,
+    kustomize_allow_remote: bool = False,
+    jobs: int | None = 1,
+) -> Side:
+    """One side of ``diff``; the options go to :func:`load`."""
     from k8snetlint.engine import resolve_version, run
 
-    loaded = load([path], cfg, **load_options)
+    loaded = load(
+        [path],
+        cfg,
+        follow_symlinks=follow_symlinks,
+        kustomize_allow_remote=kustomize_allow_remote,
+        jobs=jobs,
+    )
     conn = analyze_loaded(loaded, cfg)
     conns: dict[tuple[str, str], str] = {}
     external: dict[ExternalKey, list[tuple[int, int, str]]] = {}
@@ -931,6 +1080,7 @@ def diff_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     kustomize_allow_remote: KustomizeAllowRemoteOption = False,
     config: ConfigOption = None,
+    jobs: JobsOption = None,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -963,14 +1113,21 @@ def diff_cmd(
             f"--fail-on-connections: {fail_on_connections!r} is not one of "
             f"{', '.join(DIFF_CONNECTION_SCOPES)}"
         )
+    _check_jobs(jobs)
     notes: list[str] = []
     with materialize(old, notes) as old_path, materialize(new) as new_path:
         cfg = build_config([new_path], config, namespace=namespace)
-        opts = {
-            "follow_symlinks": follow_symlinks,
-            "kustomize_allow_remote": kustomize_allow_remote,
-        }
-        d = diff_sides(_side(old_path, cfg, **opts), _side(new_path, cfg, **opts))
+
+        def side(path: str) -> Side:
+            return _side(
+                path,
+                cfg,
+                follow_symlinks=follow_symlinks,
+                kustomize_allow_remote=kustomize_allow_remote,
+                jobs=jobs,
+            )
+
+        d = diff_sides(side(old_path), side(new_path))
     failing = diff_failures(d, fail_on, fail_on_connections)
     d = {"old": old, "new": new, **d, "notes": notes, "failing": failing}
     if format == "json":

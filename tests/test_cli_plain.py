@@ -23,7 +23,12 @@ def _click_command(name: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("command", "table"), [("check", plain.CHECK_OPTIONS), ("graph", plain.GRAPH_OPTIONS)]
+    ("command", "table"),
+    [
+        ("check", plain.CHECK_OPTIONS),
+        ("graph", plain.GRAPH_OPTIONS),
+        ("reach", plain.REACH_OPTIONS),
+    ],
 )
 def test_option_tables_match_the_typer_commands(command: str, table: plain.Options) -> None:
     params = {p.name: p for p in _click_command(command).params}
@@ -96,6 +101,54 @@ def test_plain_graph_answers_byte_for_byte_like_the_full_parser(
     full = _answer(cli_root.main, args, capsys, tmp_path)
     assert fast == full
     assert "Traceback" not in fast[2]
+
+
+REACH_LINES = [
+    ["reach", "x", "--from", "shop/api", "--to", "shop/postgres"],
+    ["reach", "--from", "shop/api", "--to", "shop/postgres", "-f", "json", "x"],
+    ["reach", "x", "--from=shop/api", "--to=svc:shop/postgres", "--port", "5432/TCP"],
+    ["reach", "x", "--from", "shop/api", "--to", "shop/postgres", "-p", "http", "-j", "1"],
+    ["reach", "x", "--from", "internet", "--to", "shop/frontend"],
+    ["reach", "x", "--from", "pods app=x in namespace shop", "--to", "shop/frontend"],
+    ["reach", "x", "--from", "shop/nope", "--to", "shop/postgres"],
+    ["reach", "x", "--from", "shop/api", "--to", "shop/postgres", "--port", "99999"],
+    ["reach", "x", "--from", "shop/api", "--to", "shop/postgres", "-n", "shop", "--jobs", "0"],
+    ["reach", "x", "--from", "shop/api", "--to", "shop/postgres", "--config", "missing.yaml"],
+    ["reach", "missing-dir", "--from", "shop/api", "--to", "shop/postgres"],
+]
+
+
+@pytest.mark.parametrize("args", REACH_LINES, ids=" ".join)
+def test_plain_reach_answers_byte_for_byte_like_the_full_parser(
+    args: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = ROOT / "fixtures" / "scenarios" / "shop-protected"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    args = [str(scenario) if a == "x" else a for a in args]
+    assert plain.read(args, "reach", plain.REACH_OPTIONS) is not None
+    fast = _answer(main, args, capsys, tmp_path)
+    full = _answer(cli_root.main, args, capsys, tmp_path)
+    assert fast == full
+    assert "Traceback" not in fast[2]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reach", "x", "--from", "shop/web"],
+        ["reach", "x", "--to", "shop/frontend"],
+        ["reach", "--from", "a/b", "--to", "a/c"],
+        ["reach", "x", "--from", "-a", "--to", "a/c"],
+        ["reach", "x", "--from", "a/b", "--to", "a/c", "--exposure"],
+    ],
+    ids=" ".join,
+)
+def test_other_reach_lines_go_to_the_full_parser(args: list[str]) -> None:
+    assert plain.read(args, "reach", plain.REACH_OPTIONS) is None
 
 
 def test_plain_graph_skips_typer_parsing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -641,6 +641,28 @@ def test_reach_from_internet_explains_the_gateway_path() -> None:
     assert entry_lines(conn.routes, dst, "TCP", 9090) == []
 
 
+@pytest.mark.parametrize(
+    "scenario",
+    sorted(
+        p
+        for p in (Path(__file__).resolve().parent.parent / "fixtures" / "scenarios").iterdir()
+        if p.is_dir()
+    ),
+    ids=lambda p: p.name,
+)
+def test_entry_routes_are_the_gateway_routes_of_all_routes(scenario: Path) -> None:
+    """``reach`` reads the Gateway routes alone, without every Service's routes."""
+    from k8snetlint.loader import load_paths
+    from k8snetlint.model import build_inventory
+    from k8snetlint.net.gatewayroutes import entry_routes
+
+    cfg = config()
+    conn = analyze(build_inventory(load_paths([str(scenario)]).manifests, cfg), cfg)
+    routes = entry_routes(conn.route_context)
+    assert routes == tuple(r for r in conn.routes if r.kind == "gateway")
+    assert routes or not conn.inventory.gateway_api.gateways
+
+
 def test_config_key_gateway_pods(tmp_path: Path) -> None:
     from k8snetlint.config import ConfigError, load_config
 

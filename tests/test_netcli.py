@@ -947,3 +947,95 @@ def test_kustomize_allow_remote_reaches_the_loader(
     code, _, err = run(argv, capsys)
     assert code in (0, 1), err
     assert seen and not any(seen)
+
+
+# -- worker processes (--jobs) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A policy-dense corpus, and a copy with three policy files fewer."""
+    import importlib.util
+    import sys
+
+    name = "k8snetlint_bench_corpus"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    root = tmp_path_factory.mktemp("dense")
+    module.generate_policy_dense(root / "old", workloads=120, policies=60, services=100)
+    shutil.copytree(root / "old", root / "new")
+    victims = sorted((root / "new").rglob("networkpolicies.yaml"))[:3]
+    for p in victims:
+        p.unlink()
+    return root
+
+
+def _workloads(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    code, out, _ = run(["graph", "-f", "csv", "-j", "1", str(folder)], capsys)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    return sorted({r["src"] for r in rows if r["src_type"] == "workload"})
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["graph text", "graph json", "reach", "reach address", "diff"],
+)
+def test_the_answer_is_the_same_with_workers(
+    dense: Path,
+    command: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--jobs 2`` reads the files in worker processes: the output is byte for byte the
+    one of ``--jobs 1``."""
+    from k8snetlint import netcli, parallel
+
+    old, new = str(dense / "old"), str(dense / "new")
+    wls = _workloads(dense / "old", capsys)
+    argv = {
+        "graph text": ["graph", old],
+        "graph json": ["graph", "-f", "json", old],
+        "reach": ["reach", old, "--from", wls[0], "--to", wls[-1]],
+        "reach address": ["reach", old, "--from", "10.1.2.3", "--to", wls[-1]],
+        "diff": ["diff", old, new],
+    }[command]
+    kinds: list[str] = []
+    real_load = netcli.load
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        result = real_load(*args, **kwargs)
+        kinds.append(type(result).__name__)
+        return result
+
+    monkeypatch.setattr(netcli, "load", load)
+    monkeypatch.setattr(parallel, "MIN_FILES", 0)  # the corpus is a few dozen files
+    serial = run([*argv, "-j", "1"], capsys)
+    assert set(kinds) == {"LoadResult"}
+    kinds.clear()
+    workers = run([*argv, "-j", "2"], capsys)
+    assert workers == serial
+    assert set(kinds) == {"ParallelLoad"}
+    assert serial[0] in (0, 1), serial[2]
+
+
+def test_frozen_after_freezes_what_the_body_built_before_collecting_again() -> None:
+    import gc
+
+    from k8snetlint.netcli import frozen_after
+
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    try:
+        with frozen_after():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(kept)
+    finally:
+        gc.unfreeze()

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from k8snetlint.cli.options import (
         ConfigOption,
         FollowSymlinksOption,
+        JobsOption,
         KubernetesVersionOption,
         KustomizeAllowRemoteOption,
         NamespaceOption,
@@ -54,6 +55,7 @@ __all__ = [
     "FAIL_ON",
     "ConfigOption",
     "FollowSymlinksOption",
+    "JobsOption",
     "KubernetesVersionOption",
     "KustomizeAllowRemoteOption",
     "NamespaceOption",
@@ -93,6 +95,7 @@ _HOMES = {
         (
             "ConfigOption",
             "FollowSymlinksOption",
+            "JobsOption",
             "KubernetesVersionOption",
             "KustomizeAllowRemoteOption",
             "NamespaceOption",
@@ -112,7 +115,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     A commit hook's call, ``check`` with plain options and paths, runs
     :func:`k8snetlint.cli.lint.run_check` directly: typer, click and the other commands
     (and the connectivity modules they import) are never loaded, a third of a small
-    run. A plain ``graph`` calls its function directly too (typer is imported, but
+    run. A plain ``graph`` or ``reach`` calls its function directly too (typer is imported, but
     neither click's parsing nor typer's per-parameter set-up runs). Every other
     command line goes to the typer app (:func:`k8snetlint.cli.root.main`); see
     :mod:`k8snetlint.cli.plain`.
@@ -142,16 +145,19 @@ def _run(args: list[str], argv: list[str] | None) -> NoReturn:
             from k8snetlint.cli.common import guarded
 
             guarded(lambda: lint.run_check(**plain), args)
-    elif args[:1] == ["graph"]:
+    elif args[:1] in (["graph"], ["reach"]):
         from k8snetlint.cli import plain as plain_mod
 
-        kwargs = plain_mod.read(args, "graph", plain_mod.GRAPH_OPTIONS)
+        command = args[0]
+        table = plain_mod.GRAPH_OPTIONS if command == "graph" else plain_mod.REACH_OPTIONS
+        kwargs = plain_mod.read(args, command, table)
         if kwargs is not None:
             from k8snetlint import netcli
             from k8snetlint.cli.common import guarded
 
-            if plain_mod.accepts(netcli.graph_cmd, kwargs):
-                guarded(lambda: plain_mod.call_command(netcli.graph_cmd, kwargs), args)
+            fn = netcli.graph_cmd if command == "graph" else netcli.reach_cmd
+            if plain_mod.accepts(fn, kwargs):
+                guarded(lambda: plain_mod.call_command(fn, kwargs), args)
     from k8snetlint.cli import root
 
     root.main(argv)

@@ -93,3 +93,15 @@ def epilog(*examples: str, codes: tuple[str, ...] = EXIT_CODES) -> str:
     lines = ["\b", "Exit codes:", *(f"  {c}" for c in codes), "", "\b", "Examples:"]
     lines += [f"  {e}" for e in examples]
     return "\n".join(lines)
+
+
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Worker processes reading files (1: none). The answer is the same.  "
+        "[default: one per core]",
+    ),
+]

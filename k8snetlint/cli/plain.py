@@ -67,7 +67,31 @@ GRAPH_OPTIONS: dict[str, tuple[str, Any]] = {
     "--kustomize-allow-remote": ("kustomize_allow_remote", True),
     "--config": ("config", str),
     "--exposure": ("exposure", True),
+    "--jobs": ("jobs", int),
+    "-j": ("jobs", int),
 }
+
+
+#: ``reach``'s options (:func:`k8snetlint.netcli.reach_cmd`); a line without both
+#: ``--from`` and ``--to`` goes to the full parser (it says they are missing).
+REACH_OPTIONS: dict[str, tuple[str, Any]] = {
+    "--from": ("src", str),
+    "--to": ("dst", str),
+    "--port": ("port", str),
+    "-p": ("port", str),
+    "--format": ("format", str),
+    "-f": ("format", str),
+    "--namespace": ("namespace", str),
+    "-n": ("namespace", str),
+    "--follow-symlinks": ("follow_symlinks", True),
+    "--kustomize-allow-remote": ("kustomize_allow_remote", True),
+    "--config": ("config", str),
+    "--jobs": ("jobs", int),
+    "-j": ("jobs", int),
+}
+
+#: Parameters a command cannot run without (typer says they are missing).
+REQUIRED: dict[str, tuple[str, ...]] = {"reach": ("src", "dst")}
 
 
 def read(args: list[str], command: str, options: Options) -> dict[str, Any] | None:
@@ -111,7 +135,7 @@ def read(args: list[str], command: str, options: Options) -> dict[str, Any] | No
             kwargs.setdefault(param, []).append(value)
         else:
             kwargs[param] = value
-    if not paths:
+    if not paths or any(p not in kwargs for p in REQUIRED.get(command, ())):
         return None
     return {"paths": paths, **kwargs}
 

@@ -36,11 +36,13 @@ from k8snetlint.net.routes import (
     RouteContext,
     register_entry_source,
     register_route_source,
+    route_order,
 )
 from k8snetlint.net.tiers import install_tiers
 
 __all__ = [
     "GatewaySource",
+    "entry_routes",
     "gateway_connections",
     "gateway_endpoints",
     "gateway_routes",
@@ -333,6 +335,12 @@ def _routes_cached(ctx: RouteContext) -> tuple[Route, ...]:
     if not isinstance(hit, tuple):
         hit = cache["routes"] = tuple(gateway_routes(ctx))
     return hit
+
+
+def entry_routes(ctx: RouteContext) -> tuple[Route, ...]:
+    """The Gateway routes alone, in the order of :func:`~k8snetlint.net.routes.resolve_routes`
+    (what :func:`entry_lines` reads, without resolving every Service's routes)."""
+    return tuple(sorted(_routes_cached(ctx), key=route_order))
 
 
 def gateway_entry_paths(ctx: RouteContext, src: Endpoint, dst: Endpoint) -> list[EntryPath] | None:

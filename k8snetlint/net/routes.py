@@ -197,8 +197,13 @@ def resolve_routes(ctx: RouteContext) -> tuple[Route, ...]:
     out: list[Route] = []
     for _name, source in _SOURCES.items():
         out.extend(source(ctx))
-    out.sort(key=lambda r: (r.kind, r.via, r.dst, r.protocol, r.port, r.target_port))
+    out.sort(key=route_order)
     return tuple(out)
+
+
+def route_order(r: Route) -> tuple[str, str, Endpoint, str, int, int]:
+    """The order of :func:`resolve_routes`."""
+    return (r.kind, r.via, r.dst, r.protocol, r.port, r.target_port)
 
 
 # ---------------------------------------------------------------------------------
