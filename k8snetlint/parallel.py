@@ -31,7 +31,7 @@ from pathlib import Path
 from sys import intern
 from typing import Any
 
-from k8snetlint.document import Manifest, PathElem, Pos
+from k8snetlint.document import Manifest, PathElem, Pos, YMap
 from k8snetlint.findings import Span
 from k8snetlint.reader import LoadResult, read_path
 
@@ -132,9 +132,10 @@ class Packer:
         shared), with its position table appended to ``ints``.
 
         A container's signature lists its keys and, per value, the number of a
-        container or ``(type, value)`` of a scalar (``1``, ``1.0`` and ``True`` are
-        equal in Python but not in the report); a float makes it unshareable
-        (``-0.0 == 0.0``)."""
+        container, a string itself or ``(type, value)`` of another scalar (``1``,
+        ``1.0`` and ``True`` are equal in Python but not in the report; a number
+        stands for a container); a float makes it unshareable (``-0.0 == 0.0``).
+        :mod:`k8snetlint.fastread` makes the same signatures."""
         start = len(ints)
         ints += getattr(value, "pos", _NONE)
         ints.append(0)
@@ -151,8 +152,7 @@ class Packer:
                 ints += vpos.get(k, _NONE)
                 cls = type(v)
                 if cls is str:
-                    v = intern(v)
-                    tag = (str, v)
+                    v = tag = intern(v)
                 elif isinstance(v, (dict, list)):
                     v, tag = self._flatten(v, ints)
                     shareable = shareable and tag is not None
@@ -176,8 +176,7 @@ class Packer:
                 ints += ipos[i] if i < len(ipos) else _NONE
                 cls = type(v)
                 if cls is str:
-                    v = intern(v)
-                    tag = (str, v)
+                    v = tag = intern(v)
                 elif isinstance(v, (dict, list)):
                     v, tag = self._flatten(v, ints)
                     shareable = shareable and tag is not None
@@ -213,20 +212,62 @@ Wire = tuple[list[FileRecord], bytes]
 
 
 def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
-    """Worker: read and validate ``files``; one compact record per file."""
+    """Worker: read and validate ``files``; one compact record per file.
+
+    A file is read by :mod:`k8snetlint.fastread` (values and positions packed as they
+    are parsed) unless it is unusual; then by the reader and :class:`Packer`."""
+    from k8snetlint.discovery import FileTooLarge, read_capped
+    from k8snetlint.fastread import manifest
+    from k8snetlint.fastread import read_bytes as fast_read
+    from k8snetlint.reader import load_bytes
     from k8snetlint.validate import validate_alone
 
     packer = Packer()
+    shared = packer._shared
+    cache: dict[str, Any] = {}
     records: list[FileRecord] = []
     values: list[Any] = []
     for display, real in files:
-        loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
+        try:
+            data = read_capped(Path(real))
+        except (FileTooLarge, OSError):
+            data = None
+        fast = None if data is None else fast_read(data, display, shared, cache)
+        if fast is not None:
+            objs, comments = fast
+            for obj in objs:
+                m = manifest(obj, display)
+                # validated as the reader's value (a YMap: the validator reads it as it
+                # is, with no defensive copy; a fast value is as plain and as shallow)
+                m.data = YMap()
+                m.data.update(obj[1])
+                violations = validate_alone(m, version)
+                rows.append(
+                    (
+                        display,
+                        m.doc_index,
+                        m.api_version,
+                        m.kind,
+                        m.name,
+                        m.namespace,
+                        0,
+                        (),
+                        {},
+                        obj[2],
+                        () if violations == [] else violations,
+                        obj[3],
+                    )
+                )
+                values.append(obj[1])
+            records.append((rows, ([], [display], {display: comments} if comments else {}, [])))
+            continue
+        loaded = read_path(display, Path(real)) if data is None else load_bytes(data, display)
         for m in loaded.manifests:
             violations = validate_alone(m, version)
             # one empty tuple for every valid object
             found = () if violations == [] else violations
-            data, positions = packer.pack(m.data)
+            data_, positions = packer.pack(m.data)
             rows.append(
                 (
                     m.file,
@@ -243,7 +284,7 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
                     positions,
                 )
             )
-            values.append(data)
+            values.append(data_)
         records.append((rows, (loaded.issues, loaded.files, loaded.comments, loaded.errors)))
     # plain dicts and lists (marshal takes no subclasses; it keeps shared objects shared)
     return records, marshal.dumps(values)

@@ -1,0 +1,447 @@
+"""The workers' fast reader: one pass from libyaml events to what a worker sends.
+
+:mod:`k8snetlint.reader` builds positioned values (:class:`~k8snetlint.document.YMap`,
+:class:`~k8snetlint.document.YSeq`) and :class:`~k8snetlint.parallel.Packer` then walks
+them again to make the plain values and the packed position table a worker sends. For
+the common file (plain YAML objects, nothing unusual), this module builds the plain
+values, shared and interned as the packer does, and the packed table directly in the
+event loop, in one pass.
+
+Two things make it cheap:
+
+* ruamel.yaml's C parser builds one Python event object per event (classes with
+  ``__init__`` chains in ``ruamel.yaml.events``), which costs more than libyaml's
+  parsing. The C parser looks the event classes up in its module's namespace on each
+  event, so while a file is read here they are replaced by small functions that return
+  tuples (:func:`_cheap_events`), and put back afterwards. Whether that still works
+  with the installed ruamel.yaml.clib is checked once per process against the
+  reference reader (:func:`available`); if not, every file takes the reference path.
+* Anything unusual makes the whole file fall back (``None``) to
+  :func:`k8snetlint.reader.read_path` plus the packer, which reports it as before:
+  anchors and aliases (and so merge keys), duplicate keys, keys that are not strings,
+  ``<<`` keys, template markers ``{{``, documents that are not objects or lack
+  ``apiVersion``/``kind``, ``List`` kinds, syntax errors, nesting or node limits,
+  unusual encodings. What the fast path reads, the reference path would read with no
+  load issue at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from array import array
+from collections.abc import Iterator
+from sys import intern
+from typing import Any
+
+from k8snetlint import reader
+from k8snetlint.document import Manifest
+
+# the ruamel.yaml.clib module-level names the C parser calls per event
+_EVENT_NAMES = (
+    "StreamStartEvent",
+    "StreamEndEvent",
+    "DocumentStartEvent",
+    "DocumentEndEvent",
+    "MappingStartEvent",
+    "MappingEndEvent",
+    "SequenceStartEvent",
+    "SequenceEndEvent",
+    "ScalarEvent",
+    "AliasEvent",
+)
+
+# Event kinds, the first item of each tuple: 0 scalar, 1 mapping start, 2 sequence
+# start, 3 mapping or sequence end, 4 document start, 5 document end, 6 stream start,
+# 7 stream end, 8 alias. A scalar is (0, value, start mark, end mark, style, odd):
+# odd is None, or (anchor, tag) when it has either.
+
+
+def _scalar(
+    anchor: Any, tag: Any, implicit: Any, value: Any, start: Any, end: Any, style: Any
+) -> tuple[Any, ...]:
+    if anchor is None and tag is None:
+        return (0, value, start, end, style, None)
+    return (0, value, start, end, style, (anchor, tag))
+
+
+def _map_start(
+    anchor: Any, tag: Any, implicit: Any, start: Any, end: Any, flow: Any
+) -> tuple[Any, ...]:
+    return (1, anchor, start)
+
+
+def _seq_start(
+    anchor: Any, tag: Any, implicit: Any, start: Any, end: Any, flow: Any
+) -> tuple[Any, ...]:
+    return (2, anchor, start)
+
+
+def _end(start: Any, end: Any) -> tuple[Any, ...]:
+    return (3, end)
+
+
+def _doc_start(start: Any, end: Any, explicit: Any, version: Any, tags: Any) -> tuple[Any, ...]:
+    return (4,)
+
+
+def _doc_end(start: Any, end: Any, explicit: Any) -> tuple[Any, ...]:
+    return (5,)
+
+
+def _stream_start(start: Any, end: Any, encoding: Any) -> tuple[Any, ...]:
+    return (6,)
+
+
+def _stream_end(start: Any, end: Any) -> tuple[Any, ...]:
+    return (7,)
+
+
+def _alias(anchor: Any, start: Any, end: Any) -> tuple[Any, ...]:
+    return (8,)
+
+
+_FACTORIES: dict[str, Any] = {
+    "StreamStartEvent": _stream_start,
+    "StreamEndEvent": _stream_end,
+    "DocumentStartEvent": _doc_start,
+    "DocumentEndEvent": _doc_end,
+    "MappingStartEvent": _map_start,
+    "MappingEndEvent": _end,
+    "SequenceStartEvent": _seq_start,
+    "SequenceEndEvent": _end,
+    "ScalarEvent": _scalar,
+    "AliasEvent": _alias,
+}
+
+
+@contextlib.contextmanager
+def _cheap_events(module: Any) -> Iterator[None]:
+    """While inside, ``module``'s C parser builds tuples instead of event objects."""
+    saved = {name: getattr(module, name) for name in _EVENT_NAMES}
+    try:
+        for name in _EVENT_NAMES:
+            setattr(module, name, _FACTORIES[name])
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+class _Fallback(Exception):
+    """This file needs the reference reader."""
+
+
+# A plain object: (doc_index, data, root position, compressed position table)
+Obj = tuple[int, dict[str, Any], tuple[int, int, int, int], bytes]
+
+
+def _parse(
+    text: str,
+    get_event: Any,
+    shared: dict[tuple[Any, ...], tuple[Any, int]],
+    cache: dict[str, Any],
+) -> list[Obj]:
+    """Every non-empty document of ``text`` as a plain object (see :data:`Obj`).
+
+    Raises :class:`_Fallback` (or the parser's error) for whatever the fast path does
+    not handle. Values, sharing and the position table are those of
+    :class:`k8snetlint.parallel.Packer` over the reader's values: a container's
+    signature is its kind (0 mapping, 1 sequence) then per entry its key and a tag of
+    its value (a container's number, a string itself, ``(type, value)`` of another
+    scalar; a float makes the container unshareable); its table is its position and the
+    table's length, then per key the key's and the value's positions, per item the
+    item's, each followed by the table of a container value.
+
+    A hot loop, one iteration per event: the innermost container's state is kept in
+    local variables (pushed on ``stack`` when a child starts), event kinds are
+    literal numbers (see the factories above).
+    """
+    resolve_plain = reader.resolve_plain
+    max_depth = reader.MAX_DEPTH
+    max_nodes = reader.MAX_NODES_PER_DOCUMENT
+    cache_size = reader._PLAIN_CACHE_SIZE
+    nokey = _Fallback  # a sentinel: no key pending in a mapping
+    out: list[Obj] = []
+    index = 0
+    ints: list[int] = []
+    nodes = 0
+    root: Any = None
+    # the innermost container: its value, signature, whether it may be shared, its
+    # pending key (``nokey``: none yet; always None in a sequence), where its table
+    # starts in ``ints`` and where its own position as a value or item is (-1: root)
+    cont: Any = None
+    sig: list[Any] = []
+    share = True
+    key: Any = None
+    head = 0
+    at = -1
+    stack: list[tuple[Any, list[Any], bool, Any, int, int]] = []
+    while True:
+        event = get_event()
+        kind = event[0]
+        if kind == 0:  # a scalar
+            _, value, sm, em, style, odd = event
+            if odd is not None:
+                anchor, tag = odd
+                if anchor or cont is None:
+                    raise _Fallback
+                if tag and tag != "!":
+                    resolved: Any = reader._resolve_tagged(value, tag)
+                elif style:
+                    resolved = value
+                else:
+                    resolved = resolve_plain(value)
+                if type(resolved) is str:
+                    resolved = intern(resolved)
+            elif style:
+                resolved = intern(value)
+            else:
+                resolved = cache.get(value, cache)
+                if resolved is cache:
+                    resolved = resolve_plain(value)
+                    if type(resolved) is str:
+                        resolved = intern(resolved)
+                    if len(cache) >= cache_size:
+                        cache.clear()
+                    cache[value] = resolved
+            if cont is None:
+                if resolved is None:
+                    continue  # an empty document
+                raise _Fallback  # a scalar document
+            nodes += 1
+            ints += (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+            cls = type(resolved)
+            if key is nokey:
+                # a key
+                if cls is not str or resolved == "<<" or resolved in cont:
+                    raise _Fallback
+                key = resolved
+                continue
+            if cls is str:
+                tagged: Any = resolved
+            elif cls is float:
+                tagged = None
+                share = False
+            else:
+                tagged = (cls, resolved)
+            if key is None:
+                cont.append(resolved)
+                sig.append(tagged)
+            else:
+                cont[key] = resolved
+                sig.append(key)
+                sig.append(tagged)
+                key = nokey
+        elif kind == 3:  # the end of a mapping or sequence
+            em = event[1]
+            ints[head + 2] = em.line + 1
+            ints[head + 3] = em.column + 1
+            ints[head + 4] = len(ints) - head
+            if at >= 0:
+                ints[at : at + 4] = ints[head : head + 4]
+            number: int | None = None
+            if share:
+                signature = tuple(sig)
+                found = shared.get(signature)
+                if found is None:
+                    found = shared[signature] = (cont, len(shared))
+                cont, number = found
+            if nodes > max_nodes:
+                raise _Fallback
+            if not stack:
+                root = cont
+                cont = None
+                continue
+            child = cont
+            cont, sig, share, key, head, at = stack.pop()
+            if number is None:
+                share = False
+            if key is None:
+                cont.append(child)
+                sig.append(number)
+            else:
+                cont[key] = child
+                sig.append(key)
+                sig.append(number)
+                key = nokey
+        elif kind == 1 or kind == 2:  # the start of a mapping or sequence
+            if event[1] or len(stack) >= max_depth:
+                raise _Fallback  # an anchor, or too deep
+            sm = event[2]
+            nodes += 1
+            if cont is not None:
+                if key is nokey:
+                    raise _Fallback  # a mapping or sequence as a key
+                stack.append((cont, sig, share, key, head, at))
+                at = len(ints)
+                ints += (0, 0, 0, 0)
+            elif root is not None:  # pragma: no cover - libyaml: one root per document
+                raise _Fallback
+            else:
+                at = -1
+            head = len(ints)
+            ints += (sm.line + 1, sm.column + 1, 0, 0, 0)
+            share = True
+            if kind == 1:
+                cont = {}
+                sig = [0]
+                key = nokey
+            else:
+                cont = []
+                sig = [1]
+                key = None
+        elif kind == 4:  # a document starts
+            ints = []
+            nodes = 0
+            root = None
+        elif kind == 5:  # a document ends
+            if root is not None:
+                if type(root) is not dict:
+                    raise _Fallback
+                blob = zlib.compress(array("i", ints).tobytes(), 1)
+                out.append((index, root, (ints[0], ints[1], ints[2], ints[3]), blob))
+            index += 1
+            root = None
+        elif kind == 7:  # the end of the stream
+            return out
+        elif kind != 6:
+            raise _Fallback  # an alias
+
+
+# A file is a list of objects and its suppression comments (line -> rule names).
+Fast = tuple[list[Obj], dict[int, frozenset[str]]]
+
+
+def read_bytes(
+    data: bytes,
+    name: str,
+    shared: dict[tuple[Any, ...], tuple[Any, int]],
+    cache: dict[str, Any],
+) -> Fast | None:
+    """The objects of one file's bytes, or None when the reference path must read it
+    (:func:`k8snetlint.reader.load_bytes` then :class:`~k8snetlint.parallel.Packer`).
+
+    ``shared`` is the packer's table of shared containers (so that sharing spans fast
+    and reference files alike); ``cache`` maps plain scalars to their values."""
+    if _state is not True and not available():
+        return None
+    if name == "-" or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:8192]:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return read_text(text, name, shared, cache)
+
+
+def read_text(
+    text: str,
+    name: str,
+    shared: dict[tuple[Any, ...], tuple[Any, int]],
+    cache: dict[str, Any],
+) -> Fast | None:
+    """:func:`read_bytes` of a decoded text (as :func:`k8snetlint.reader.load_text`
+    takes it)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if name.endswith(".json"):
+        text = text.replace("\t", " ")
+    if "{{" in text:
+        return None
+    module = _module()
+    if module is None:
+        return None
+    try:
+        with _cheap_events(module):
+            objs = _parse(text, module.CParser(text).get_event, shared, cache)
+    except Exception:  # anything unusual: the reference path reads and reports it
+        return None
+    out: list[Obj] = []
+    for obj in objs:
+        data = obj[1]
+        api_version = data.get("apiVersion")
+        kind = data.get("kind")
+        if not (type(api_version) is str and api_version and type(kind) is str and kind):
+            return None  # not a Kubernetes object: a load issue
+        if reader.is_kustomize_config(api_version, kind):
+            continue
+        if kind.endswith("List") and isinstance(data.get("items"), list):
+            return None  # items become objects of their own
+        out.append(obj)
+    return out, reader._comments(text)
+
+
+def manifest(obj: Obj, name: str) -> Manifest:
+    """The :class:`~k8snetlint.document.Manifest` of a fast object (as
+    :func:`k8snetlint.reader._object` makes it) of file ``name``."""
+    index, data, _, _ = obj
+    meta = data.get("metadata")
+    title = ""
+    namespace: str | None = None
+    if isinstance(meta, dict):
+        n = meta.get("name")
+        if isinstance(n, str):
+            title = n
+        elif isinstance(meta.get("generateName"), str):
+            title = str(meta["generateName"])
+        ns = meta.get("namespace")
+        if isinstance(ns, str) and ns:
+            namespace = ns
+    return Manifest(name, index, data, data["apiVersion"], data["kind"], title, namespace)  # type: ignore[arg-type]
+
+
+def _module() -> Any:
+    try:
+        import _ruamel_yaml
+    except ImportError:
+        return None
+    return _ruamel_yaml
+
+
+# None: not checked yet; then whether the fast path agrees with the reference reader
+_state: bool | None = None
+
+_PROBE = (
+    "# k8snetlint: ignore[a, b]\n"
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: probe\n  namespace: 'ns'\n"
+    'spec:\n  ports: [{port: 80, name: "x"}, {port: 0x1F, weight: 1.5}]\n'
+    "  flags: [yes, ~, !!str 7, -1]\n  selector: {app: a}\n"
+    "  empty: {}\n  none: []\n  text: |\n    a\n    b\n"
+    "---\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe}\n"
+    "data: {a: '1', b: {app: a}}\n"
+)
+
+
+def available() -> bool:
+    """Whether the fast path may be used: the cheap events work with the installed
+    ruamel.yaml.clib and the fast path reads a sample exactly as the reference path
+    does (checked once per process)."""
+    global _state
+    if _state is None:
+        _state = False  # while probing, and if the probe fails
+        _state = _agrees(_PROBE)
+    return _state
+
+
+def _agrees(text: str) -> bool:
+    """Whether :func:`read_text` of ``text`` equals the reference reader's result."""
+    from k8snetlint.parallel import Packer
+
+    try:
+        fast = read_text(text, "probe.yaml", {}, {})
+    except Exception:  # a probe never raises: any failure means "not available"
+        return False
+    ref = reader.load_text(text, "probe.yaml")
+    if fast is None or ref.issues:
+        return False
+    objs, comments = fast
+    packer = Packer()
+    want = []
+    for m in ref.manifests:
+        data, table = packer.pack(m.data)
+        want.append((m.doc_index, data, tuple(m.data.pos), table))
+    got = [(i, repr(d), r, zlib.decompress(t)) for i, d, r, t in objs]
+    return got == [(i, repr(d), r, zlib.decompress(t)) for i, d, r, t in want] and (
+        comments == ref.comments.get("probe.yaml", {})
+    )
