@@ -12,8 +12,9 @@ Two things make it cheap:
 * ruamel.yaml's C parser builds one Python event object per event (classes with
   ``__init__`` chains in ``ruamel.yaml.events``), which costs more than libyaml's
   parsing. The C parser looks the event classes up in its module's namespace on each
-  event, so while a file is read here they are replaced by small functions that return
-  tuples (:func:`_cheap_events`), and put back afterwards. Whether that still works
+  event, so while a file is read here they are replaced by functions that do this
+  module's work with the event's fields as arguments (:func:`_parse`), and put back
+  afterwards. Whether that still works
   with the installed ruamel.yaml.clib is checked once per process against the
   reference reader (:func:`available`); if not, every file takes the reference path.
 * Anything unusual makes the whole file fall back (``None``) to
@@ -28,14 +29,13 @@ Two things make it cheap:
 from __future__ import annotations
 
 import contextlib
-import zlib
-from array import array
 from collections.abc import Iterator
 from sys import intern
 from typing import Any
 
 from k8snetlint import reader
 from k8snetlint.document import Manifest
+from k8snetlint.parallel import encode_table
 
 # the ruamel.yaml.clib module-level names the C parser calls per event
 _EVENT_NAMES = (
@@ -51,77 +51,15 @@ _EVENT_NAMES = (
     "AliasEvent",
 )
 
-# Event kinds, the first item of each tuple: 0 scalar, 1 mapping start, 2 sequence
-# start, 3 mapping or sequence end, 4 document start, 5 document end, 6 stream start,
-# 7 stream end, 8 alias. A scalar is (0, value, start mark, end mark, style, odd):
-# odd is None, or (anchor, tag) when it has either.
-
-
-def _scalar(
-    anchor: Any, tag: Any, implicit: Any, value: Any, start: Any, end: Any, style: Any
-) -> tuple[Any, ...]:
-    if anchor is None and tag is None:
-        return (0, value, start, end, style, None)
-    return (0, value, start, end, style, (anchor, tag))
-
-
-def _map_start(
-    anchor: Any, tag: Any, implicit: Any, start: Any, end: Any, flow: Any
-) -> tuple[Any, ...]:
-    return (1, anchor, start)
-
-
-def _seq_start(
-    anchor: Any, tag: Any, implicit: Any, start: Any, end: Any, flow: Any
-) -> tuple[Any, ...]:
-    return (2, anchor, start)
-
-
-def _end(start: Any, end: Any) -> tuple[Any, ...]:
-    return (3, end)
-
-
-def _doc_start(start: Any, end: Any, explicit: Any, version: Any, tags: Any) -> tuple[Any, ...]:
-    return (4,)
-
-
-def _doc_end(start: Any, end: Any, explicit: Any) -> tuple[Any, ...]:
-    return (5,)
-
-
-def _stream_start(start: Any, end: Any, encoding: Any) -> tuple[Any, ...]:
-    return (6,)
-
-
-def _stream_end(start: Any, end: Any) -> tuple[Any, ...]:
-    return (7,)
-
-
-def _alias(anchor: Any, start: Any, end: Any) -> tuple[Any, ...]:
-    return (8,)
-
-
-_FACTORIES: dict[str, Any] = {
-    "StreamStartEvent": _stream_start,
-    "StreamEndEvent": _stream_end,
-    "DocumentStartEvent": _doc_start,
-    "DocumentEndEvent": _doc_end,
-    "MappingStartEvent": _map_start,
-    "MappingEndEvent": _end,
-    "SequenceStartEvent": _seq_start,
-    "SequenceEndEvent": _end,
-    "ScalarEvent": _scalar,
-    "AliasEvent": _alias,
-}
-
 
 @contextlib.contextmanager
-def _cheap_events(module: Any) -> Iterator[None]:
-    """While inside, ``module``'s C parser builds tuples instead of event objects."""
+def _install(module: Any, handlers: dict[str, Any]) -> Iterator[None]:
+    """While inside, ``module``'s C parser calls ``handlers`` (by event class name)
+    instead of building event objects."""
     saved = {name: getattr(module, name) for name in _EVENT_NAMES}
     try:
         for name in _EVENT_NAMES:
-            setattr(module, name, _FACTORIES[name])
+            setattr(module, name, handlers[name])
         yield
     finally:
         for name, value in saved.items():
@@ -135,10 +73,13 @@ class _Fallback(Exception):
 # A plain object: (doc_index, data, root position, compressed position table)
 Obj = tuple[int, dict[str, Any], tuple[int, int, int, int], bytes]
 
+# what the handler of the end of the stream returns (every other handler: None)
+_DONE = object()
+
 
 def _parse(
     text: str,
-    get_event: Any,
+    module: Any,
     shared: dict[tuple[Any, ...], tuple[Any, int]],
     cache: dict[str, Any],
 ) -> list[Obj]:
@@ -149,15 +90,17 @@ def _parse(
     :class:`k8snetlint.parallel.Packer` over the reader's values: a container's
     signature is its kind (0 mapping, 1 sequence) then per entry its key and a tag of
     its value (a container's number, a string itself, ``(type, value)`` of another
-    scalar; a float makes the container unshareable); its table is its position and the
-    table's length, then per key the key's and the value's positions, per item the
-    item's, each followed by the table of a container value.
+    scalar; a float makes the container unshareable); its table is its position and
+    the table's length, then per key the key's and the value's positions, per item
+    the item's, each followed by the table of a container value.
 
-    A hot loop, one iteration per event: the innermost container's state is kept in
-    local variables (pushed on ``stack`` when a child starts), event kinds are
-    literal numbers (see the factories above).
+    The work is done by the handlers the C parser calls per event, with the event's
+    fields as arguments (no event object is built; the loop only asks for the next
+    event). The innermost container's state is kept in closure variables, pushed on
+    ``stack`` when a child starts.
     """
     resolve_plain = reader.resolve_plain
+    resolve_tagged = reader._resolve_tagged
     max_depth = reader.MAX_DEPTH
     max_nodes = reader.MAX_NODES_PER_DOCUMENT
     cache_size = reader._PLAIN_CACHE_SIZE
@@ -177,136 +120,169 @@ def _parse(
     head = 0
     at = -1
     stack: list[tuple[Any, list[Any], bool, Any, int, int]] = []
-    while True:
-        event = get_event()
-        kind = event[0]
-        if kind == 0:  # a scalar
-            _, value, sm, em, style, odd = event
-            if odd is not None:
-                anchor, tag = odd
-                if anchor or cont is None:
-                    raise _Fallback
-                if tag and tag != "!":
-                    resolved: Any = reader._resolve_tagged(value, tag)
-                elif style:
-                    resolved = value
-                else:
-                    resolved = resolve_plain(value)
+
+    def scalar(
+        anchor: Any, tag: Any, implicit: Any, value: str, sm: Any, em: Any, style: str
+    ) -> None:
+        nonlocal ints, nodes, share, key
+        if anchor is not None or tag is not None:
+            if anchor or cont is None:
+                raise _Fallback
+            if tag and tag != "!":
+                resolved: Any = resolve_tagged(value, tag)
+            elif style:
+                resolved = value
+            else:
+                resolved = resolve_plain(value)
+            if type(resolved) is str:
+                resolved = intern(resolved)
+        elif style:
+            resolved = intern(value)
+        else:
+            try:
+                resolved = cache[value]
+            except KeyError:
+                resolved = resolve_plain(value)
                 if type(resolved) is str:
                     resolved = intern(resolved)
-            elif style:
-                resolved = intern(value)
-            else:
-                resolved = cache.get(value, cache)
-                if resolved is cache:
-                    resolved = resolve_plain(value)
-                    if type(resolved) is str:
-                        resolved = intern(resolved)
-                    if len(cache) >= cache_size:
-                        cache.clear()
-                    cache[value] = resolved
-            if cont is None:
-                if resolved is None:
-                    continue  # an empty document
-                raise _Fallback  # a scalar document
-            nodes += 1
-            ints += (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
-            cls = type(resolved)
+                if len(cache) >= cache_size:
+                    cache.clear()
+                cache[value] = resolved
+        if cont is None:
+            if resolved is None:
+                return  # an empty document
+            raise _Fallback  # a scalar document
+        nodes += 1
+        ints += (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+        cls = type(resolved)
+        if key is nokey:
+            # a key
+            if cls is not str or resolved == "<<" or resolved in cont:
+                raise _Fallback
+            key = resolved
+            return
+        if cls is str:
+            tagged: Any = resolved
+        elif cls is float:
+            tagged = None
+            share = False
+        else:
+            tagged = (cls, resolved)
+        if key is None:
+            cont.append(resolved)
+            sig.append(tagged)
+        else:
+            cont[key] = resolved
+            sig.append(key)
+            sig.append(tagged)
+            key = nokey
+
+    def start(anchor: Any, sm: Any, new: Any, first: Any) -> None:
+        nonlocal ints, nodes, cont, sig, share, key, head, at
+        if anchor or len(stack) >= max_depth:
+            raise _Fallback  # an anchor, or too deep
+        nodes += 1
+        if cont is not None:
             if key is nokey:
-                # a key
-                if cls is not str or resolved == "<<" or resolved in cont:
-                    raise _Fallback
-                key = resolved
-                continue
-            if cls is str:
-                tagged: Any = resolved
-            elif cls is float:
-                tagged = None
-                share = False
-            else:
-                tagged = (cls, resolved)
-            if key is None:
-                cont.append(resolved)
-                sig.append(tagged)
-            else:
-                cont[key] = resolved
-                sig.append(key)
-                sig.append(tagged)
-                key = nokey
-        elif kind == 3:  # the end of a mapping or sequence
-            em = event[1]
-            ints[head + 2] = em.line + 1
-            ints[head + 3] = em.column + 1
-            ints[head + 4] = len(ints) - head
-            if at >= 0:
-                ints[at : at + 4] = ints[head : head + 4]
-            number: int | None = None
-            if share:
-                signature = tuple(sig)
-                found = shared.get(signature)
-                if found is None:
-                    found = shared[signature] = (cont, len(shared))
-                cont, number = found
-            if nodes > max_nodes:
+                raise _Fallback  # a mapping or sequence as a key
+            stack.append((cont, sig, share, key, head, at))
+            at = len(ints)
+            ints += (0, 0, 0, 0)
+        elif root is not None:  # pragma: no cover - libyaml: one root per document
+            raise _Fallback
+        else:
+            at = -1
+        head = len(ints)
+        ints += (sm.line + 1, sm.column + 1, 0, 0, 0)
+        share = True
+        cont = new
+        sig = [first]
+        key = nokey if first == 0 else None
+
+    def map_start(anchor: Any, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> None:
+        start(anchor, sm, {}, 0)
+
+    def seq_start(anchor: Any, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> None:
+        start(anchor, sm, [], 1)
+
+    def end(sm: Any, em: Any) -> None:
+        nonlocal cont, sig, share, key, head, at, root
+        ints[head + 2] = em.line + 1
+        ints[head + 3] = em.column + 1
+        ints[head + 4] = len(ints) - head
+        if at >= 0:
+            ints[at : at + 4] = ints[head : head + 4]
+        number: int | None = None
+        child = cont
+        if share:
+            signature = tuple(sig)
+            found = shared.get(signature)
+            if found is None:
+                found = shared[signature] = (child, len(shared))
+            child, number = found
+        if nodes > max_nodes:
+            raise _Fallback
+        if not stack:
+            root = child
+            cont = None
+            return
+        cont, sig, share, key, head, at = stack.pop()
+        if number is None:
+            share = False
+        if key is None:
+            cont.append(child)
+            sig.append(number)
+        else:
+            cont[key] = child
+            sig.append(key)
+            sig.append(number)
+            key = nokey
+
+    def doc_start(sm: Any, em: Any, explicit: Any, version: Any, tags: Any) -> None:
+        nonlocal ints, nodes, root
+        ints = []
+        nodes = 0
+        root = None
+
+    def doc_end(sm: Any, em: Any, explicit: Any) -> None:
+        nonlocal index, root
+        if root is not None:
+            if type(root) is not dict:
                 raise _Fallback
-            if not stack:
-                root = cont
-                cont = None
-                continue
-            child = cont
-            cont, sig, share, key, head, at = stack.pop()
-            if number is None:
-                share = False
-            if key is None:
-                cont.append(child)
-                sig.append(number)
-            else:
-                cont[key] = child
-                sig.append(key)
-                sig.append(number)
-                key = nokey
-        elif kind == 1 or kind == 2:  # the start of a mapping or sequence
-            if event[1] or len(stack) >= max_depth:
-                raise _Fallback  # an anchor, or too deep
-            sm = event[2]
-            nodes += 1
-            if cont is not None:
-                if key is nokey:
-                    raise _Fallback  # a mapping or sequence as a key
-                stack.append((cont, sig, share, key, head, at))
-                at = len(ints)
-                ints += (0, 0, 0, 0)
-            elif root is not None:  # pragma: no cover - libyaml: one root per document
-                raise _Fallback
-            else:
-                at = -1
-            head = len(ints)
-            ints += (sm.line + 1, sm.column + 1, 0, 0, 0)
-            share = True
-            if kind == 1:
-                cont = {}
-                sig = [0]
-                key = nokey
-            else:
-                cont = []
-                sig = [1]
-                key = None
-        elif kind == 4:  # a document starts
-            ints = []
-            nodes = 0
-            root = None
-        elif kind == 5:  # a document ends
-            if root is not None:
-                if type(root) is not dict:
-                    raise _Fallback
-                blob = zlib.compress(array("i", ints).tobytes(), 1)
-                out.append((index, root, (ints[0], ints[1], ints[2], ints[3]), blob))
-            index += 1
-            root = None
-        elif kind == 7:  # the end of the stream
-            return out
-        elif kind != 6:
-            raise _Fallback  # an alias
+            blob = encode_table(ints)
+            out.append((index, root, (ints[0], ints[1], ints[2], ints[3]), blob))
+        index += 1
+        root = None
+
+    def stream_start(sm: Any, em: Any, encoding: Any) -> None:
+        return None
+
+    def stream_end(sm: Any, em: Any) -> object:
+        return _DONE
+
+    def alias(anchor: Any, sm: Any, em: Any) -> None:
+        raise _Fallback
+
+    handlers = {
+        "StreamStartEvent": stream_start,
+        "StreamEndEvent": stream_end,
+        "DocumentStartEvent": doc_start,
+        "DocumentEndEvent": doc_end,
+        "MappingStartEvent": map_start,
+        "MappingEndEvent": end,
+        "SequenceStartEvent": seq_start,
+        "SequenceEndEvent": end,
+        "ScalarEvent": scalar,
+        "AliasEvent": alias,
+    }
+    with _install(module, handlers):
+        get_event = module.CParser(text).get_event
+        while True:
+            event = get_event()
+            if event is not None:
+                if event is _DONE:
+                    return out
+                raise _Fallback  # not our handlers' doing: an unknown C parser
 
 
 # A file is a list of objects and its suppression comments (line -> rule names).
@@ -353,8 +329,7 @@ def read_text(
     if module is None:
         return None
     try:
-        with _cheap_events(module):
-            objs = _parse(text, module.CParser(text).get_event, shared, cache)
+        objs = _parse(text, module, shared, cache)
     except Exception:  # anything unusual: the reference path reads and reports it
         return None
     out: list[Obj] = []
@@ -426,7 +401,7 @@ def available() -> bool:
 
 def _agrees(text: str) -> bool:
     """Whether :func:`read_text` of ``text`` equals the reference reader's result."""
-    from k8snetlint.parallel import Packer
+    from k8snetlint.parallel import Packer, decode_table
 
     try:
         fast = read_text(text, "probe.yaml", {}, {})
@@ -441,7 +416,7 @@ def _agrees(text: str) -> bool:
     for m in ref.manifests:
         data, table = packer.pack(m.data)
         want.append((m.doc_index, data, tuple(m.data.pos), table))
-    got = [(i, repr(d), r, zlib.decompress(t)) for i, d, r, t in objs]
-    return got == [(i, repr(d), r, zlib.decompress(t)) for i, d, r, t in want] and (
+    got = [(i, repr(d), r, decode_table(t)) for i, d, r, t in objs]
+    return got == [(i, repr(d), r, decode_table(t)) for i, d, r, t in want] and (
         comments == ref.comments.get("probe.yaml", {})
     )

@@ -7,7 +7,7 @@ positioned objects (shipping those between processes costs more than parsing the
 
 * per object: the fields a :class:`~k8snetlint.document.Manifest` carries, its own
   position, its schema violations (paths and messages), and its position table: one
-  zlib-compressed array of integers (see :class:`Packer`);
+  compressed array of integers (see :class:`Packer` and :func:`encode_table`);
 * per file: the load issues (already located), the suppression comments, the name;
 * per chunk of files: the plain values of every object in one ``marshal`` blob, with
   strings interned and equal containers written once (what the main process keeps
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import struct
 import sys
 import zlib
 from array import array
@@ -65,7 +66,7 @@ class LazyManifest(Manifest):
 
     def _locate(self, path: Sequence[PathElem], key: bool) -> Pos:
         """:func:`k8snetlint.document.locate` over the values and the packed table."""
-        ints = array("i", zlib.decompress(self._packed))
+        ints = decode_table(self._packed)
         cur: Any = self.data
         best: Pos = self._root
         off = 0  # where the table of ``cur`` starts
@@ -104,6 +105,26 @@ _ITEM = 4
 _NONE: Pos = (0, 0, 0, 0)
 
 
+def encode_table(ints: list[int]) -> bytes:
+    """The packed form of a position table: its integers as 16-bit numbers when they
+    all fit (nearly always), else as 32-bit ones, after one byte that says which; then
+    raw deflate with a small window and little memory (a table is a few KiB: setting
+    up zlib's default state costs more than compressing it)."""
+    n = len(ints)
+    try:
+        raw = struct.pack(f"=c{n}H", b"H", *ints)
+    except struct.error:
+        raw = struct.pack(f"=c{n}i", b"i", *ints)
+    packer = zlib.compressobj(1, zlib.DEFLATED, -12, 4)
+    return packer.compress(raw) + packer.flush()
+
+
+def decode_table(blob: bytes) -> array[int]:
+    """The integers of :func:`encode_table`'s ``blob``."""
+    raw = zlib.decompress(blob, -15)
+    return array(chr(raw[0]), raw[1:])
+
+
 class Packer:
     """Turns reader values into plain values and packed position tables (in a worker).
 
@@ -125,7 +146,7 @@ class Packer:
             return value, b""
         ints: list[int] = []
         plain = self._flatten(value, ints)[0]
-        return plain, zlib.compress(array("i", ints).tobytes(), 1)
+        return plain, encode_table(ints)
 
     def _flatten(self, value: Any, ints: list[int]) -> tuple[Any, int | None]:
         """The plain (possibly shared) copy of ``value`` and its number (None: never

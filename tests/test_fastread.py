@@ -8,8 +8,6 @@ not handle must fall back (``None``), and the reference path then reports it.
 from __future__ import annotations
 
 import contextlib
-import zlib
-from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +60,7 @@ def _lazy(obj: fastread.Obj, name: str) -> parallel.LazyManifest:
 
 
 def _ints(blob: bytes) -> list[int]:
-    return list(array("i", zlib.decompress(blob)))
+    return list(parallel.decode_table(blob))
 
 
 def _agree(data: bytes, name: str) -> bool:
@@ -200,7 +198,10 @@ def test_stdin_falls_back() -> None:
         "apiVersion: v1\nkind: ServiceList\nitems: {}\n",  # items is no sequence
         "apiVersion: v1\nkind: Pod\nmetadata: {generateName: gen-, namespace: ''}\n",
         "apiVersion: v1\nkind: Pod\nmetadata: [1]\n",
+        # columns past 65,535 (one long line): the table takes 32-bit numbers
+        '{"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "' + "x" * 70_000 + '", "b": 1}}',
     ],
+    ids=lambda text: text[:40],
 )
 def test_usual_files_take_the_fast_path(text: str) -> None:
     name = "f.json" if text.startswith("{") else "f.yaml"
@@ -259,10 +260,10 @@ def test_a_clib_that_ignores_the_event_names_disables_the_fast_path(
 ) -> None:
     # the C parser no longer looks the classes up: real event objects come back
     @contextlib.contextmanager
-    def ignored(module: Any) -> Iterator[None]:
+    def ignored(module: Any, handlers: Any) -> Iterator[None]:
         yield
 
-    monkeypatch.setattr(fastread, "_cheap_events", ignored)
+    monkeypatch.setattr(fastread, "_install", ignored)
     with _probe_again():
         assert not fastread.available()
         assert fastread.read_bytes(OBJ.encode(), "f.yaml", {}, {}) is None
@@ -272,12 +273,20 @@ def test_a_clib_with_other_event_arguments_disables_the_fast_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the C parser passes its arguments in another order: the probe sees other values
-    def swapped(
-        anchor: Any, tag: Any, implicit: Any, value: Any, start: Any, end: Any, style: Any
-    ) -> Any:
-        return (0, value, end, start, style, None)
+    install = fastread._install
 
-    monkeypatch.setitem(fastread._FACTORIES, "ScalarEvent", swapped)
+    @contextlib.contextmanager
+    def swapped(module: Any, handlers: dict[str, Any]) -> Iterator[None]:
+        scalar = handlers["ScalarEvent"]
+
+        def other(*args: Any) -> Any:
+            anchor, tag, implicit, value, start, end, style = args
+            return scalar(anchor, tag, implicit, value, end, start, style)
+
+        with install(module, {**handlers, "ScalarEvent": other}):
+            yield
+
+    monkeypatch.setattr(fastread, "_install", swapped)
     with _probe_again():
         assert not fastread.available()
         assert fastread.read_bytes(OBJ.encode(), "f.yaml", {}, {}) is None

@@ -208,3 +208,14 @@ def test_packed_strings_are_interned() -> None:
     plain, _ = parallel.pack({key: "".join(["va", "lue"])})
     ((k, v),) = plain.items()
     assert k is sys.intern("interned-key") and v is sys.intern("value")
+
+
+@pytest.mark.parametrize(
+    "ints",
+    [[], [1, 1, 0, 0, 5], [1, 2, 65535, 4], [1, 2, 65536, 4], [70_000] * 9, list(range(3000))],
+)
+def test_position_tables_round_trip(ints: list[int]) -> None:
+    blob = parallel.encode_table(ints)
+    assert list(parallel.decode_table(blob)) == ints
+    # 16-bit numbers when they all fit
+    assert parallel.decode_table(blob).typecode == ("H" if max(ints, default=0) < 65536 else "i")
