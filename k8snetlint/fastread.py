@@ -102,13 +102,12 @@ def _parse(
     resolve_plain = reader.resolve_plain
     resolve_tagged = reader._resolve_tagged
     max_depth = reader.MAX_DEPTH
-    max_nodes = reader.MAX_NODES_PER_DOCUMENT
+    max_ints = 4 * reader.MAX_NODES_PER_DOCUMENT
     cache_size = reader._PLAIN_CACHE_SIZE
     nokey = _Fallback  # a sentinel: no key pending in a mapping
     out: list[Obj] = []
     index = 0
     ints: list[int] = []
-    nodes = 0
     root: Any = None
     # the innermost container: its value, signature, whether it may be shared, its
     # pending key (``nokey``: none yet; always None in a sequence), where its table
@@ -124,7 +123,7 @@ def _parse(
     def scalar(
         anchor: Any, tag: Any, implicit: Any, value: str, sm: Any, em: Any, style: str
     ) -> None:
-        nonlocal ints, nodes, share, key
+        nonlocal ints, share, key
         if anchor is not None or tag is not None:
             if anchor or cont is None:
                 raise _Fallback
@@ -152,7 +151,6 @@ def _parse(
             if resolved is None:
                 return  # an empty document
             raise _Fallback  # a scalar document
-        nodes += 1
         ints += (sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
         cls = type(resolved)
         if key is nokey:
@@ -177,33 +175,43 @@ def _parse(
             sig.append(tagged)
             key = nokey
 
-    def start(anchor: Any, sm: Any, new: Any, first: Any) -> None:
-        nonlocal ints, nodes, cont, sig, share, key, head, at
+    def map_start(anchor: Any, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> None:
+        nonlocal ints, cont, sig, share, key, head, at
         if anchor or len(stack) >= max_depth:
             raise _Fallback  # an anchor, or too deep
-        nodes += 1
         if cont is not None:
             if key is nokey:
-                raise _Fallback  # a mapping or sequence as a key
+                raise _Fallback  # a mapping as a key
             stack.append((cont, sig, share, key, head, at))
             at = len(ints)
             ints += (0, 0, 0, 0)
-        elif root is not None:  # pragma: no cover - libyaml: one root per document
-            raise _Fallback
         else:
             at = -1
         head = len(ints)
         ints += (sm.line + 1, sm.column + 1, 0, 0, 0)
         share = True
-        cont = new
-        sig = [first]
-        key = nokey if first == 0 else None
-
-    def map_start(anchor: Any, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> None:
-        start(anchor, sm, {}, 0)
+        cont = {}
+        sig = [0]
+        key = nokey
 
     def seq_start(anchor: Any, tag: Any, implicit: Any, sm: Any, em: Any, flow: Any) -> None:
-        start(anchor, sm, [], 1)
+        nonlocal ints, cont, sig, share, key, head, at
+        if anchor or len(stack) >= max_depth:
+            raise _Fallback  # an anchor, or too deep
+        if cont is not None:
+            if key is nokey:
+                raise _Fallback  # a sequence as a key
+            stack.append((cont, sig, share, key, head, at))
+            at = len(ints)
+            ints += (0, 0, 0, 0)
+        else:
+            at = -1
+        head = len(ints)
+        ints += (sm.line + 1, sm.column + 1, 0, 0, 0)
+        share = True
+        cont = []
+        sig = [1]
+        key = None
 
     def end(sm: Any, em: Any) -> None:
         nonlocal cont, sig, share, key, head, at, root
@@ -220,7 +228,8 @@ def _parse(
             if found is None:
                 found = shared[signature] = (child, len(shared))
             child, number = found
-        if nodes > max_nodes:
+        if len(ints) > max_ints:
+            # more nodes than the reader takes, maybe (at least 4 integers per node)
             raise _Fallback
         if not stack:
             root = child
@@ -239,9 +248,8 @@ def _parse(
             key = nokey
 
     def doc_start(sm: Any, em: Any, explicit: Any, version: Any, tags: Any) -> None:
-        nonlocal ints, nodes, root
+        nonlocal ints, root
         ints = []
-        nodes = 0
         root = None
 
     def doc_end(sm: Any, em: Any, explicit: Any) -> None:

@@ -414,3 +414,13 @@ def test_generated_documents(text: str) -> None:
         plain_keys = ("yes:", "1:", "~:", "- yes:", "- 1:", "- ~:")
         if not any(f" {k}" in text or f"\n{k}" in text or f"{{{k}" in text for k in plain_keys):
             assert took, text
+
+
+def test_node_budget_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from k8snetlint import reader
+
+    text = (OBJ + "data: {" + ", ".join(f"k{i}: v" for i in range(40)) + "}\n").encode()
+    assert fastread.read_bytes(text, "f.yaml", {}, {}) is not None
+    monkeypatch.setattr(reader, "MAX_NODES_PER_DOCUMENT", 30)
+    assert fastread.read_bytes(text, "f.yaml", {}, {}) is None
+    assert load_bytes(text, "f.yaml").issues  # the reference path reports it
