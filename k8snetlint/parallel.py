@@ -1,7 +1,10 @@
 """Reading and validating files in worker processes (``--jobs N``).
 
-Workers call the reader's per-file entry point (:func:`k8snetlint.reader.read_path`)
-and validate every object whose verdict does not depend on the rest of the input
+Workers read each plain file with :mod:`k8snetlint.fastread` (libyaml's events straight
+into the compact data below, in one pass) or, when the file is unusual (anchors,
+duplicate keys, templates, Lists, errors, ...), with the reader's per-file entry point
+(:func:`k8snetlint.reader.load_bytes`) and :class:`Packer`; both give the same data. They
+validate every object whose verdict does not depend on the rest of the input
 (:func:`k8snetlint.validate.validate_alone`). They send back compact data, never
 positioned objects (shipping those between processes costs more than parsing them):
 
@@ -314,22 +317,28 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
 # ----------------------------------------------------------------------------- main
 
 
-def _chunks(files: list[tuple[str, Path]], n: int) -> list[list[tuple[str, str]]]:
-    """Consecutive runs of files of about equal bytes, several per worker."""
+def _chunks(files: list[tuple[str, Path]], jobs: int) -> list[list[tuple[str, str]]]:
+    """Consecutive runs of files, by bytes: each half of what is left per worker, none
+    below a sixteenth of the whole per worker. The first ones are large (few chunks:
+    containers are shared within a chunk only), the last ones small, so that no worker
+    is left with a long chunk while the others are done."""
     sizes = []
     for _, p in files:
         try:
             sizes.append(max(1, p.stat().st_size))
         except OSError:
             sizes.append(1)
-    total = sum(sizes)
-    target = max(1, total // max(1, n))
+    left = sum(sizes)
+    floor = max(1, left // max(1, 16 * jobs))
+    target = max(floor, left // max(1, 2 * jobs))
     out: list[list[tuple[str, str]]] = [[]]
     acc = 0
     for (d, p), size in zip(files, sizes, strict=True):
         if acc >= target and out[-1]:
             out.append([])
+            left -= acc
             acc = 0
+            target = max(floor, left // max(1, 2 * jobs))
         out[-1].append((d, str(p)))
         acc += size
     return out
@@ -410,7 +419,7 @@ def load_files(
     result.validated = {}
     result.extend(rendered)
     workers = [(d, p) for d, p in todo if p is not None]
-    chunks = _chunks(workers, jobs * 4)
+    chunks = _chunks(workers, jobs)
     from concurrent.futures import ProcessPoolExecutor
 
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
