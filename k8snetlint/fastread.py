@@ -14,11 +14,11 @@ Two things make it cheap:
   parsing. The C parser looks the event classes up in its module's namespace on each
   event, so while a file is read here they are replaced by functions that do this
   module's work with the event's fields as arguments (:func:`_parse`), and put back
-  afterwards. Whether that still works
-  with the installed ruamel.yaml.clib is checked once per process against the
-  reference reader (:func:`available`); if not, every file takes the reference path.
+  afterwards. Whether that still works with the installed ruamel.yaml.clib is checked
+  once per process against the reference reader (:func:`available`); if not, every
+  file takes the reference path.
 * Anything unusual makes the whole file fall back (``None``) to
-  :func:`k8snetlint.reader.read_path` plus the packer, which reports it as before:
+  :func:`k8snetlint.reader.load_bytes` plus the packer, which reports it as before:
   anchors and aliases (and so merge keys), duplicate keys, keys that are not strings,
   ``<<`` keys, template markers ``{{``, documents that are not objects or lack
   ``apiVersion``/``kind``, ``List`` kinds, syntax errors, nesting or node limits,
