@@ -1,13 +1,16 @@
 """Reading and validating files in worker processes (``--jobs N``).
 
-Workers call the reader's per-file entry point (:func:`k8snetlint.reader.read_path`)
-and validate every object whose verdict does not depend on the rest of the input
+Workers read each plain file with :mod:`k8snetlint.fastread` (libyaml's events straight
+into the compact data below, in one pass) or, when the file is unusual (anchors,
+duplicate keys, templates, Lists, errors, ...), with the reader's per-file entry point
+(:func:`k8snetlint.reader.load_bytes`) and :class:`Packer`; both give the same data. They
+validate every object whose verdict does not depend on the rest of the input
 (:func:`k8snetlint.validate.validate_alone`). They send back compact data, never
 positioned objects (shipping those between processes costs more than parsing them):
 
 * per object: the fields a :class:`~k8snetlint.document.Manifest` carries, its own
   position, its schema violations (paths and messages), and its position table: one
-  zlib-compressed array of integers (see :class:`Packer`);
+  compressed array of integers (see :class:`Packer` and :func:`encode_table`);
 * per file: the load issues (already located), the suppression comments, the name;
 * per chunk of files: the plain values of every object in one ``marshal`` blob, with
   strings interned and equal containers written once (what the main process keeps
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import struct
 import sys
 import zlib
 from array import array
@@ -31,7 +35,7 @@ from pathlib import Path
 from sys import intern
 from typing import Any
 
-from k8snetlint.document import Manifest, PathElem, Pos
+from k8snetlint.document import Manifest, PathElem, Pos, YMap
 from k8snetlint.findings import Span
 from k8snetlint.reader import LoadResult, read_path
 
@@ -65,7 +69,7 @@ class LazyManifest(Manifest):
 
     def _locate(self, path: Sequence[PathElem], key: bool) -> Pos:
         """:func:`k8snetlint.document.locate` over the values and the packed table."""
-        ints = array("i", zlib.decompress(self._packed))
+        ints = decode_table(self._packed)
         cur: Any = self.data
         best: Pos = self._root
         off = 0  # where the table of ``cur`` starts
@@ -104,6 +108,26 @@ _ITEM = 4
 _NONE: Pos = (0, 0, 0, 0)
 
 
+def encode_table(ints: list[int]) -> bytes:
+    """The packed form of a position table: its integers as 16-bit numbers when they
+    all fit (nearly always), else as 32-bit ones, after one byte that says which; then
+    raw deflate with a small window and little memory (a table is a few KiB: setting
+    up zlib's default state costs more than compressing it)."""
+    n = len(ints)
+    try:
+        raw = struct.pack(f"=c{n}H", b"H", *ints)
+    except struct.error:
+        raw = struct.pack(f"=c{n}i", b"i", *ints)
+    packer = zlib.compressobj(1, zlib.DEFLATED, -12, 4)
+    return packer.compress(raw) + packer.flush()
+
+
+def decode_table(blob: bytes) -> array[int]:
+    """The integers of :func:`encode_table`'s ``blob``."""
+    raw = zlib.decompress(blob, -15)
+    return array(chr(raw[0]), raw[1:])
+
+
 class Packer:
     """Turns reader values into plain values and packed position tables (in a worker).
 
@@ -125,16 +149,17 @@ class Packer:
             return value, b""
         ints: list[int] = []
         plain = self._flatten(value, ints)[0]
-        return plain, zlib.compress(array("i", ints).tobytes(), 1)
+        return plain, encode_table(ints)
 
     def _flatten(self, value: Any, ints: list[int]) -> tuple[Any, int | None]:
         """The plain (possibly shared) copy of ``value`` and its number (None: never
         shared), with its position table appended to ``ints``.
 
         A container's signature lists its keys and, per value, the number of a
-        container or ``(type, value)`` of a scalar (``1``, ``1.0`` and ``True`` are
-        equal in Python but not in the report); a float makes it unshareable
-        (``-0.0 == 0.0``)."""
+        container, a string itself or ``(type, value)`` of another scalar (``1``,
+        ``1.0`` and ``True`` are equal in Python but not in the report; a number
+        stands for a container); a float makes it unshareable (``-0.0 == 0.0``).
+        :mod:`k8snetlint.fastread` makes the same signatures."""
         start = len(ints)
         ints += getattr(value, "pos", _NONE)
         ints.append(0)
@@ -151,8 +176,7 @@ class Packer:
                 ints += vpos.get(k, _NONE)
                 cls = type(v)
                 if cls is str:
-                    v = intern(v)
-                    tag = (str, v)
+                    v = tag = intern(v)
                 elif isinstance(v, (dict, list)):
                     v, tag = self._flatten(v, ints)
                     shareable = shareable and tag is not None
@@ -176,8 +200,7 @@ class Packer:
                 ints += ipos[i] if i < len(ipos) else _NONE
                 cls = type(v)
                 if cls is str:
-                    v = intern(v)
-                    tag = (str, v)
+                    v = tag = intern(v)
                 elif isinstance(v, (dict, list)):
                     v, tag = self._flatten(v, ints)
                     shareable = shareable and tag is not None
@@ -213,20 +236,62 @@ Wire = tuple[list[FileRecord], bytes]
 
 
 def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
-    """Worker: read and validate ``files``; one compact record per file."""
+    """Worker: read and validate ``files``; one compact record per file.
+
+    A file is read by :mod:`k8snetlint.fastread` (values and positions packed as they
+    are parsed) unless it is unusual; then by the reader and :class:`Packer`."""
+    from k8snetlint.discovery import FileTooLarge, read_capped
+    from k8snetlint.fastread import manifest
+    from k8snetlint.fastread import read_bytes as fast_read
+    from k8snetlint.reader import load_bytes
     from k8snetlint.validate import validate_alone
 
     packer = Packer()
+    shared = packer._shared
+    cache: dict[str, Any] = {}
     records: list[FileRecord] = []
     values: list[Any] = []
     for display, real in files:
-        loaded = read_path(display, Path(real))
         rows: list[tuple[Any, ...]] = []
+        try:
+            data = read_capped(Path(real))
+        except (FileTooLarge, OSError):
+            data = None
+        fast = None if data is None else fast_read(data, display, shared, cache)
+        if fast is not None:
+            objs, comments = fast
+            for obj in objs:
+                m = manifest(obj, display)
+                # validated as the reader's value (a YMap: the validator reads it as it
+                # is, with no defensive copy; a fast value is as plain and as shallow)
+                m.data = YMap()
+                m.data.update(obj[1])
+                violations = validate_alone(m, version)
+                rows.append(
+                    (
+                        display,
+                        m.doc_index,
+                        m.api_version,
+                        m.kind,
+                        m.name,
+                        m.namespace,
+                        0,
+                        (),
+                        {},
+                        obj[2],
+                        () if violations == [] else violations,
+                        obj[3],
+                    )
+                )
+                values.append(obj[1])
+            records.append((rows, ([], [display], {display: comments} if comments else {}, [])))
+            continue
+        loaded = read_path(display, Path(real)) if data is None else load_bytes(data, display)
         for m in loaded.manifests:
             violations = validate_alone(m, version)
             # one empty tuple for every valid object
             found = () if violations == [] else violations
-            data, positions = packer.pack(m.data)
+            data_, positions = packer.pack(m.data)
             rows.append(
                 (
                     m.file,
@@ -243,7 +308,7 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
                     positions,
                 )
             )
-            values.append(data)
+            values.append(data_)
         records.append((rows, (loaded.issues, loaded.files, loaded.comments, loaded.errors)))
     # plain dicts and lists (marshal takes no subclasses; it keeps shared objects shared)
     return records, marshal.dumps(values)
@@ -252,22 +317,28 @@ def _read_chunk(files: list[tuple[str, str]], version: str) -> Wire:
 # ----------------------------------------------------------------------------- main
 
 
-def _chunks(files: list[tuple[str, Path]], n: int) -> list[list[tuple[str, str]]]:
-    """Consecutive runs of files of about equal bytes, several per worker."""
+def _chunks(files: list[tuple[str, Path]], jobs: int) -> list[list[tuple[str, str]]]:
+    """Consecutive runs of files, by bytes: each half of what is left per worker, none
+    below a sixteenth of the whole per worker. The first ones are large (few chunks:
+    containers are shared within a chunk only), the last ones small, so that no worker
+    is left with a long chunk while the others are done."""
     sizes = []
     for _, p in files:
         try:
             sizes.append(max(1, p.stat().st_size))
         except OSError:
             sizes.append(1)
-    total = sum(sizes)
-    target = max(1, total // max(1, n))
+    left = sum(sizes)
+    floor = max(1, left // max(1, 16 * jobs))
+    target = max(floor, left // max(1, 2 * jobs))
     out: list[list[tuple[str, str]]] = [[]]
     acc = 0
     for (d, p), size in zip(files, sizes, strict=True):
         if acc >= target and out[-1]:
             out.append([])
+            left -= acc
             acc = 0
+            target = max(floor, left // max(1, 2 * jobs))
         out[-1].append((d, str(p)))
         acc += size
     return out
@@ -348,7 +419,7 @@ def load_files(
     result.validated = {}
     result.extend(rendered)
     workers = [(d, p) for d, p in todo if p is not None]
-    chunks = _chunks(workers, jobs * 4)
+    chunks = _chunks(workers, jobs)
     from concurrent.futures import ProcessPoolExecutor
 
     with relaxed_gc(), ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:

@@ -7,6 +7,8 @@ from what workers send must equal the reader's.
 from __future__ import annotations
 
 import importlib.util
+import itertools
+import marshal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -208,3 +210,59 @@ def test_packed_strings_are_interned() -> None:
     plain, _ = parallel.pack({key: "".join(["va", "lue"])})
     ((k, v),) = plain.items()
     assert k is sys.intern("interned-key") and v is sys.intern("value")
+
+
+@pytest.mark.parametrize(
+    "ints",
+    [[], [1, 1, 0, 0, 5], [1, 2, 65535, 4], [1, 2, 65536, 4], [70_000] * 9, list(range(3000))],
+)
+def test_position_tables_round_trip(ints: list[int]) -> None:
+    blob = parallel.encode_table(ints)
+    assert list(parallel.decode_table(blob)) == ints
+    # 16-bit numbers when they all fit
+    assert parallel.decode_table(blob).typecode == ("H" if max(ints, default=0) < 65536 else "i")
+
+
+def test_worker_output_is_the_same_with_and_without_the_fast_reader(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from k8snetlint import fastread
+
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix == ".yaml")
+    pairs = [(str(p.relative_to(corpus)), str(p)) for p in files]
+    assert fastread.available()
+    # the fast path really reads the plain files
+    taken = sum(
+        fastread.read_bytes(p.read_bytes(), d, {}, {}) is not None
+        for d, p in pairs_files(pairs, files)
+    )
+    assert taken > len(files) * 0.9
+    fast = parallel._read_chunk(pairs, "1.35")
+    monkeypatch.setattr(fastread, "_state", False)
+    slow = parallel._read_chunk(pairs, "1.35")
+    assert fast[0] == slow[0]  # rows (fields, positions, violations), issues, comments
+    assert repr(marshal.loads(fast[1])) == repr(marshal.loads(slow[1]))
+    # sharing is the same too: as many distinct containers
+    assert len(fast[1]) == len(slow[1])
+
+
+def pairs_files(pairs: list[tuple[str, str]], files: list[Path]) -> Iterator[tuple[str, Path]]:
+    for (d, _), p in zip(pairs, files, strict=True):
+        yield d, p
+
+
+def test_chunks_are_consecutive_and_shrink(tmp_path: Path) -> None:
+    files = []
+    for i in range(200):
+        p = tmp_path / f"f{i:03}.yaml"
+        p.write_text("x" * 1000)
+        files.append((p.name, p))
+    chunks = parallel._chunks(files, 2)
+    assert [d for chunk in chunks for d, _ in chunk] == [d for d, _ in files]
+    sizes = [len(c) for c in chunks]
+    # half of what is left per worker first, then down to a sixteenth of the whole
+    # per worker (the last one takes the rest)
+    assert sizes[0] == 50 and sizes[1] == 38
+    assert all(a >= b for a, b in itertools.pairwise(sizes[:-1]))
+    assert min(sizes[:-1]) >= 200 // 32
+    assert parallel._chunks([], 2) == [[]]
