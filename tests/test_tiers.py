@@ -907,3 +907,46 @@ def test_per_workload_queries_honour_the_tiers() -> None:
     assert conn.admits_any_pod(w, "TCP", 80)
     assert conn.admits_any_source(w, "TCP", 80)
     assert conn.external_sources(w, "TCP", 80) == ()
+
+
+def test_networks_peer_tells_a_pod_of_known_address_from_its_unknown_twin() -> None:
+    """A Deployment and a Pod alike in namespace and labels, only the Pod's address
+    known: an admin Deny to the Pod's network denies the Pod and not the Deployment
+    (they once shared a class, and the class took the Deployment's unknown address)."""
+    template = {"metadata": {"labels": {}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    objs: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "y"}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "twin", "namespace": "y"},
+            "spec": {"selector": {"matchLabels": {}}, "template": template},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "known", "namespace": "y", "labels": {}},
+            "spec": template["spec"],
+            "status": {"podIP": "10.0.0.5", "podIPs": [{"ip": "10.0.0.5"}]},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "client", "namespace": "x"},
+            "spec": {"selector": {"matchLabels": {}}, "template": template},
+        },
+        anp(
+            "deny-net",
+            1,
+            {
+                "subject": {"namespaces": {}},
+                "egress": [{"name": "r", "action": "Deny", "to": [{"networks": ["10.0.0.0/24"]}]}],
+            },
+        ),
+    ]
+    conn = netutil.analyze_input(objs, netutil.config())
+    eps = {e.display(): e for e in conn.endpoints if e.kind == "workload"}
+    client = eps["x/client[Deployment]"]
+    assert conn.allowed(client, eps["y/known[Pod]"]) == ConnSet()
+    assert conn.allowed(client, eps["y/twin[Deployment]"]).contains("TCP", 80)
+    check_tier_agreement(objs)

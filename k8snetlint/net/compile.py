@@ -161,9 +161,16 @@ class Compiled:
         inv = self.inventory
         keyed: dict[tuple[Any, ...], list[Workload]] = {}
         for w in inv.workloads:
-            ips = w.pod_ips if self.ipblock_pods else ()
-            # host-network pods are never tier subjects or peers: keep them apart
-            key = (w.namespace, tuple(sorted(w.labels.items())), w.named_ports, ips, w.host_network)
+            # pods of known addresses apart: an admin tier's ``networks`` peer matches
+            # them by address whatever assume.ipblock-matches-pods says (so does an
+            # ipBlock with it); host-network pods are never tier subjects or peers
+            key = (
+                w.namespace,
+                tuple(sorted(w.labels.items())),
+                w.named_ports,
+                w.pod_ips,
+                w.host_network,
+            )
             keyed.setdefault(key, []).append(w)
         classes: list[PodClass] = []
         for i, key in enumerate(sorted(keyed)):
