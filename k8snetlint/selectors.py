@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8snetlint.document import Path
+from k8snetlint.quickinit import quick_init
 
 OPERATORS: tuple[str, ...] = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -47,6 +48,7 @@ def labels_of(raw: Any) -> dict[str, str]:
     return {str(k): label_text(v) for k, v in raw.items()}
 
 
+@quick_init
 @dataclass(frozen=True)
 class Requirement:
     """One ``matchExpressions`` entry (or one ``matchLabels`` pair, as ``In [value]``)."""
@@ -78,6 +80,7 @@ class Requirement:
         return f"{self.key} {word} ({vals})"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Selector:
     """A parsed label selector. ``path`` locates it in its document."""
