@@ -665,3 +665,42 @@ def test_database_ports_agrees_with_the_straightforward_form(
     ports_of = _database_ports_of(ctx, params)
     assert ports_of(w) == want
     assert _database_ports_of(ctx, params)(w) is ports_of(w)  # memoised per run
+
+
+def _table_words() -> list[str]:
+    from k8snetlint.checks.exposure import _db_table
+
+    names, suffixes, prefixes = _db_table()
+    return sorted({*names, *suffixes, *prefixes, "x", "-", "/"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(_table_words()), min_size=1, max_size=3),
+    registry=st.sampled_from(["", "docker.io/", "registry:5000/team/", "Bitnami/"]),
+    tag=st.sampled_from(["", ":16", ":7-alpine@sha256:abc", "@sha256:abc"]),
+    extra=st.lists(st.sampled_from(["redis-x", "inhouse", "MySQL-Custom"]), max_size=2),
+)
+def test_database_image_agrees_with_the_prefix_scan(
+    parts: list[str], registry: str, tag: str, extra: list[str]
+) -> None:
+    from k8snetlint.checks.exposure import _db_table, _image_path, database_image
+
+    image = registry + "".join(parts) + tag
+    names, suffixes, prefixes = _db_table()
+    path = _image_path(image)
+    repo = path.rsplit("/", 1)[-1]
+    last_two = "/".join(path.rsplit("/", 2)[-2:])
+    want = names.get(last_two) or names.get(repo)
+    if want is None and repo in {e.lower() for e in extra}:
+        want = database_image(repo, [repo])  # an extra name: its own entry
+    if want is None:
+        want = next(
+            (
+                db
+                for pre, db in prefixes.items()
+                if repo.startswith(pre) and repo[len(pre) :] in suffixes
+            ),
+            None,
+        )
+    assert database_image(image, extra) == want

@@ -182,7 +182,7 @@ def database_image(image: str, extra: Sequence[str] = ()) -> DatabaseImage | Non
 def _database_image(image: str, extra: frozenset[str]) -> DatabaseImage | None:
     """:func:`database_image` with ``extra`` lower-cased (inputs repeat a few images
     across thousands of workloads)."""
-    names, suffixes, prefixes = _db_table()
+    names, named = _db_names()
     path = _image_path(image)
     repo = path.rsplit("/", 1)[-1]
     last_two = "/".join(path.rsplit("/", 2)[-2:])
@@ -191,10 +191,25 @@ def _database_image(image: str, extra: frozenset[str]) -> DatabaseImage | None:
             return names[candidate]
     if repo in extra:
         return DatabaseImage(repo, (), ())
-    for pre, db in prefixes.items():
-        if repo.startswith(pre) and repo[len(pre) :] in suffixes:
-            return db
-    return None
+    return named.get(repo)
+
+
+_DB_NAMES: tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]] | None = None
+
+
+def _db_names() -> tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]]:
+    """The table's names, and every prefix followed by every allowed suffix with the
+    database of the first such prefix (in the table's order): the repository names that
+    match a prefix, looked up at once."""
+    global _DB_NAMES
+    if _DB_NAMES is None:
+        names, suffixes, prefixes = _db_table()
+        named: dict[str, DatabaseImage] = {}
+        for pre, db in prefixes.items():
+            for suffix in suffixes:
+                named.setdefault(pre + suffix, db)
+        _DB_NAMES = (names, named)
+    return _DB_NAMES
 
 
 @lru_cache(maxsize=65536)
