@@ -218,11 +218,22 @@ def egress_blocks_dns(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     # An egress-isolated pod reaches only what its policies' egress rules allow, so
     # judging those rules is enough: no pairwise listing of connections is needed.
     conn = ctx.connectivity
+    # per policy (by id; alive for the run): whether one of its egress rules may let DNS
+    # out, judged once however many workloads the policy selects
+    allows: dict[int, bool] = {}
     for w in ctx.inventory.workloads:
         if not conn.is_egress_isolated(w):
             continue
         pols = conn.policies_selecting(w, "egress")
-        if any(_may_allow_dns(r) for p in pols for r in p.egress):
+        dns = False
+        for p in pols:
+            ok = allows.get(id(p))
+            if ok is None:
+                ok = allows[id(p)] = any(_may_allow_dns(r) for r in p.egress)
+            if ok:
+                dns = True
+                break
+        if dns:
             continue
         names = ", ".join(p.key for p in pols)
         yield Hit(
