@@ -8,7 +8,9 @@ gives such a class an ``__init__`` with the same signature that fills the instan
 ``__dict__`` in one update. Instances are the same (equality, hashing, ``repr``,
 :func:`dataclasses.replace`, the refusal of assignments: only ``__init__`` changes).
 
-Only plain fields are accepted (positional or keyword, with or without a default);
+The method is compiled the way :mod:`dataclasses` compiles its own (by the
+``exec`` that module sees: the command's code cache when installed, see
+:mod:`k8snetlint.cli.startup`). Only plain fields are accepted (positional or keyword, with or without a default);
 a class with ``__slots__``, ``__post_init__``, ``init=False``, keyword-only or
 default-factory fields is refused at import, as is one that is not a frozen dataclass.
 """
@@ -48,7 +50,10 @@ def quick_init(cls: type[T]) -> type[T]:
     items = ", ".join(f"{n!r}: {n}" for n in names)
     source = f"def __init__(self, {', '.join(args)}):\n    self.__dict__.update({{{items}}})\n"
     namespace: dict[str, Any] = dict(defaults)
-    exec(source, namespace)
+    # compiled as dataclasses compiles its own methods: through the command's code
+    # cache when it is installed (k8snetlint.cli.startup), so a start compiles nothing
+    run = vars(dataclasses).get("exec", exec)
+    run(source, namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__

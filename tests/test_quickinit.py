@@ -135,3 +135,23 @@ def test_refuses_what_it_cannot_copy() -> None:
         @dataclass(frozen=True, kw_only=True)
         class KeywordOnly:
             a: int
+
+
+def test_compiled_through_the_exec_dataclasses_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's code cache (k8snetlint.cli.startup) caches these methods too."""
+    seen: list[str] = []
+
+    def cached_exec(source: Any, globals: Any = None, locals: Any = None) -> None:
+        seen.append(source)
+        exec(source, globals, locals)
+
+    monkeypatch.setattr(dataclasses, "exec", cached_exec, raising=False)
+
+    @quick_init
+    @dataclass(frozen=True)
+    class Cached:
+        a: int
+        b: int = 2
+
+    assert any("self.__dict__.update" in s for s in seen)
+    assert vars(Cached(1)) == {"a": 1, "b": 2}
