@@ -22,6 +22,7 @@ from k8snetlint.connectivity import workload_display
 from k8snetlint.document import Manifest, Path, YMap, as_int, as_list, as_map, as_str
 from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
+from k8snetlint.quickinit import quick_init
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
 from k8snetlint.tiers import AdminPolicy, tier_policies
 
@@ -108,6 +109,7 @@ class Namespace:
 # Workloads
 
 
+@quick_init
 @dataclass(frozen=True)
 class ContainerPort:
     """One ``ports`` entry of a container; ``path`` locates it in the manifest."""
@@ -122,6 +124,7 @@ class ContainerPort:
     sidecar: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, eq=False)
 class Workload:
     """Pods of one controller (or one bare Pod, or the pods of one owner in a dump).
@@ -253,6 +256,7 @@ class LabelMismatch:
 # Services
 
 
+@quick_init
 @dataclass(frozen=True)
 class ServicePort:
     """One Service port. ``target_port`` is an int or a container port name."""
@@ -267,6 +271,7 @@ class ServicePort:
     target_port_explicit: bool = True
 
 
+@quick_init
 @dataclass(frozen=True, eq=False)
 class Service:
     """A Service and the workloads it selects.
@@ -336,6 +341,7 @@ class Service:
 # Ingresses
 
 
+@quick_init
 @dataclass(frozen=True)
 class IngressBackend:
     """One Ingress path (or the default backend) and the Service port it names."""
@@ -360,6 +366,7 @@ class IngressBackend:
         return f"{self.host or '*'}{self.path or '/'}"
 
 
+@quick_init
 @dataclass(frozen=True, eq=False)
 class Ingress:
     manifest: Manifest
@@ -628,7 +635,11 @@ def _sort_key(m: Manifest) -> tuple[str, int, str]:
 
 
 def _controller_ref(m: Manifest) -> tuple[str, str] | None:
-    refs = [r for r in as_list(m.get("metadata", "ownerReferences")) if isinstance(r, dict)]
+    refs = [
+        r
+        for r in as_list(as_map(as_map(m.data).get("metadata")).get("ownerReferences"))
+        if isinstance(r, dict)
+    ]
     if not refs:
         return None
     chosen = next((r for r in refs if r.get("controller") is True), refs[0])
@@ -739,20 +750,22 @@ def controller_labels(m: Manifest, replicas: int | None) -> ControllerLabels:
 def _template_workload(m: Manifest, namespace: str) -> Workload:
     kind = m.kind
     tpath = WORKLOAD_KINDS[kind]
-    template = as_map(m.get(*tpath)) if tpath else as_map(m.data)
+    # the object's spec, or for a CronJob its job's spec: where the template, the
+    # replicas and the selector are (read as m.get(*path) would: absent on a wrong type)
+    spec = as_map(as_map(m.data).get("spec"))
+    if kind == "CronJob":
+        spec = as_map(as_map(spec.get("jobTemplate")).get("spec"))
+    template = as_map(spec.get("template")) if tpath else as_map(m.data)
     pod_spec = as_map(template.get("spec"))
     labels = labels_of(as_map(template.get("metadata")).get("labels"))
     replicas: int | None
     if kind in _DEFAULT_ONE_REPLICA:
-        r = as_int(m.get("spec", "replicas"))
+        r = as_int(spec.get("replicas"))
         replicas = 1 if r is None else r
     elif kind == "DaemonSet":
         replicas = None
-    elif kind == "Job":
-        r = as_int(m.get("spec", "parallelism"))
-        replicas = 1 if r is None else r
-    elif kind == "CronJob":
-        r = as_int(m.get("spec", "jobTemplate", "spec", "parallelism"))
+    elif kind in ("Job", "CronJob"):
+        r = as_int(spec.get("parallelism"))
         replicas = 1 if r is None else r
     else:
         replicas = 1
@@ -761,7 +774,7 @@ def _template_workload(m: Manifest, namespace: str) -> Workload:
         spath: Path = ("spec", "selector")
         if kind == "CronJob":
             spath = ("spec", "jobTemplate", "spec", "selector")
-        raw_sel = m.get(*spath)
+        raw_sel = spec.get("selector")
         if raw_sel is not None:
             if kind in _MAP_SELECTOR_KINDS:
                 selector = selector_from_map(raw_sel, spath)
@@ -792,13 +805,14 @@ def identity_invalid(m: Manifest) -> bool:
     Such an object (``namespace: y`` read as a YAML 1.1 boolean) gets a schema finding
     and is left out of the model rather than placed in the default namespace.
     """
-    meta = m.get("metadata")
+    meta = as_map(m.data).get("metadata")
     if not isinstance(meta, dict):
         return False
-    for key in ("name", "namespace"):
-        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
-            return True
-    return False
+    name, namespace = meta.get("name"), meta.get("namespace")
+    return not (
+        (name is None or isinstance(name, str))
+        and (namespace is None or isinstance(namespace, str))
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -1110,7 +1124,7 @@ def _service(
     match: Callable[[Mapping[str, str]], tuple[Workload, ...]] | None = None,
 ) -> Service:
     """The view of one Service; ``match`` finds the workloads its selector selects."""
-    spec = as_map(m.get("spec"))
+    spec = as_map(as_map(m.data).get("spec"))
     ports: list[ServicePort] = []
     for i, p in enumerate(as_list(spec.get("ports"))):
         if not isinstance(p, dict):
@@ -1149,7 +1163,7 @@ def _service(
     ranges_path: Path = ("spec", "loadBalancerSourceRanges")
     if not ranges:
         ann = as_str(
-            as_map(m.get("metadata", "annotations")).get(
+            as_map(as_map(as_map(m.data).get("metadata")).get("annotations")).get(
                 "service.beta.kubernetes.io/load-balancer-source-ranges"
             )
         )

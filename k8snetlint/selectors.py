@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8snetlint.document import Path
+from k8snetlint.quickinit import quick_init
 
 OPERATORS: tuple[str, ...] = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -44,9 +45,21 @@ def labels_of(raw: Any) -> dict[str, str]:
     """A plain ``str -> str`` label map from a raw ``metadata.labels`` value."""
     if not isinstance(raw, dict):
         return {}
+    if _all_text(raw):
+        return dict(raw)
     return {str(k): label_text(v) for k, v in raw.items()}
 
 
+def _all_text(raw: dict[Any, Any]) -> bool:
+    """Whether every key and value of ``raw`` is a ``str`` (then :func:`labels_of` is a
+    copy: the usual case, checked without a call per label)."""
+    for k, v in raw.items():  # noqa: SIM110 - a loop: all() of a generator is slower
+        if type(k) is not str or type(v) is not str:
+            return False
+    return True
+
+
+@quick_init
 @dataclass(frozen=True)
 class Requirement:
     """One ``matchExpressions`` entry (or one ``matchLabels`` pair, as ``In [value]``)."""
@@ -78,6 +91,7 @@ class Requirement:
         return f"{self.key} {word} ({vals})"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Selector:
     """A parsed label selector. ``path`` locates it in its document."""
@@ -164,16 +178,20 @@ def parse_selector(raw: Any, path: Path = ()) -> Selector:
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         return Selector(path=path, problems=((path, "label selector must be a mapping"),))
-    labels: list[tuple[str, str]] = []
+    labels: tuple[tuple[str, str], ...] = ()
     ml = raw.get("matchLabels")
+    me = raw.get("matchExpressions")
     if ml is not None:
         if isinstance(ml, dict):
-            for k, v in ml.items():
-                labels.append((str(k), label_text(v)))
+            if _all_text(ml):
+                labels = tuple(ml.items())
+                if me is None:  # the usual selector: matchLabels alone
+                    return Selector(labels, (), (), path)
+            else:
+                labels = tuple((str(k), label_text(v)) for k, v in ml.items())
         else:
             problems.append(((*path, "matchLabels"), "matchLabels must be a mapping"))
     exprs: list[Requirement] = []
-    me = raw.get("matchExpressions")
     if me is not None:
         if isinstance(me, list):
             for i, item in enumerate(me):
@@ -183,7 +201,7 @@ def parse_selector(raw: Any, path: Path = ()) -> Selector:
                     exprs.append(req)
         else:
             problems.append(((*path, "matchExpressions"), "matchExpressions must be a list"))
-    return Selector(tuple(labels), tuple(exprs), tuple(problems), path)
+    return Selector(labels, tuple(exprs), tuple(problems), path)
 
 
 def _parse_requirement(item: Any, path: Path) -> tuple[Requirement | None, list[Problem]]:

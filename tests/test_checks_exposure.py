@@ -549,3 +549,158 @@ def test_any_pod_probe_of_a_subset_agrees_with_the_whole(
                 a = whole.verdict(whole.ingress_controller, whole.endpoint_for(w), proto, port)
                 b = sub.verdict(sub.ingress_controller, sub.endpoint_for(w), proto, port)
                 assert (a.allowed, a.ingress) == (b.allowed, b.ingress)
+
+
+# ---------------------------------------------------------------------------------
+# database_ports: the memoised form against the straightforward one
+
+
+def _reference_database_ports(w: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    """database_ports as first written: every lookup recomputed, nothing cached."""
+    import re
+
+    from k8snetlint.checks.exposure import _db_table, _image_path, image_repository
+    from k8snetlint.model import ContainerPort
+
+    def image_db(image: str, extra: list[str]) -> Any:
+        names, suffixes, prefixes = _db_table()
+        path = _image_path(image)
+        repo = path.rsplit("/", 1)[-1]
+        last_two = "/".join(path.rsplit("/", 2)[-2:])
+        for candidate in (last_two, repo):
+            if candidate in names:
+                return names[candidate]
+        if repo in {e.lower() for e in extra}:
+            return (repo, (), ())
+        for pre, db in prefixes.items():
+            if repo.startswith(pre) and repo[len(pre) :] in suffixes:
+                return db
+        return None
+
+    not_db = re.compile(r"exporter|proxy|envoy|nginx|metrics|sidecar|operator")
+    extra = [str(i) for i in params.get("database-images", ())]
+    dbs = [db for img in w.images if (db := image_db(img, extra)) is not None]
+    label_key = str(params.get("component-label", "app.kubernetes.io/component"))
+    components = {str(c) for c in params.get("component-values", ())}
+    known = {int(p) for p in params.get("database-ports", ())}
+    by_port_only = any(p.number in known for p in w.ports) and not (
+        w.images and all(not_db.search(image_repository(img)) for img in w.images)
+    )
+    if not dbs and w.labels.get(label_key) not in components and not by_port_only:
+        return ()
+    for db in dbs:
+        if isinstance(db, tuple):
+            continue
+        known.update(db.ports)
+        known.update(db.admin_ports)
+    by_port = tuple(p for p in w.ports if p.number in known)
+    if by_port:
+        return by_port
+    if w.ports:
+        return w.ports
+    defaults = sorted({db.ports[0] for db in dbs if not isinstance(db, tuple) and db.ports})
+    return tuple(
+        ContainerPort("", n, None, "TCP", None, None, (*w.pod_spec_path, "containers"))
+        for n in defaults
+    )
+
+
+_IMAGES = st.sampled_from(
+    [
+        "postgres:16",
+        "bitnami/redis-cluster:7",
+        "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+        "envoyproxy/envoy:v1.30",
+        "mcr.microsoft.com/mssql/server:2022-latest",
+        "cockroachdb/cockroach:v24.1",
+        "example/InHouse-KV:1",
+        "nginx",
+        "app",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    images=st.lists(_IMAGES, max_size=3),
+    ports=st.lists(st.sampled_from([5432, 6379, 8080, 9121, 1433, 80]), max_size=3),
+    component=st.sampled_from([None, "db", "web"]),
+    extra=st.lists(st.sampled_from(["inhouse-kv", "App", "nginx"]), max_size=2),
+    known=st.lists(st.sampled_from([5432, 6379, 80]), max_size=3),
+)
+def test_database_ports_agrees_with_the_straightforward_form(
+    images: list[str],
+    ports: list[int],
+    component: str | None,
+    extra: list[str],
+    known: list[int],
+) -> None:
+    from k8snetlint.checks.exposure import _database_ports_of, database_ports
+    from k8snetlint.context import Context
+    from k8snetlint.document import Manifest, YMap
+    from k8snetlint.model import ContainerPort, Workload
+
+    m = Manifest("f.yaml", 0, YMap(), "apps/v1", "Deployment", "d", "x")
+    w = Workload(
+        manifest=m,
+        kind="Deployment",
+        namespace="x",
+        name="d",
+        labels={"app.kubernetes.io/component": component} if component else {},
+        template_path=("spec", "template"),
+        ports=tuple(
+            ContainerPort("c", n, None, "TCP", None, None, ("spec", "p", i))
+            for i, n in enumerate(ports)
+        ),
+        images=tuple(images),
+    )
+    params: dict[str, Any] = {
+        "database-images": extra,
+        "database-ports": known,
+        "component-values": ["db"],
+    }
+    want = _reference_database_ports(w, params)
+    assert database_ports(w, params) == want
+    ctx = Context((m,), (), Config(), "1.30")
+    ports_of = _database_ports_of(ctx, params)
+    assert ports_of(w) == want
+    assert _database_ports_of(ctx, params)(w) is ports_of(w)  # memoised per run
+
+
+def _table_words() -> list[str]:
+    from k8snetlint.checks.exposure import _db_table
+
+    names, suffixes, prefixes = _db_table()
+    return sorted({*names, *suffixes, *prefixes, "x", "-", "/"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(_table_words()), min_size=1, max_size=3),
+    registry=st.sampled_from(["", "docker.io/", "registry:5000/team/", "Bitnami/"]),
+    tag=st.sampled_from(["", ":16", ":7-alpine@sha256:abc", "@sha256:abc"]),
+    extra=st.lists(st.sampled_from(["redis-x", "inhouse", "MySQL-Custom"]), max_size=2),
+)
+def test_database_image_agrees_with_the_prefix_scan(
+    parts: list[str], registry: str, tag: str, extra: list[str]
+) -> None:
+    from k8snetlint.checks.exposure import _db_table, _image_path, database_image
+
+    image = registry + "".join(parts) + tag
+    names, suffixes, prefixes = _db_table()
+    path = _image_path(image)
+    repo = path.rsplit("/", 1)[-1]
+    last_two = "/".join(path.rsplit("/", 2)[-2:])
+    want = names.get(last_two) or names.get(repo)
+    if want is None and repo in {e.lower() for e in extra}:
+        want = database_image(repo, [repo])  # an extra name: its own entry
+    if want is None:
+        want = next(
+            (
+                db
+                for pre, db in prefixes.items()
+                if repo.startswith(pre) and repo[len(pre) :] in suffixes
+            ),
+            None,
+        )
+    assert database_image(image, extra) == want

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lintutil import lint_text
 
 from k8snetlint.config import Assume, Config
@@ -122,3 +126,35 @@ def test_host_network_points_at_field() -> None:
     text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  hostNetwork: true\n  containers:\n  - name: a\n    image: x\n"
     (f,) = lint_text(text, select=["host-network-bypasses-policy"]).findings
     assert f.line == 6 and "default/a[Pod] uses hostNetwork" in f.message
+
+
+_port_entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "port": st.sampled_from([80, 443, "http", 0]),
+        "protocol": st.sampled_from(["TCP", "UDP"]),
+        "endPort": st.sampled_from([90, 70]),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ports=st.lists(
+        st.one_of(st.none(), st.lists(_port_entries, max_size=2)), min_size=2, max_size=4
+    )
+)
+def test_rule_covers_with_known_ports_keys_is_rule_covers(ports: list[Any]) -> None:
+    from k8snetlint.checks.hygiene import _ports_key, rule_covers
+    from k8snetlint.policy import parse_rule
+
+    rules = [
+        parse_rule(
+            {"ports": p, "from": [{"podSelector": {}}]}, "ingress", i, ("spec", "ingress", i)
+        )[0]
+        for i, p in enumerate(ports)
+    ]
+    keys = {id(r): _ports_key(r.ports) for r in rules}
+    for big in rules:
+        for small in rules:
+            assert rule_covers(big, small, keys) == rule_covers(big, small)

@@ -891,3 +891,130 @@ def test_workloads_matching_agrees_with_matches(
         assert inv.workloads_matching("ns", sel) == want
         assert inv.workloads_matching("ns", sel) == want  # cached
         assert inv.workloads_matching("elsewhere", sel) == ()
+
+
+# ---------------------------------------------------------------------------------
+# The views read the object's fields directly: the same as through Manifest.get paths,
+# whatever the shapes (a wrong type reads as absent)
+
+
+def _reference_template_facts(m: Any) -> tuple[Any, ...]:
+    """Template, labels, replicas and selector of a workload as first written (every
+    field read with ``m.get(*path)``)."""
+    from k8snetlint.document import as_int, as_map
+    from k8snetlint.model import _MAP_SELECTOR_KINDS, WORKLOAD_KINDS
+    from k8snetlint.selectors import labels_of, parse_selector, selector_from_map
+
+    kind = m.kind
+    tpath = WORKLOAD_KINDS[kind]
+    template = as_map(m.get(*tpath)) if tpath else as_map(m.data)
+    labels = labels_of(as_map(template.get("metadata")).get("labels"))
+    replicas: int | None
+    if kind in ("Deployment", "ReplicaSet", "StatefulSet"):
+        r = as_int(m.get("spec", "replicas"))
+        replicas = 1 if r is None else r
+    elif kind == "DaemonSet":
+        replicas = None
+    elif kind == "Job":
+        r = as_int(m.get("spec", "parallelism"))
+        replicas = 1 if r is None else r
+    elif kind == "CronJob":
+        r = as_int(m.get("spec", "jobTemplate", "spec", "parallelism"))
+        replicas = 1 if r is None else r
+    else:
+        replicas = 1
+    selector = None
+    if kind != "Pod":
+        spath: tuple[str, ...] = ("spec", "selector")
+        if kind == "CronJob":
+            spath = ("spec", "jobTemplate", "spec", "selector")
+        raw = m.get(*spath)
+        if raw is not None:
+            selector = (
+                selector_from_map(raw, spath)
+                if kind in _MAP_SELECTOR_KINDS
+                else parse_selector(raw, spath)
+            )
+    meta = m.get("metadata")
+    invalid = isinstance(meta, dict) and any(
+        k in meta and meta[k] is not None and not isinstance(meta[k], str)
+        for k in ("name", "namespace")
+    )
+    return template, labels, replicas, selector, invalid
+
+
+_odd = st.one_of(st.none(), st.integers(-1, 3), st.text(max_size=2), st.booleans(), st.just([]))
+_template = st.one_of(
+    _odd,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "metadata": st.one_of(
+                _odd,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "labels": st.one_of(
+                            _odd, st.dictionaries(st.sampled_from(["app", "x"]), _odd, max_size=2)
+                        )
+                    },
+                ),
+            ),
+            "spec": st.one_of(_odd, st.fixed_dictionaries({}, optional={"containers": _odd})),
+        },
+    ),
+)
+_spec = st.fixed_dictionaries(
+    {},
+    optional={
+        "template": _template,
+        "replicas": _odd,
+        "parallelism": _odd,
+        "selector": st.one_of(
+            _odd,
+            st.fixed_dictionaries(
+                {}, optional={"matchLabels": st.dictionaries(st.just("app"), _odd, max_size=1)}
+            ),
+        ),
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    kind=st.sampled_from(["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]),
+    spec=st.one_of(
+        _odd,
+        _spec,
+        st.fixed_dictionaries(
+            {
+                "jobTemplate": st.one_of(
+                    _odd, st.fixed_dictionaries({}, optional={"spec": st.one_of(_odd, _spec)})
+                )
+            }
+        ),
+    ),
+    metadata=st.one_of(_odd, st.fixed_dictionaries({}, optional={"name": _odd, "namespace": _odd})),
+)
+def test_template_workload_reads_what_manifest_get_reads(
+    kind: str, spec: Any, metadata: Any
+) -> None:
+    from k8snetlint.document import Manifest, as_map
+    from k8snetlint.model import _container_ports, _images, _template_workload, identity_invalid
+
+    data = {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
+    if kind == "Pod":
+        data = {
+            "apiVersion": "v1",
+            "kind": kind,
+            "metadata": metadata,
+            **(spec if isinstance(spec, dict) else {"spec": spec}),
+        }
+    m = Manifest("f.yaml", 0, data, data["apiVersion"], kind, "w", "ns")  # type: ignore[arg-type]
+    template, labels, replicas, selector, invalid = _reference_template_facts(m)
+    w = _template_workload(m, "ns")
+    assert (w.labels, w.replicas, w.selector) == (labels, replicas, selector)
+    assert identity_invalid(m) == invalid
+    pod_spec = as_map(template.get("spec"))
+    assert w.images == _images(pod_spec)
+    assert w.ports == _container_ports(pod_spec, (*w.template_path, "spec"))

@@ -204,3 +204,97 @@ def test_key_and_label_keys_are_computed_once() -> None:
     assert a.key() is a.key()
     assert a.label_keys() is a.label_keys() == frozenset({"a", "c"})
     assert a == b and hash(a) == hash(b)
+
+
+# ---------------------------------------------------------------------------------
+# parse_selector and labels_of against their straightforward forms (the fast paths for
+# all-string label maps must change nothing)
+
+
+def _reference_labels_of(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): label_text(v) for k, v in raw.items()}
+
+
+def _reference_parse_selector(raw: Any, path: tuple[Any, ...] = ()) -> Any:
+    from k8snetlint.selectors import Selector, _parse_requirement
+
+    if raw is None:
+        return Selector(path=path)
+    problems: list[Any] = []
+    if not isinstance(raw, dict):
+        return Selector(path=path, problems=((path, "label selector must be a mapping"),))
+    labels: list[tuple[str, str]] = []
+    ml = raw.get("matchLabels")
+    if ml is not None:
+        if isinstance(ml, dict):
+            for k, v in ml.items():
+                labels.append((str(k), label_text(v)))
+        else:
+            problems.append(((*path, "matchLabels"), "matchLabels must be a mapping"))
+    exprs: list[Any] = []
+    me = raw.get("matchExpressions")
+    if me is not None:
+        if isinstance(me, list):
+            for i, item in enumerate(me):
+                req, probs = _parse_requirement(item, (*path, "matchExpressions", i))
+                problems.extend(probs)
+                if req is not None:
+                    exprs.append(req)
+        else:
+            problems.append(((*path, "matchExpressions"), "matchExpressions must be a list"))
+    return Selector(tuple(labels), tuple(exprs), tuple(problems), path)
+
+
+_scalars = st.one_of(
+    st.sampled_from(["a", "b", "", "web"]), st.integers(-2, 2), st.booleans(), st.none()
+)
+_label_maps = st.dictionaries(
+    st.one_of(st.sampled_from(["app", "tier"]), st.integers(0, 2)), _scalars, max_size=3
+)
+_raw_selectors = st.one_of(
+    st.none(),
+    _scalars,
+    st.lists(_scalars, max_size=2),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "matchLabels": st.one_of(_label_maps, st.lists(_scalars, max_size=1), _scalars),
+            "matchExpressions": st.one_of(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "key": st.sampled_from(["app", "tier", ""]),
+                            "operator": st.sampled_from(["In", "NotIn", "Exists", "Bad"]),
+                        },
+                        optional={"values": st.lists(_scalars, max_size=2)},
+                    ),
+                    max_size=2,
+                ),
+                _scalars,
+            ),
+            "other": _scalars,
+        },
+    ),
+)
+
+
+@settings(max_examples=500)
+@given(raw=_raw_selectors, labels=st.one_of(_label_maps, _scalars))
+def test_parse_selector_and_labels_of_agree_with_the_straightforward_forms(
+    raw: Any, labels: Any
+) -> None:
+    path = ("spec", "podSelector")
+    got, want = parse_selector(raw, path), _reference_parse_selector(raw, path)
+    assert got == want
+    assert [type(x) for pair in got.match_labels for x in pair] == [
+        type(x) for pair in want.match_labels for x in pair
+    ]
+    assert got.key() == want.key()
+    got_labels = labels_of(labels)
+    assert got_labels == _reference_labels_of(labels)
+    assert type(got_labels) is dict
+    if isinstance(labels, dict):
+        assert got_labels is not labels  # a copy: callers may add to it
+        assert list(got_labels) == list(_reference_labels_of(labels))

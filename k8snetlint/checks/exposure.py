@@ -56,8 +56,9 @@ Sources are the workloads of the input (and the external address ranges for
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
@@ -174,19 +175,66 @@ def database_image(image: str, extra: Sequence[str] = ()) -> DatabaseImage | Non
     ``db``) and the rule's ``database-images`` parameter (whole names); never a
     substring anywhere in the reference.
     """
-    names, suffixes, prefixes = _db_table()
+    return _database_image(image, frozenset(e.lower() for e in extra))
+
+
+@lru_cache(maxsize=65536)
+def _database_image(image: str, extra: frozenset[str]) -> DatabaseImage | None:
+    """:func:`database_image` with ``extra`` lower-cased (inputs repeat a few images
+    across thousands of workloads)."""
+    names, named = _db_names()
     path = _image_path(image)
     repo = path.rsplit("/", 1)[-1]
     last_two = "/".join(path.rsplit("/", 2)[-2:])
     for candidate in (last_two, repo):
         if candidate in names:
             return names[candidate]
-    if repo in {e.lower() for e in extra}:
+    if repo in extra:
         return DatabaseImage(repo, (), ())
-    for pre, db in prefixes.items():
-        if repo.startswith(pre) and repo[len(pre) :] in suffixes:
-            return db
-    return None
+    return named.get(repo)
+
+
+_DB_NAMES: tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]] | None = None
+
+
+def _db_names() -> tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]]:
+    """The table's names, and every prefix followed by every allowed suffix with the
+    database of the first such prefix (in the table's order): the repository names that
+    match a prefix, looked up at once."""
+    global _DB_NAMES
+    if _DB_NAMES is None:
+        names, suffixes, prefixes = _db_table()
+        named: dict[str, DatabaseImage] = {}
+        for pre, db in prefixes.items():
+            for suffix in suffixes:
+                named.setdefault(pre + suffix, db)
+        _DB_NAMES = (names, named)
+    return _DB_NAMES
+
+
+@lru_cache(maxsize=65536)
+def _not_a_database(image: str) -> bool:
+    """Whether the image is a proxy, an exporter... in front of a database."""
+    return _NOT_A_DATABASE.search(image_repository(image)) is not None
+
+
+@dataclass(frozen=True)
+class DatabaseParams:
+    """The parameters of the database rules that :func:`database_ports` reads."""
+
+    extra: frozenset[str]  # ``database-images``, lower-cased
+    label_key: str  # ``component-label``
+    components: frozenset[str]  # ``component-values``
+    known: frozenset[int]  # ``database-ports``
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any]) -> DatabaseParams:
+        return cls(
+            frozenset(str(i).lower() for i in params.get("database-images", ())),
+            str(params.get("component-label", "app.kubernetes.io/component")),
+            frozenset(str(c) for c in params.get("component-values", ())),
+            frozenset(int(p) for p in params.get("database-ports", ())),
+        )
 
 
 def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPort, ...]:
@@ -200,21 +248,25 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
     declared ports counted, and one that declares no port at all its database's
     main port.
     """
-    extra = [str(i) for i in params.get("database-images", ())]
-    dbs = [db for img in w.images if (db := database_image(img, extra)) is not None]
-    label_key = str(params.get("component-label", "app.kubernetes.io/component"))
-    components = {str(c) for c in params.get("component-values", ())}
-    known = {int(p) for p in params.get("database-ports", ())}
+    return _database_ports(w, DatabaseParams.of(params))
+
+
+def _database_ports(w: Workload, dp: DatabaseParams) -> tuple[ContainerPort, ...]:
+    dbs = [db for img in w.images if (db := _database_image(img, dp.extra)) is not None]
+    known = dp.known
     # second signal: a well-known database port, unless every image is a proxy or an
     # exporter in front of one
     by_port_only = any(p.number in known for p in w.ports) and not (
-        w.images and all(_NOT_A_DATABASE.search(image_repository(img)) for img in w.images)
+        w.images and all(_not_a_database(img) for img in w.images)
     )
-    if not dbs and w.labels.get(label_key) not in components and not by_port_only:
+    if not dbs and w.labels.get(dp.label_key) not in dp.components and not by_port_only:
         return ()
-    for db in dbs:
-        known.update(db.ports)
-        known.update(db.admin_ports)
+    if dbs:
+        wanted = set(known)
+        for db in dbs:
+            wanted.update(db.ports)
+            wanted.update(db.admin_ports)
+        known = frozenset(wanted)
     by_port = tuple(p for p in w.ports if p.number in known)
     if by_port:
         return by_port
@@ -228,24 +280,23 @@ def database_ports(w: Workload, params: Mapping[str, Any]) -> tuple[ContainerPor
 
 
 def _database_ports_of(
-    ctx: Context, w: Workload, params: Mapping[str, Any]
-) -> tuple[ContainerPort, ...]:
-    """:func:`database_ports`, computed once per workload and parameters in a run (the
+    ctx: Context, params: Mapping[str, Any]
+) -> Callable[[Workload], tuple[ContainerPort, ...]]:
+    """:func:`database_ports` under ``params``, computed once per workload in a run (the
     reachability rules ask it of every workload and of every external route)."""
-    key = (
-        tuple(str(i) for i in params.get("database-images", ())),
-        str(params.get("component-label", "app.kubernetes.io/component")),
-        tuple(str(c) for c in params.get("component-values", ())),
-        tuple(str(p) for p in params.get("database-ports", ())),
-    )
-    memos: dict[Any, dict[int, tuple[ContainerPort, ...]]] = ctx.cache.setdefault(
+    dp = DatabaseParams.of(params)
+    memos: dict[DatabaseParams, dict[int, tuple[ContainerPort, ...]]] = ctx.cache.setdefault(
         "exposure.database-ports", {}
     )
-    memo = memos.setdefault(key, {})
-    hit = memo.get(id(w))
-    if hit is None:
-        hit = memo[id(w)] = database_ports(w, params)
-    return hit
+    memo = memos.setdefault(dp, {})
+
+    def ports_of(w: Workload) -> tuple[ContainerPort, ...]:
+        hit = memo.get(id(w))
+        if hit is None:
+            hit = memo[id(w)] = _database_ports(w, dp)
+        return hit
+
+    return ports_of
 
 
 def _policy_rule_related(ctx: Context, reason: Reason) -> RelatedHit | None:
@@ -347,7 +398,8 @@ def _ports_text(ports: Sequence[tuple[str, int]]) -> str:
 def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """One finding per database workload, listing every port any pod may reach."""
     inv = ctx.inventory
-    databases = [(w, p) for w in inv.workloads if (p := _database_ports_of(ctx, w, params))]
+    ports_of = _database_ports_of(ctx, params)
+    databases = [(w, p) for w in inv.workloads if (p := ports_of(w))]
     if not databases:
         return
     conn, probe = _any_pod_probe(ctx, [w for w, _ports in databases])
@@ -404,6 +456,7 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
     sensitive = {int(p) for p in params.get("sensitive-ports", ())}
     found: dict[int, tuple[Workload, list[tuple[str, int]], list[Route]]] = {}
     order: list[int] = []
+    ports_of = _database_ports_of(ctx, params)
     for route in conn.routes:
         if route.kind not in EXTERNAL_KINDS or route.blocked:
             continue
@@ -411,7 +464,7 @@ def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator
         if w is None:
             continue
         if targets == "database":
-            dbp = _database_ports_of(ctx, w, params)
+            dbp = ports_of(w)
             if not any(p.number == route.target_port and p.protocol == route.protocol for p in dbp):
                 continue
             port = route.target_port

@@ -218,11 +218,22 @@ def egress_blocks_dns(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     # An egress-isolated pod reaches only what its policies' egress rules allow, so
     # judging those rules is enough: no pairwise listing of connections is needed.
     conn = ctx.connectivity
+    # per policy (by id; alive for the run): whether one of its egress rules may let DNS
+    # out, judged once however many workloads the policy selects
+    allows: dict[int, bool] = {}
     for w in ctx.inventory.workloads:
         if not conn.is_egress_isolated(w):
             continue
         pols = conn.policies_selecting(w, "egress")
-        if any(_may_allow_dns(r) for p in pols for r in p.egress):
+        dns = False
+        for p in pols:
+            ok = allows.get(id(p))
+            if ok is None:
+                ok = allows[id(p)] = any(_may_allow_dns(r) for r in p.egress)
+            if ok:
+                dns = True
+                break
+        if dns:
             continue
         names = ", ".join(p.key for p in pols)
         yield Hit(
@@ -416,10 +427,16 @@ def _ports_key(ports: tuple[PortSpec, ...] | None) -> _PortsKey:
     return tuple((p.protocol, p.port, p.end_port, p.valid) for p in ports)
 
 
-def _ports_cover(big: tuple[PortSpec, ...] | None, small: tuple[PortSpec, ...] | None) -> bool:
+def _ports_cover(
+    big: tuple[PortSpec, ...] | None,
+    small: tuple[PortSpec, ...] | None,
+    keys: tuple[_PortsKey, _PortsKey] | None = None,
+) -> bool:
+    """Whether ports ``big`` allow everything ports ``small`` allow; ``keys``: their
+    :func:`_ports_key` when the caller has them."""
     if big is None:
         return True
-    key = (_ports_key(big), _ports_key(small))
+    key = (_ports_key(big), _ports_key(small)) if keys is None else keys
     hit = _PORTS_COVER.get(key)
     if hit is None:
         if len(_PORTS_COVER) > 4096:
@@ -448,9 +465,13 @@ def _ports_cover_uncached(big: tuple[PortSpec, ...], small: tuple[PortSpec, ...]
     return True
 
 
-def rule_covers(big: Rule, small: Rule) -> bool:
-    """Whether rule ``big`` allows everything rule ``small`` allows (same namespace)."""
-    if not _ports_cover(big.ports, small.ports):
+def rule_covers(big: Rule, small: Rule, ports_keys: Mapping[int, _PortsKey] | None = None) -> bool:
+    """Whether rule ``big`` allows everything rule ``small`` allows (same namespace).
+
+    ``ports_keys``: the :func:`_ports_key` of the rules' ports by ``id`` of the rule,
+    when the caller compares the same rules many times."""
+    keys = None if ports_keys is None else (ports_keys[id(big)], ports_keys[id(small)])
+    if not _ports_cover(big.ports, small.ports, keys):
         return False
     if big.peers is None:
         return True
@@ -492,6 +513,7 @@ def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
     for p in ns_policies:
         by_key.setdefault(p.pod_selector.key(), []).append(p)
     owner_of = {id(r): p for p in ns_policies for r in (*p.ingress, *p.egress)}
+    ports_keys = {id(r): _ports_key(r.ports) for p in ns_policies for r in (*p.ingress, *p.egress)}
 
     def supersets(pol: NetworkPolicy) -> list[NetworkPolicy]:
         same = by_key.get(pol.pod_selector.key(), [])
@@ -504,16 +526,14 @@ def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
         if rule.peers is not None and not any(p.valid for p in rule.peers):
             return None  # allows nothing: network-policy-invalid's business
         mine = (order[id(pol)], rule.index)
-        for other in candidates:
-            if not other.isolates(direction) or not _selects_superset(other, pol):
-                continue
+        for other, selects_back in covering[direction]:
             for r2 in other.rules(direction):
                 if r2 is rule:
                     continue
-                if not rule_covers(r2, rule):
+                if not rule_covers(r2, rule, ports_keys):
                     continue
                 theirs = (order[id(other)], r2.index)
-                mutual = _selects_superset(pol, other) and rule_covers(rule, r2)
+                mutual = selects_back and rule_covers(rule, r2, ports_keys)
                 if mutual and theirs > mine:
                     continue
                 return r2
@@ -524,6 +544,16 @@ def _redundant(ns_policies: Sequence[NetworkPolicy]) -> Iterator[Hit]:
 
     for pol in ns_policies:
         candidates = supersets(pol)
+        # per direction, the policies whose rules may cover pol's: they isolate it and
+        # select a superset of pol's pods; with whether pol selects a superset of theirs
+        covering = {
+            d: [
+                (o, _selects_superset(pol, o))
+                for o in candidates
+                if o.isolates(d) and _selects_superset(o, pol)
+            ]
+            for d in DIRECTIONS
+        }
         found: list[tuple[Rule, Rule]] = []
         for direction in DIRECTIONS:
             for rule in pol.rules(direction):

@@ -11,7 +11,6 @@ keeps its identity when unrelated lines above it change.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from k8snetlint.discovery import name_bytes
 from k8snetlint.findings import Finding, Related, Report, RuleInfo
 from k8snetlint.reporters.github import repo_relative
+from k8snetlint.reporters.jsonreport import dumps
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -41,7 +41,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 def render(report: Report, *, root: str | None = None) -> str:
     """The SARIF log as JSON text (two-space indent, trailing newline)."""
-    return json.dumps(to_sarif(report, root=root), indent=2, sort_keys=False) + "\n"
+    return dumps(to_sarif(report, root=root), ensure_ascii=True) + "\n"
 
 
 def to_sarif(report: Report, *, root: str | None = None) -> dict[str, Any]:
