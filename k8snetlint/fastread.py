@@ -359,18 +359,7 @@ def manifest(obj: Obj, name: str) -> Manifest:
     """The :class:`~k8snetlint.document.Manifest` of a fast object (as
     :func:`k8snetlint.reader._object` makes it) of file ``name``."""
     index, data, _, _ = obj
-    meta = data.get("metadata")
-    title = ""
-    namespace: str | None = None
-    if isinstance(meta, dict):
-        n = meta.get("name")
-        if isinstance(n, str):
-            title = n
-        elif isinstance(meta.get("generateName"), str):
-            title = str(meta["generateName"])
-        ns = meta.get("namespace")
-        if isinstance(ns, str) and ns:
-            namespace = ns
+    title, namespace = reader.name_and_namespace(data)
     return Manifest(name, index, data, data["apiVersion"], data["kind"], title, namespace)  # type: ignore[arg-type]
 
 

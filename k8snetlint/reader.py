@@ -645,6 +645,24 @@ def _inherit(item: YMap, api_version: str, kind: str, pos: Pos) -> None:
             item.vpos[key] = pos
 
 
+def name_and_namespace(data: dict[str, Any]) -> tuple[str, str | None]:
+    """An object's name (``metadata.name``, else ``generateName``, else empty) and its
+    namespace as written (``None`` when absent or empty)."""
+    meta = data.get("metadata")
+    name = ""
+    namespace: str | None = None
+    if isinstance(meta, dict):
+        n = meta.get("name")
+        if isinstance(n, str):
+            name = n
+        elif isinstance(meta.get("generateName"), str):
+            name = str(meta["generateName"])
+        ns = meta.get("namespace")
+        if isinstance(ns, str) and ns:
+            namespace = ns
+    return name, namespace
+
+
 def _object(
     data: YMap,
     index: int,
@@ -697,18 +715,7 @@ def _object(
                     )
                 )
         return
-    meta = data.get("metadata")
-    name = ""
-    namespace: str | None = None
-    if isinstance(meta, dict):
-        n = meta.get("name")
-        if isinstance(n, str):
-            name = n
-        elif isinstance(meta.get("generateName"), str):
-            name = str(meta["generateName"])
-        ns = meta.get("namespace")
-        if isinstance(ns, str) and ns:
-            namespace = ns
+    name, namespace = name_and_namespace(data)
     result.manifests.append(
         Manifest(
             file=file,
