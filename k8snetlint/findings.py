@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from k8snetlint.quickinit import quick_init
-
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1, "never": 99}
 
 
-@quick_init
 @dataclass(frozen=True, order=True)
 class Span:
     """A 1-based region of a file. ``end_*`` are 0 when unknown."""
@@ -23,7 +20,6 @@ class Span:
     end_column: int = 0
 
 
-@quick_init
 @dataclass(frozen=True)
 class ObjectRef:
     """Identity of a Kubernetes object as it appears in reports."""
@@ -47,7 +43,6 @@ class ObjectRef:
         return f"{self.kind} {self.name}"
 
 
-@quick_init
 @dataclass(frozen=True)
 class Related:
     """A second location that explains a finding."""
@@ -66,7 +61,6 @@ class Related:
         }
 
 
-@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place. Produced by the engine, never mutated."""
@@ -112,7 +106,6 @@ class Finding:
         return out
 
 
-@quick_init
 @dataclass(frozen=True)
 class CheckedObject:
     """An object that was checked (one JUnit test case each)."""

@@ -22,7 +22,6 @@ from k8snetlint.connectivity import workload_display
 from k8snetlint.document import Manifest, Path, YMap, as_int, as_list, as_map, as_str
 from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
-from k8snetlint.quickinit import quick_init
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
 from k8snetlint.tiers import AdminPolicy, tier_policies
 
@@ -109,7 +108,6 @@ class Namespace:
 # Workloads
 
 
-@quick_init
 @dataclass(frozen=True)
 class ContainerPort:
     """One ``ports`` entry of a container; ``path`` locates it in the manifest."""
@@ -124,7 +122,6 @@ class ContainerPort:
     sidecar: bool = False
 
 
-@quick_init
 @dataclass(frozen=True, eq=False)
 class Workload:
     """Pods of one controller (or one bare Pod, or the pods of one owner in a dump).
@@ -256,7 +253,6 @@ class LabelMismatch:
 # Services
 
 
-@quick_init
 @dataclass(frozen=True)
 class ServicePort:
     """One Service port. ``target_port`` is an int or a container port name."""
@@ -271,7 +267,6 @@ class ServicePort:
     target_port_explicit: bool = True
 
 
-@quick_init
 @dataclass(frozen=True, eq=False)
 class Service:
     """A Service and the workloads it selects.
@@ -341,7 +336,6 @@ class Service:
 # Ingresses
 
 
-@quick_init
 @dataclass(frozen=True)
 class IngressBackend:
     """One Ingress path (or the default backend) and the Service port it names."""
@@ -366,7 +360,6 @@ class IngressBackend:
         return f"{self.host or '*'}{self.path or '/'}"
 
 
-@quick_init
 @dataclass(frozen=True, eq=False)
 class Ingress:
     manifest: Manifest

@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 from k8snetlint.connectivity import MAX_PORT, MIN_PORT, PROTOCOLS, ConnSet
 from k8snetlint.document import Manifest, Path
-from k8snetlint.quickinit import quick_init
 from k8snetlint.selectors import Problem, Selector, parse_selector
 
 Direction = Literal["ingress", "egress"]
@@ -57,7 +56,6 @@ def valid_port_name(name: str) -> bool:
 # ipBlock
 
 
-@quick_init
 @dataclass(frozen=True)
 class IPBlock:
     """``cidr`` minus each ``except``, as sorted disjoint integer intervals.
@@ -182,7 +180,6 @@ def ipblock_matches_pods(block: IPBlock, pod_ips: Sequence[Sequence[str]]) -> bo
 # Ports
 
 
-@quick_init
 @dataclass(frozen=True)
 class PortSpec:
     """One entry of a rule's ``ports``.
@@ -314,7 +311,6 @@ def conns_of(ports: tuple[PortSpec, ...] | None, named: NamedPorts | None) -> Co
 # Peers, rules, policies
 
 
-@quick_init
 @dataclass(frozen=True)
 class Peer:
     """One entry of ``from``/``to``. An invalid peer matches nothing."""
@@ -411,7 +407,6 @@ def parse_peer(raw: Any, index: int, path: Path) -> tuple[Peer, list[Problem]]:
     return Peer(index, path, pod_sel, ns_sel, None, not sel_problems), sel_problems
 
 
-@quick_init
 @dataclass(frozen=True)
 class Rule:
     """One ingress or egress rule.
@@ -474,7 +469,6 @@ def parse_rule(
     return Rule(direction, index, path, peers, ports), problems
 
 
-@quick_init
 @dataclass(frozen=True, eq=False)
 class NetworkPolicy:
     """A parsed NetworkPolicy with its effective policyTypes (point 3).

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8snetlint.document import Path
-from k8snetlint.quickinit import quick_init
 
 OPERATORS: tuple[str, ...] = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -59,7 +58,6 @@ def _all_text(raw: dict[Any, Any]) -> bool:
     return True
 
 
-@quick_init
 @dataclass(frozen=True)
 class Requirement:
     """One ``matchExpressions`` entry (or one ``matchLabels`` pair, as ``In [value]``)."""
@@ -91,7 +89,6 @@ class Requirement:
         return f"{self.key} {word} ({vals})"
 
 
-@quick_init
 @dataclass(frozen=True)
 class Selector:
     """A parsed label selector. ``path`` locates it in its document."""

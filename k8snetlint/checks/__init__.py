@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from k8snetlint.document import Manifest, Path
-from k8snetlint.quickinit import quick_init
 
 if TYPE_CHECKING:
     from k8snetlint.context import Context
 
 
-@quick_init
 @dataclass(frozen=True)
 class RelatedHit:
     """A second place that explains a hit: an object and a path inside it."""
@@ -28,7 +26,6 @@ class RelatedHit:
     message: str
 
 
-@quick_init
 @dataclass(frozen=True)
 class Hit:
     """What a check reports: an object, a path inside it, and a message.
