@@ -217,8 +217,8 @@ def render_graph(
     by_node, by_ns = findings if findings is not None else (None, None)
     if fmt == "json":
         return graphfmt.render_json(data, by_node, by_ns)
-    if fmt == "jsonl":
-        return graphfmt.render_streamed(conn, fmt, focus)
+    if fmt in ("jsonl", "json-compact"):
+        return graphfmt.render_streamed(conn, fmt, focus, findings)
     if fmt == "csv":
         return graphfmt.render_csv(data)
     if fmt == "dot":
@@ -297,8 +297,8 @@ def graph_cmd(
 ) -> None:
     """The connectivity map: every allowed (source, destination) pair and its ports."""
     format = resolve_format(GRAPH, format)
-    if exposure and format not in ("text", "json"):
-        fail(f"--exposure: only with --format text or json, not {format!r}")
+    if exposure and format not in ("text", *graphfmt.JSON_FORMATS):
+        fail(f"--exposure: only with --format text, json or json-compact, not {format!r}")
     _check_paths(paths)
     _check_jobs(jobs)
     cfg = build_config(paths, config, namespace=namespace)
@@ -313,7 +313,9 @@ def graph_cmd(
     focus_ep = None
     if focus is not None:
         focus_ep = conn.endpoint_for(resolve_workload(conn, focus, "--focus"))
-    findings = graph_findings(loaded, cfg, conn) if format in ("json", "html") else None
+    findings = (
+        graph_findings(loaded, cfg, conn) if format in (*graphfmt.JSON_FORMATS, "html") else None
+    )
     if format in graphfmt.STREAM_FORMATS:
         # written as it is listed: memory bounded by the analysis, not by the pairs
         from k8snetlint.output import OutputError
@@ -321,7 +323,7 @@ def graph_cmd(
 
         stream = graphfmt.MapStream(conn, focus_ep)
         tail: dict[str, Any] = {}
-        if exposure and format == "json":
+        if exposure and format in graphfmt.JSON_FORMATS:
             tail["exposure"] = exposure_json(conn, focus_ep)
         chunks = stream.chunks(format, findings, tail)
         if exposure and format == "text":

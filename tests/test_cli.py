@@ -458,8 +458,8 @@ def test_unknown_format_lists_the_registry(capsys: pytest.CaptureFixture[str]) -
     code, _, err = run_cli(["graph", "-f", "svg", str(SEED)], capsys)
     assert code == 2
     assert err == (
-        "k8snetlint: error: --format: 'svg' is not one of text, json, jsonl, csv, dot, mermaid, "
-        "graphml, html\n"
+        "k8snetlint: error: --format: 'svg' is not one of text, json, json-compact, jsonl, csv, "
+        "dot, mermaid, graphml, html\n"
     )
 
 

@@ -59,6 +59,7 @@ GRAPH_LINES = [
     ["graph", "--format=csv", "x"],
     ["graph", "--format", "mermaid", "x"],
     ["graph", "--format", "jsonl", "x"],
+    ["graph", "--format", "json-compact", "--exposure", "x"],
     ["graph", "--exposure", "x"],
     ["graph", "-f", "json", "--exposure", "x"],
     ["graph", "--focus", "shop/web", "x"],

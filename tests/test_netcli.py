@@ -165,7 +165,31 @@ def test_graph_jsonl(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert code == 0 and out == ""
     assert target.read_text().count('"type":"connection"') == len(conns)
     code, _, err = run(["graph", "-f", "jsonl", "--exposure", str(SHOP)], capsys)
-    assert code == 2 and "only with --format text or json" in err
+    assert code == 2 and "only with --format text, json or json-compact" in err
+
+
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        (SHOP, []),
+        (SHOP, ["--exposure"]),
+        (SHOP_OPEN, []),
+        (ROOT / "fixtures" / "scenarios" / "seed", ["--exposure"]),
+        (SHOP, ["--focus", "shop/db"]),
+    ],
+)
+def test_graph_json_compact_is_the_json_document_on_one_line(
+    capsys: pytest.CaptureFixture[str], path: Path, options: list[str]
+) -> None:
+    """json-compact is the json document (findings and exposure included) as
+    ``json.dumps(separators=(",", ":"))`` writes it, streamed, with the same summary."""
+    code, indented, err = run(["graph", "-f", "json", *options, str(path)], capsys)
+    assert code == 0, err
+    code, compact, err2 = run(["graph", "-f", "json-compact", *options, str(path)], capsys)
+    assert code == 0, err2
+    assert compact == json.dumps(json.loads(indented), separators=(",", ":")) + "\n"
+    assert compact.count("\n") == 1 and err2 == err
+    assert json.loads(compact)["connections"]
 
 
 def test_graph_streams_to_a_device_and_fails_cleanly(

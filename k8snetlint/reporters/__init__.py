@@ -66,11 +66,12 @@ CHECK = Formats(
     descriptions={"auto": "github inside GitHub Actions, else text"},
 )
 GRAPH = Formats(
-    ("text", "json", "jsonl", "csv", "dot", "mermaid", "graphml", "html"),
+    ("text", "json", "json-compact", "jsonl", "csv", "dot", "mermaid", "graphml", "html"),
     default="text",
     descriptions={
+        "json-compact": "the json document on one line, without indentation",
         "jsonl": "one JSON object per line (connections, routes, notes, summary); text, "
-        "csv, json and jsonl are streamed"
+        "csv, json, json-compact and jsonl are streamed",
     },
 )
 REACH = Formats(("text", "json"), default="text")

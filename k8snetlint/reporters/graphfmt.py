@@ -860,7 +860,9 @@ def pair_reasons(conn: GraphSource) -> dict[tuple[str, str], str]:
 
 # -- streamed map (txt, csv, json, jsonl) -------------------------------------------
 
-STREAM_FORMATS = ("text", "csv", "json", "jsonl")
+STREAM_FORMATS = ("text", "csv", "json", "json-compact", "jsonl")
+# the json formats' writing: indentation and separators of json.dumps
+JSON_FORMATS = ("json", "json-compact")
 
 
 def _indent_json(value: object, by: int) -> str:
@@ -970,7 +972,7 @@ class MapStream:
             return self._csv()
         if fmt == "jsonl":
             return self._jsonl()
-        return self._json(findings, tail)
+        return self._json(findings, tail, compact=fmt == "json-compact")
 
     def shown(self) -> GraphData:
         """The map's data as the materialised rendering restricts it (once streamed):
@@ -1088,8 +1090,11 @@ class MapStream:
         rest = render_csv(replace(self.data, connections=()))
         yield rest[rest.index("\n") + 1 :]
 
-    def _conn_items(self, rows: Iterator[Row], compact: bool) -> Iterator[tuple[Endpoint, str]]:
-        """Per source, the connections as the json (indented) or jsonl items."""
+    def _conn_items(
+        self, rows: Iterator[Row], compact: bool, record: bool = True
+    ) -> Iterator[tuple[Endpoint, str]]:
+        """Per source, the connections as the json (indented) or compact items: jsonl's
+        records (``record``: typed, one per line) or json-compact's array items."""
         blocks: dict[Endpoint, str] = {}
         port_blocks: dict[int, str] = {}
 
@@ -1130,37 +1135,51 @@ class MapStream:
                 a = "true" if assumed else "false"
                 if compact:
                     o = json.dumps(reading, separators=(",", ":"))
-                    out.append(
-                        f'{{"type":"connection","src":{sblock},"dst":{ep_block(dep)},'
-                        f'{cs_block(cs)},"assumed":{a},"outside":{o}}}\n'
+                    item = (
+                        f'"src":{sblock},"dst":{ep_block(dep)},'
+                        f'{cs_block(cs)},"assumed":{a},"outside":{o}}}'
                     )
+                    out.append('{"type":"connection",' + item + "\n" if record else "{" + item)
                 else:
                     o = _indent_json(reading, 3)
                     out.append(
                         f'    {{\n      "src": {sblock},\n      "dst": {ep_block(dep)},\n'
                         f'{cs_block(cs)},\n      "assumed": {a},\n      "outside": {o}\n    }}'
                     )
-            yield src, (",\n" if not compact else "").join(out)
+            yield src, ("," if not record else "" if compact else ",\n").join(out)
             # the per-pair strings are dropped with the row
 
     def _json(
-        self, findings: tuple[NodeFindings, NodeFindings] | None, tail: Mapping[str, Any]
+        self,
+        findings: tuple[NodeFindings, NodeFindings] | None,
+        tail: Mapping[str, Any],
+        compact: bool = False,
     ) -> Iterator[str]:
-        return self._json_lines(self._rows(endpoint_name), findings, tail)
+        return self._json_lines(self._rows(endpoint_name), findings, tail, compact)
 
     def _json_lines(
         self,
         rows: Iterator[Row],
         findings: tuple[NodeFindings, NodeFindings] | None,
         tail: Mapping[str, Any],
+        compact: bool = False,
     ) -> Iterator[str]:
+        """The json document, indented as ``json.dumps(indent=2)`` writes it, or
+        ``compact`` as ``json.dumps(separators=(",", ":"))`` does, then a newline."""
         focus = endpoint_name(self.focus) if self.focus is not None else None
-        yield '{\n  "focus": ' + json.dumps(focus) + ',\n  "connections": ['
         first = True
-        for _src, text in self._conn_items(rows, compact=False):
-            yield ("\n" if first else ",\n") + text
-            first = False
-        yield "]" if first else "\n  ]"
+        if compact:
+            yield '{"focus":' + json.dumps(focus) + ',"connections":['
+            for _src, text in self._conn_items(rows, compact=True, record=False):
+                yield text if first else "," + text
+                first = False
+            yield "]"
+        else:
+            yield '{\n  "focus": ' + json.dumps(focus) + ',\n  "connections": ['
+            for _src, text in self._conn_items(rows, compact=False):
+                yield ("\n" if first else ",\n") + text
+                first = False
+            yield "]" if first else "\n  ]"
         rest: dict[str, Any] = {
             "connections": [],
             "routes": [route_json(r) for r in self.data.routes],
@@ -1170,6 +1189,10 @@ class MapStream:
         if findings is not None:
             rest["findings"] = findings_json(self.shown(), *findings)
         rest.update(tail)
+        if compact:
+            text = json.dumps(rest, separators=(",", ":"))
+            yield text[text.index('"connections":[]') + len('"connections":[]') :] + "\n"
+            return
         text = json.dumps(rest, indent=2)
         yield text[text.index('"connections": []') + len('"connections": []') :] + "\n"
 
