@@ -158,3 +158,50 @@ def test_rule_covers_with_known_ports_keys_is_rule_covers(ports: list[Any]) -> N
     for big in rules:
         for small in rules:
             assert rule_covers(big, small, keys) == rule_covers(big, small)
+
+
+def test_and_or_confusion_not_for_own_namespace_peer() -> None:
+    # kubeflow's "istio-system, or any pod of this namespace": `- podSelector: {}` joined
+    # to the namespaceSelector would add nothing, so the OR is the only meaning
+    own = _pol(
+        "  podSelector: {}\n  ingress:\n  - from:\n"
+        "    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: istio-system}}\n"
+        "    - podSelector: {}\n"
+    )
+    assert lint_text(own, select=["network-policy-peer-and-or-confusion"]).findings == ()
+    slip = own.replace("podSelector: {}\n", "podSelector: {matchLabels: {app: gw}}\n")
+    (f,) = lint_text(slip, select=["network-policy-peer-and-or-confusion"]).findings
+    assert "'podSelector app=gw' as two peers" in f.message
+
+
+_POD = (
+    "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: shop\n"
+    "spec:\n  containers:\n  - name: a\n    image: x\n"
+)
+
+
+def test_egress_dns_openshift_pod_port_5353() -> None:
+    # StackRox's generated policies for OpenShift allow UDP 5353 to every namespace: the
+    # DNS pods' own port behind the dns-default Service's 53 (policies see pod ports)
+    text = _pol(
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n"
+        "    - podSelector: {matchLabels: {app: db}}\n    ports:\n    - port: 5432\n"
+        "  - to:\n    - namespaceSelector: {}\n    ports:\n    - port: 5353\n"
+        "      protocol: UDP\n"
+    )
+    assert lint_text(text + _POD, select=["egress-blocks-dns"]).findings == ()
+    (f,) = lint_text(text.replace("5353", "5354") + _POD, select=["egress-blocks-dns"]).findings
+    assert "port 53" in f.message
+
+
+def test_egress_dns_not_for_deny_all_egress() -> None:
+    # no egress rule at all: the pods talk to nobody, on purpose; no DNS hole to report
+    deny = _pol("  podSelector: {}\n  policyTypes: [Ingress, Egress]\n")
+    assert lint_text(deny + _POD, select=["egress-blocks-dns"]).findings == ()
+    some = _pol(
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n"
+        "    - podSelector: {}\n    ports:\n    - port: 443\n",
+        "web",
+    )
+    (f,) = lint_text(deny + "---\n" + some + _POD, select=["egress-blocks-dns"]).findings
+    assert "shop/p, shop/web" in f.message

@@ -125,3 +125,36 @@ def test_duplicate_port_number_across_containers() -> None:
     (f,) = lint_text(text, select=["duplicate-container-port"]).findings
     assert "8080/TCP of container side" in f.message and f.line == 23
     assert f.related[0].line == 19
+
+
+def test_policy_port_not_judged_when_a_selected_workload_declares_no_port() -> None:
+    # netpol-analyzer's ipblockstest: tier=frontend selects tiller (44134 declared) and
+    # six workloads declaring no port, any of which may listen on UDP 53
+    quiet = _dep("agent", "front", "").replace("        ports:\n", "")
+    text = (
+        _dep("tiller", "front", "        - containerPort: 44134\n")
+        + "---\n"
+        + quiet
+        + """\
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: front
+spec:
+  podSelector:
+    matchLabels:
+      tier: front
+  ingress:
+  - ports:
+    - port: 53
+      protocol: UDP
+"""
+    )
+    rule = "network-policy-port-not-exposed"
+    assert lint_text(text, select=[rule]).findings == ()
+    (f,) = lint_text(
+        text.replace("app: agent\n        tier: front", "app: agent\n        tier: back"),
+        select=[rule],
+    ).findings
+    assert "port 53/UDP allowed by rule 0 of NetworkPolicy default/front" in f.message

@@ -304,3 +304,103 @@ def test_peer_with_controller_labels_across_namespaces() -> None:
         "spec.ingress[0].from[2].podSelector",  # namespace web holds no such Job
         "spec.ingress[0].from[3].podSelector",  # no Job named other anywhere
     ]
+
+
+def test_namespace_selector_naming_namespaces_outside_the_input_is_info() -> None:
+    # kubeflow's `kubernetes.io/metadata.name In (istio-system)`: every namespace
+    # carries its name label, so the selector matches exactly istio-system, which is
+    # only not in the input
+    text = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: from-gateway
+  namespace: shop
+spec:
+  podSelector: {}
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchExpressions:
+        - key: kubernetes.io/metadata.name
+          operator: In
+          values: [istio-system]
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: monitoring
+"""
+    rule = "namespace-selector-matches-nothing"
+    got = lint_text(text, select=[rule]).findings
+    assert [(f.severity, f.assumed) for f in got] == [("info", True), ("info", True)]
+    assert "names namespace istio-system, which the input does not define: the peer" in (
+        got[0].message
+    )
+    # a name close to a namespace of the input is the likely typo: warning
+    typo = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n---\n" + (
+        text.replace("name: monitoring\n", "name: monitorin\n")
+    )
+    fs = lint_text(typo, select=[rule]).findings
+    assert [f.severity for f in fs] == ["info", "warning"]
+    assert "names namespace monitorin, which the input does not define; did you mean " in (
+        fs[1].message
+    )
+    assert fs[1].message.endswith("monitoring (in the input)? A misspelt name admits nothing")
+    # a name label with another label still needs labels the input does not show
+    other = text.replace(
+        "          kubernetes.io/metadata.name: monitoring\n",
+        "          kubernetes.io/metadata.name: monitoring\n          team: ops\n",
+    )
+    f = lint_text(other, select=[rule]).findings[1]
+    assert f.assumed and f.severity == "warning" and "team=ops" in f.message
+    assert "label the Namespace in the input" in f.message
+
+
+_NP = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: worker
+  namespace: sandbox
+spec:
+  podSelector:
+    matchLabels:
+      app: worker
+  policyTypes: [Ingress]
+"""
+
+
+def test_policy_selects_nothing_in_namespace_without_workloads_is_assumed_info() -> None:
+    # kubeflow's common/kubeflow-namespace: the policies of a namespace whose
+    # Deployments come from other folders
+    (f,) = lint_text(_NP, select=["network-policy-selects-nothing"]).findings
+    assert f.assumed and f.severity == "info"
+    assert "the input holds no workload in namespace sandbox" in f.message
+    other = _NP + "---\n" + DEP.format(ns="  namespace: sandbox\n")
+    (f,) = lint_text(other, select=["network-policy-selects-nothing"]).findings
+    assert not f.assumed and f.severity == "warning"
+
+
+def test_policy_selects_pods_of_a_custom_resource_pod_template() -> None:
+    # GKE's agent-sandbox sample: a SandboxTemplate carries the worker pods' template
+    template = """\
+apiVersion: extensions.agents.x-k8s.io/v1alpha1
+kind: SandboxTemplate
+metadata:
+  name: worker
+  namespace: sandbox
+spec:
+  podTemplate:
+    metadata:
+      labels:
+        app: worker
+    spec:
+      containers:
+      - name: worker
+        image: worker
+"""
+    dep = DEP.format(ns="  namespace: sandbox\n")
+    text = _NP + "---\n" + template + "---\n" + dep
+    assert lint_text(text, select=["network-policy-selects-nothing"]).findings == ()
+    other = text.replace("        app: worker\n    spec:", "        app: other\n    spec:")
+    (f,) = lint_text(other, select=["network-policy-selects-nothing"]).findings
+    assert f.assumed and "SandboxTemplate worker" in f.message

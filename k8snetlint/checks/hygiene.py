@@ -180,6 +180,11 @@ def peer_and_or_confusion(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
                         continue
                     ns_peer = a if a.kind == "namespace" else b
                     pod_peer = b if ns_peer is a else a
+                    if pod_peer.pod_selector is not None and pod_peer.pod_selector.is_empty:
+                        # `- podSelector: {}` is the own namespace: joined to the
+                        # namespaceSelector it would add nothing, so the two peers are
+                        # the deliberate "own namespace or those namespaces"
+                        continue
                     yield Hit(
                         f"{_rule_text(pol, rule)} lists '{ns_peer.text()}' and "
                         f"'{pod_peer.text()}' as two peers, which admits either (OR); if "
@@ -196,19 +201,25 @@ def peer_and_or_confusion(ctx: Context, params: Mapping[str, Any]) -> Iterator[H
 # egress-blocks-dns
 
 
+# the DNS pods' ports: CoreDNS/kube-dns listen on 53, OpenShift's CoreDNS on 5353
+_DNS_POD_PORTS = (53, 5353)
+
+
 def _may_allow_dns(rule: Rule) -> bool:
     """Whether an egress rule may let DNS out towards some destination.
 
     DNS servers (kube-dns/CoreDNS) are rarely part of the input, so this is judged on
-    the rule itself: ports admitting UDP or TCP 53, or a named port (it resolves
-    against a destination we may not see), and at least one peer that can match.
+    the rule itself: ports admitting UDP or TCP 53, or 5353 (the DNS pods' own port on
+    OpenShift, whose dns-default Service maps 53 to it: policies see the pod port), or a
+    named port (it resolves against a destination we may not see), and at least one
+    peer that can match.
     """
     if rule.peers is not None and not any(p.valid for p in rule.peers):
         return False
     if rule.ports is None:
         return True
     cs = conns_of(rule.ports, None)
-    if cs.contains("UDP", 53) or cs.contains("TCP", 53):
+    if any(cs.contains(proto, port) for proto in ("UDP", "TCP") for port in _DNS_POD_PORTS):
         return True
     return any(p.valid and p.named and p.protocol in ("UDP", "TCP") for p in rule.ports)
 
@@ -225,6 +236,11 @@ def egress_blocks_dns(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
         if not conn.is_egress_isolated(w):
             continue
         pols = conn.policies_selecting(w, "egress")
+        if not any(p.egress for p in pols):
+            # no egress rule at all: the policies deny every destination on purpose
+            # (a leaf service, a default deny), so the workload resolves no names
+            # because it talks to nobody, which is no forgotten DNS hole
+            continue
         dns = False
         for p in pols:
             ok = allows.get(id(p))

@@ -136,8 +136,9 @@ def service_port_protocol_mismatch(ctx: Context, params: Mapping[str, Any]) -> I
 def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """An ingress rule allows a port none of the selected pods listens on.
 
-    Only workloads that declare container ports are considered; when none does, the
-    rule is not judged.
+    The rule is judged only when every selected workload declares container ports: a
+    workload that declares none may listen on any port (declarations are
+    informational), so nothing can be said of the ports the policy admits to it.
     """
     inv = ctx.inventory
     for pol in inv.policies:
@@ -147,6 +148,9 @@ def network_policy_port_not_exposed(ctx: Context, params: Mapping[str, Any]) -> 
         declared = [p for w in selected for p in w.ports]
         if not declared or any(w.origin != "manifest" for w in selected):
             # the ports of operator-made or declared pods come from a table: incomplete
+            continue
+        if any(not w.ports for w in selected):
+            # a selected workload declares no port: it may listen on the allowed one
             continue
         shown = next(w for w in selected if w.ports)
         for rule in pol.ingress:

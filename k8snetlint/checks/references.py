@@ -332,7 +332,23 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
             continue
         if inv.workloads_matching(pol.namespace, sel):
             continue
+        if _custom_template_matches(ctx, pol.namespace, sel):
+            # a custom resource there carries a pod template with these labels: its
+            # operator creates the pods the policy is written for
+            continue
         extra, related = _selector_miss(inv, pol.namespace, _wanted_pairs(sel), sel.matches)
+        if not inv.workloads_in(pol.namespace):
+            yield Hit(
+                f"NetworkPolicy {pol.namespace}/{pol.name} selects pods {sel.text()}, and "
+                f"the input holds no workload in namespace {pol.namespace}: its pods may be "
+                f"defined elsewhere{extra}",
+                manifest=pol.manifest,
+                path=pol.pod_selector_path,
+                related=related,
+                assumed=True,
+                severity_cap="info",
+            )
+            continue
         custom = custom_resources(ctx).get(pol.namespace)
         if custom is not None:
             extra += (
@@ -348,6 +364,50 @@ def network_policy_selects_nothing(ctx: Context, params: Mapping[str, Any]) -> I
             related=related,
             assumed=custom is not None,
         )
+
+
+def _pod_template_labels(node: Any, depth: int = 0) -> Iterator[dict[str, str]]:
+    """Labels of every pod template nested in a custom resource's data: a mapping with
+    ``metadata.labels`` beside a ``spec`` that lists ``containers``."""
+    if depth > 8:
+        return
+    if isinstance(node, dict):
+        meta, spec = node.get("metadata"), node.get("spec")
+        if (
+            isinstance(meta, dict)
+            and isinstance(meta.get("labels"), dict)
+            and isinstance(spec, dict)
+            and isinstance(spec.get("containers"), list)
+        ):
+            yield labels_of(meta["labels"])
+        for value in node.values():
+            yield from _pod_template_labels(value, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _pod_template_labels(item, depth + 1)
+
+
+def _custom_template_matches(ctx: Context, namespace: str, sel: Selector) -> bool:
+    """Whether a custom resource of ``namespace`` embeds a pod template ``sel`` matches
+    (agent-sandbox's SandboxTemplate ``spec.podTemplate``, and the like)."""
+    templates: dict[str, list[dict[str, str]]] | None = ctx.cache.get(
+        "references.custom-pod-templates"
+    )
+    if templates is None:
+        templates = {}
+        custom = custom_resources(ctx)
+        for m in ctx.manifests:
+            ns = m.effective_namespace(ctx.config.default_namespace)
+            if ns not in custom or m.cluster_scoped or is_workload_manifest(m):
+                continue
+            group = m.api_version.rpartition("/")[0]
+            if "." not in group or group.endswith(".k8s.io"):
+                continue
+            spec = m.data.get("spec")
+            if spec is not None:
+                templates.setdefault(ns, []).extend(_pod_template_labels(spec))
+        ctx.cache["references.custom-pod-templates"] = templates
+    return any(sel.matches(labels) for labels in templates.get(namespace, ()))
 
 
 @functools.lru_cache(maxsize=4)
@@ -539,6 +599,24 @@ def network_policy_peer_matches_nothing(ctx: Context, params: Mapping[str, Any])
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
+def _named_namespaces(sel: Selector) -> list[str] | None:
+    """The namespaces a selector names, when it only names namespaces.
+
+    ``kubernetes.io/metadata.name: X`` or ``kubernetes.io/metadata.name In (X, ...)``
+    and nothing else: every namespace carries that label with its own name, so such a
+    selector matches exactly the namespaces it names, whatever their other labels.
+    ``None`` for any other selector.
+    """
+    key = NAMESPACE_NAME_LABEL
+    if sel.label_keys() != frozenset({key}):
+        return None
+    if any(r.operator != "In" for r in sel.expressions):
+        return None
+    names = {v for _, v in sel.match_labels} | {v for r in sel.expressions for v in r.values}
+    named = sorted(n for n in names if sel.matches({key: n}))
+    return named or None
+
+
 @check("namespace-selector-matches-nothing")
 def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A peer's namespaceSelector matches no namespace known from the input and config."""
@@ -559,6 +637,10 @@ def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) 
             ):
                 # Every cluster has these; selecting them by name is never a typo.
                 continue
+            named = _named_namespaces(sel)
+            if named is not None:
+                yield _named_namespace_hit(pol, rule, sel, named, names)
+                continue
             yield Hit(
                 f"namespaceSelector {sel.text()} in {_rule_text(rule)} of NetworkPolicy "
                 f"{pol.namespace}/{pol.name} matches none of the namespaces known from the "
@@ -568,6 +650,40 @@ def namespace_selector_matches_nothing(ctx: Context, params: Mapping[str, Any]) 
                 path=sel.path,
                 assumed=True,
             )
+
+
+def _named_namespace_hit(
+    pol: NetworkPolicy, rule: Rule, sel: Selector, named: list[str], known: list[str]
+) -> Hit:
+    """A selector naming namespaces the input does not define.
+
+    They need no labels: only their existence is unknown. A name close to a namespace
+    of the input is the likely typo (warning); otherwise the namespace most likely
+    comes from another install (istio-system beside Kubeflow's policies): info.
+    """
+    what = f"namespace {named[0]}" if len(named) == 1 else f"namespaces {', '.join(named)}"
+    it = "it" if len(named) == 1 else "them"
+    head = (
+        f"namespaceSelector {sel.text()} in {_rule_text(rule)} of NetworkPolicy "
+        f"{pol.namespace}/{pol.name} names {what}, which the input does not define"
+    )
+    close = sorted({c for n in named for c in difflib.get_close_matches(n, known, 1, 0.8)})
+    if close:
+        return Hit(
+            f"{head}; did you mean {', '.join(close)} (in the input)? A misspelt name "
+            "admits nothing",
+            manifest=pol.manifest,
+            path=sel.path,
+            assumed=True,
+        )
+    return Hit(
+        f"{head}: the peer admits its pods if the cluster has {it}, and nothing if a name "
+        f"is misspelt; declare {it} under assume.namespace-labels to confirm",
+        manifest=pol.manifest,
+        path=sel.path,
+        assumed=True,
+        severity_cap="info",
+    )
 
 
 # ---------------------------------------------------------------------------------
