@@ -148,8 +148,14 @@ _PATTERNS: dict[str, tuple[str, int]] = {
     "dns-subdomain": (rf"^{_SUBDOMAIN}{_END}", 253),
     "iana-svc-name": (rf"^(?=[^\n]*[a-z])(?![^\n]*--){_LABEL}{_END}", 15),
     "path-segment": (r"^(?!\.\.?$)[^/%]+$", 0),
+    # The length lookaheads name the characters of the part they measure (the prefix
+    # and the name can hold no other): the same matches as ``[^/]{1,253}/`` and
+    # ``[^/]{1,63}$``, and a regex compiled in a fraction of the time (a counted
+    # repetition of a Unicode class is a large automaton: compiling it was a tenth of
+    # a small run's start-up).
     "label-key": (
-        rf"^(?:(?=[^/]{{1,253}}/){_SUBDOMAIN}/)?(?=[^/]{{1,63}}{_END}){_QNAME}{_END}",
+        rf"^(?:(?=[-.a-z0-9]{{1,253}}/){_SUBDOMAIN}/)?(?=[-A-Za-z0-9_.]{{1,63}}{_END})"
+        rf"{_QNAME}{_END}",
         317,
     ),
     "label-value": (rf"^({_QNAME})?{_END}", 63),
