@@ -21,13 +21,14 @@ Public API: :class:`Violation`, :func:`available_versions`, :func:`default_versi
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import gzip
 import json
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -518,11 +519,22 @@ class _Compiled:
 @dataclass
 class _Store:
     version: str
-    defs: dict[str, Any]
     kinds: dict[str, dict[str, str]]
+    #: reads the overlaid definitions (every kind's): called on first use of ``defs``
+    load: Callable[[], dict[str, Any]] = field(repr=False)
+    #: the content hash of the definitions and of this module, naming the cached
+    #: per-kind schemas (``None``: no cache)
+    cache_key: str | None = None
     compiled: dict[tuple[str, str], _Compiled] = field(default_factory=dict)
+    _defs: dict[str, Any] | None = None
     _groups: frozenset[str] | None = None
     _kind_homes: dict[str, list[str]] | None = None
+
+    @property
+    def defs(self) -> dict[str, Any]:
+        if self._defs is None:
+            self._defs = self.load()
+        return self._defs
 
     @property
     def groups(self) -> frozenset[str]:
@@ -545,11 +557,46 @@ class _Store:
         found = self.compiled.get(key)
         if found is None:
             def_name = self.kinds.get(api_version, {}).get(kind)
-            if def_name is None or def_name not in self.defs:
+            if def_name is None:
                 return None
-            found = _Compiled(self.kind_schema(def_name, kind))
+            schema = self.cached_kind_schema(def_name, kind)
+            if schema is None:
+                return None
+            found = _Compiled(schema)
             self.compiled[key] = found
         return found
+
+    def cached_kind_schema(self, def_name: str, kind: str) -> dict[str, Any] | None:
+        """:meth:`kind_schema`, or ``None`` when ``def_name`` is not defined; kept in the
+        cache folder under :attr:`cache_key`, so that a run whose kinds are all cached
+        never loads the definitions of every other kind (most of validation's start-up)."""
+        path = _kind_schema_file(self.cache_key, def_name, kind)
+        if path is not None:
+            import marshal
+
+            from k8snetlint.rulecache import read_own
+
+            raw = read_own(path)
+            try:
+                stored = marshal.loads(raw) if raw is not None else None
+            except (ValueError, EOFError, TypeError):
+                stored = None
+            if (
+                isinstance(stored, tuple)
+                and len(stored) == 3
+                and stored[:2] == (def_name, kind)
+                and (stored[2] is None or isinstance(stored[2], dict))
+            ):
+                return stored[2]
+        schema = self.kind_schema(def_name, kind) if def_name in self.defs else None
+        if path is not None:
+            import marshal
+
+            from k8snetlint.rulecache import write_atomic
+
+            with contextlib.suppress(OSError, ValueError):
+                write_atomic(path, marshal.dumps((def_name, kind, schema)), ".kind-schema-")
+        return schema
 
     def kind_schema(self, def_name: str, kind: str) -> dict[str, Any]:
         root = dict(self.defs[def_name])
@@ -604,10 +651,55 @@ def _store(version: str) -> _Store:
         apply_overlay(defs)
         return defs
 
-    # the overlaid definitions are cached by the content of their file and of this module
-    defs = cached_build("schema-defs", (folder / "definitions.json.gz", Path(__file__)), build)
+    sources = (folder / "definitions.json.gz", Path(__file__))
+
+    def load() -> dict[str, Any]:
+        # the overlaid definitions are cached by the content of their file and of this
+        # module
+        return cached_build("schema-defs", sources, build)
+
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-    return _Store(version=version, defs=defs, kinds=index["kinds"])
+    return _Store(version=version, kinds=index["kinds"], load=load, cache_key=_digest(sources))
+
+
+#: Bumped when the per-kind schema cache's content changes shape.
+_KIND_SCHEMA_FORMAT = 1
+
+
+def _digest(sources: Sequence[Path]) -> str | None:
+    """The content hash of ``sources``, the tool's version and the Python version, or
+    ``None`` when the cache is off or a source cannot be read."""
+    import sys
+
+    from k8snetlint import __version__
+    from k8snetlint.rulecache import cache_dir, sha256
+
+    if cache_dir() is None:
+        return None
+    h = sha256(
+        f"k8snetlint {__version__} kind-schema {_KIND_SCHEMA_FORMAT} "
+        f"{sys.implementation.cache_tag}".encode()
+    )
+    try:
+        for source in sources:
+            raw = source.read_bytes()
+            h.update(f"\0{source.name}\0{len(raw)}\0".encode())
+            h.update(raw)
+    except OSError:
+        return None
+    return str(h.hexdigest())
+
+
+def _kind_schema_file(cache_key: str | None, def_name: str, kind: str) -> Path | None:
+    """The cache file of one kind's schema: ``kind-schema-<kind hash>-<cache key>.marshal``
+    (older versions of it are pruned, see :func:`k8snetlint.rulecache.prune`)."""
+    from k8snetlint.rulecache import cache_dir, sha256
+
+    folder = cache_dir() if cache_key is not None else None
+    if folder is None or cache_key is None:
+        return None
+    which = sha256(f"{def_name}\0{kind}".encode()).hexdigest()[:16]
+    return folder / f"kind-schema-{which}-{cache_key[:32]}.marshal"
 
 
 @dataclass(frozen=True)

@@ -1202,3 +1202,58 @@ def test_label_key_pattern_matches_as_the_unicode_lookaheads_did(fmt: str) -> No
         expected = re.search(old, text) is not None
         assert (re.search(new, text) is not None) == expected, text
         assert fast.is_valid(text) == fast_old.is_valid(text) == expected, text
+
+
+# --------------------------------------------------------------------------------------
+# Per-kind schemas cached by content hash: a run of cached kinds loads no other definition
+
+
+def _fresh_store(version: str) -> V._Store:
+    V._store.cache_clear()
+    try:
+        return V._store(version)
+    finally:
+        V._store.cache_clear()
+
+
+def test_cached_kind_schemas_equal_fresh_ones_and_spare_the_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = V.default_version()
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", str(tmp_path))
+    cold = _fresh_store(version)
+    kinds = [("v1", "Service"), ("apps/v1", "Deployment"), ("v1", "Nope")]
+    built = {k: cold.validator(*k) for k in kinds}
+    assert len(list(tmp_path.glob("kind-schema-*.marshal"))) == 2  # not for an unknown kind
+    warm = _fresh_store(version)
+    for k in kinds:
+        found = warm.validator(*k)
+        before = built[k]
+        assert (found is None) == (before is None)
+        if found is not None and before is not None:
+            assert found.schema == before.schema
+    assert warm._defs is None  # every schema came from the cache
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", "off")
+    off = _fresh_store(version)
+    compiled = off.validator("apps/v1", "Deployment")
+    before = built[("apps/v1", "Deployment")]
+    assert compiled is not None and before is not None and compiled.schema == before.schema
+    assert off._defs is not None
+
+
+def test_a_damaged_kind_schema_cache_file_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+
+    version = V.default_version()
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", str(tmp_path))
+    first = _fresh_store(version).validator("v1", "Service")
+    assert first is not None
+    (path,) = tmp_path.glob("kind-schema-*.marshal")
+    for damage in (b"garbage", marshal.dumps(("other", "Service", {})), b""):
+        path.write_bytes(damage)
+        store = _fresh_store(version)
+        again = store.validator("v1", "Service")
+        assert again is not None and again.schema == first.schema
+        assert store._defs is not None  # rebuilt from the definitions
