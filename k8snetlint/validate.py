@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import gzip
 import json
 import re
 import warnings
@@ -645,6 +644,8 @@ def _store(version: str) -> _Store:
     folder = _schemas_root() / f"v{version}"
 
     def build() -> dict[str, Any]:
+        import gzip  # here, not at the top: the definitions are read on a cache miss only
+
         with gzip.open(folder / "definitions.json.gz", "rt", encoding="utf-8") as fh:
             payload = json.load(fh)
         defs: dict[str, Any] = payload["definitions"]
