@@ -887,6 +887,16 @@ def namespace_in_input(inv: Inventory, namespace: str) -> bool:
     return bool(inv.services_in(namespace) or inv.workloads_in(namespace))
 
 
+def _mesh_only(route: Route) -> bool:
+    """Whether every parent of ``route`` is a Service (a GAMMA service-mesh Route) and
+    no Gateway claims it by default scope."""
+    return (
+        bool(route.parent_refs)
+        and all(r.group == "" and r.kind == "Service" for r in route.parent_refs)
+        and route.use_default_gateways in (None, "None")
+    )
+
+
 def _backend(
     inv: Inventory, api: GatewayAPI, route: Route, rule: RouteRule, b: BackendRef
 ) -> Backend:
@@ -894,7 +904,10 @@ def _backend(
         return Backend(route, rule, b, "not-a-service")
     known = namespace_in_input(inv, b.namespace)
     grant: ReferenceGrant | None = None
-    if b.namespace != route.namespace:
+    # A mesh Route reaches backends in any namespace without a ReferenceGrant (GEP-1294:
+    # it augments existing Services instead of exposing them; the mesh conformance test
+    # MeshConsumerRoute expects it to work); a Gateway-bound Route needs one (GW-6).
+    if b.namespace != route.namespace and not _mesh_only(route):
         grant = next(
             (
                 g

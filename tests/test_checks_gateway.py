@@ -136,6 +136,22 @@ def test_weight_zero_backend_is_still_checked() -> None:
     r = route("{name: gw}", backend="{name: apx, port: 80, weight: 0}")
     (f,) = findings(SVC, r, rule="gateway-backend-service-missing")
     assert "did you mean api?" in f.message
+    # ... but it costs no request: at most a warning, and the message says so (as
+    # gateway-api's mesh conformance GRPCRoute mesh-grpc-weighted-backends, echo-v3)
+    assert f.severity == "warning"
+    assert "names Service app/apx with weight 0" in f.message
+    assert "ResolvedRefs False, though weight 0 sends no request to it" in f.message
+    assert "500" not in f.message
+    (g,) = findings(SVC, route("{name: gw}", backend="{name: apx, port: 80}"),
+                    rule="gateway-backend-service-missing")  # fmt: skip
+    assert g.severity == "error" and "requests for it get a 500" in g.message
+    for backend, rule in [
+        ("{name: api, port: 81, weight: 0}", "gateway-backend-port-missing"),
+        ("{name: api, weight: 0}", "gateway-backend-port-missing"),
+        ("{name: api, namespace: other, port: 80, weight: 0}", "gateway-backend-not-granted"),
+    ]:
+        (h,) = findings(SVC, route("{name: gw}", backend=backend), rule=rule)
+        assert h.severity == "warning", backend
 
 
 def test_default_gateway_that_refuses_the_route() -> None:

@@ -516,6 +516,26 @@ def test_conformance_httproute_invalid_reference_grant() -> None:
     assert b.status == "not-granted"
 
 
+@pytest.mark.parametrize(
+    ("parent", "status"),
+    [
+        # GAMMA (GEP-1294): a mesh Route reaches any namespace without a ReferenceGrant,
+        # as gateway-api's mesh conformance test MeshConsumerRoute expects
+        ("{group: '', kind: Service, name: api, namespace: app, port: 80}", "resolved"),
+        # a Gateway-bound Route still needs the grant, also beside a Service parent
+        ("{name: gw, namespace: infra}", "not-granted"),
+        ("{name: gw, namespace: infra}, {group: '', kind: Service, name: api, namespace: app}",
+         "not-granted"),
+    ],
+)  # fmt: skip
+def test_mesh_route_needs_no_reference_grant(parent: str, status: str) -> None:
+    r = route(parent=parent, namespace="web", backend="{name: api, namespace: app, port: 80}")
+    _, res = resolution(GATEWAY, BACKEND, r)
+    (b,) = res.backends
+    assert b.status == status
+    assert res.entries == ()  # no grant: no way in through the Gateway
+
+
 # ---------------------------------------------------------------------------------
 # Engine: Gateway entry routes (k8snetlint.net.gatewayroutes, semantics GW-8)
 

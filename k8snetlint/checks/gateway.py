@@ -171,9 +171,26 @@ def gateway_attachment_not_allowed(ctx: Context, params: Mapping[str, Any]) -> I
 
 
 def _backend_head(b: Backend) -> str:
+    if b.ref.weight <= 0:
+        return (
+            f"{b.route.text()} {b.rule.text()} names Service {b.ref.namespace}/{b.ref.name} "
+            "with weight 0"
+        )
     return (
         f"{b.route.text()} {b.rule.text()} sends traffic to Service {b.ref.namespace}/{b.ref.name}"
     )
+
+
+def _refused(b: Backend) -> tuple[str, str | None]:
+    """What an invalid backendRef costs, and the severity cap: the share of requests
+    routed to it gets a 500 (HTTPBackendRef); with weight 0 no request is routed to it,
+    only the Route's ResolvedRefs condition turns False (semantics GW-7)."""
+    if b.ref.weight <= 0:
+        return (
+            "the Route reports ResolvedRefs False, though weight 0 sends no request to it",
+            "warning",
+        )
+    return "requests for it get a 500", None
 
 
 def _service_hint(inv: Inventory, b: Backend) -> tuple[str, tuple[RelatedHit, ...]]:
@@ -206,12 +223,14 @@ def gateway_backend_service_missing(ctx: Context, params: Mapping[str, Any]) -> 
         if not b.namespace_known:
             continue  # the input says nothing about that namespace: deployed elsewhere
         hint, related = _service_hint(inv, b)
+        cost, cap = _refused(b)
         yield Hit(
             f"{_backend_head(b)}, which does not exist in namespace {b.ref.namespace}{hint}: "
-            "requests for it get a 500",
+            f"{cost}",
             manifest=b.route.manifest,
             path=(*b.ref.path, "name"),
             related=related,
+            severity_cap=cap,
         )
 
 
@@ -230,6 +249,7 @@ def gateway_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Ite
         if svc.type == "ExternalName" and not svc.ports:
             continue
         related = (RelatedHit(svc.manifest, ("spec", "ports"), "the Service's ports"),)
+        _cost, cap = _refused(b)
         if b.status == "port-required":
             yield Hit(
                 f"{_backend_head(b)} without a port; a Service backend needs the Service "
@@ -237,6 +257,7 @@ def gateway_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Ite
                 manifest=b.route.manifest,
                 path=b.ref.path,
                 related=related,
+                severity_cap=cap,
             )
             continue
         yield Hit(
@@ -246,6 +267,7 @@ def gateway_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Ite
             manifest=b.route.manifest,
             path=(*b.ref.path, "port"),
             related=related,
+            severity_cap=cap,
         )
 
 
@@ -270,13 +292,14 @@ def gateway_backend_not_granted(ctx: Context, params: Mapping[str, Any]) -> Iter
         )
         if not known:
             why += " (the input holds nothing of that namespace)"
+        cost, cap = _refused(b)
         yield Hit(
-            f"{_backend_head(b)}, but {why}: the reference is refused and requests for it get "
-            "a 500",
+            f"{_backend_head(b)}, but {why}: the reference is refused and {cost}",
             manifest=route.manifest,
             path=(*b.ref.path, "namespace"),
             related=related,
             assumed=not known,
+            severity_cap=cap,
         )
 
 

@@ -268,6 +268,39 @@ def _before(e: AdminPolicy, r: AdminPolicy) -> bool:
     return e.priority is not None and r.priority is not None and e.priority < r.priority
 
 
+def _shadowed_by(
+    pols: Sequence[AdminPolicy], pol: AdminPolicy, direction: Direction, r: TierRule
+) -> list[tuple[AdminPolicy, TierRule]]:
+    """The earlier rules that decide every connection ``r`` matches (empty: ``r`` can
+    decide something). Judged on the selectors, CIDRs and ports as written."""
+    if not r.valid or r.fail_closed or not r.peers:
+        return []
+    earlier = [
+        (q, e)
+        for q in pols
+        if (q is pol or _before(q, pol)) and _subject_covers(q, pol)
+        for e in q.rules(direction)
+        if e.valid and (q is not pol or e.index < r.index) and _ports_cover(e, r)
+    ]
+    if not earlier:
+        return []
+    by: list[tuple[AdminPolicy, TierRule]] = []
+    for peer in r.peers:
+        hit = next(
+            (
+                (q, e)
+                for q, e in earlier
+                if e.matches_all or any(_peer_covers(ep, peer) for ep in e.peers)
+            ),
+            None,
+        )
+        if hit is None:
+            return []
+        if hit not in by:
+            by.append(hit)
+    return by
+
+
 @check("admin-policy-rule-shadowed")
 def admin_policy_rule_shadowed(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A rule every connection of which an earlier rule (or a policy always evaluated
@@ -277,32 +310,7 @@ def admin_policy_rule_shadowed(ctx: Context, params: Mapping[str, Any]) -> Itera
     for pol in pols:
         for direction in DIRECTIONS:
             for r in pol.rules(direction):
-                if not r.valid or r.fail_closed or not r.peers:
-                    continue
-                earlier = [
-                    (q, e)
-                    for q in pols
-                    if (q is pol or _before(q, pol)) and _subject_covers(q, pol)
-                    for e in q.rules(direction)
-                    if e.valid and (q is not pol or e.index < r.index) and _ports_cover(e, r)
-                ]
-                if not earlier:
-                    continue
-                by: list[tuple[AdminPolicy, TierRule]] = []
-                for peer in r.peers:
-                    hit = next(
-                        (
-                            (q, e)
-                            for q, e in earlier
-                            if e.matches_all or any(_peer_covers(ep, peer) for ep in e.peers)
-                        ),
-                        None,
-                    )
-                    if hit is None:
-                        by = []
-                        break
-                    if hit not in by:
-                        by.append(hit)
+                by = _shadowed_by(pols, pol, direction, r)
                 if not by:
                     continue
                 names = ", ".join(f"{e.label()} of {q.label()}" for q, e in by)
@@ -318,17 +326,24 @@ def admin_policy_rule_shadowed(ctx: Context, params: Mapping[str, Any]) -> Itera
 @check("admin-policy-pass-no-op")
 def admin_policy_pass_no_op(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """An admin Pass rule for whose subject pods no NetworkPolicy and no baseline rule
-    exist: the passed traffic is allowed by default, the Pass acts as Allow (point 4)."""
+    exist: the passed traffic is allowed by default, the Pass acts as Allow (point 4).
+    A Pass that earlier rules shadow passes nothing: admin-policy-rule-shadowed reports
+    it, this rule does not."""
     if not ctx.inventory.tier_policies:
         return
     layer, workloads = _layer(ctx)
     n = len(workloads)
     inv = ctx.inventory
+    active = [p for p in inv.tier_policies if p.active]
     for pol in inv.tier_policies:
         if not pol.active or pol.layer != "admin":
             continue
         for direction in DIRECTIONS:
-            passes = [r for r in pol.rules(direction) if r.action == "Pass" and r.valid]
+            passes = [
+                r
+                for r in pol.rules(direction)
+                if r.action == "Pass" and r.valid and not _shadowed_by(active, pol, direction, r)
+            ]
             if not passes:
                 continue
             subjects = [

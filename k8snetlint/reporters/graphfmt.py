@@ -1088,7 +1088,8 @@ class MapStream:
             buf.seek(0)
             buf.truncate()
         rest = render_csv(replace(self.data, connections=()))
-        yield rest[rest.index("\n") + 1 :]
+        # the header is still in buf when no source has a row
+        yield buf.getvalue() + rest[rest.index("\n") + 1 :]
 
     def _conn_items(
         self, rows: Iterator[Row], compact: bool, record: bool = True
