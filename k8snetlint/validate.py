@@ -673,11 +673,11 @@ def _digest(sources: Sequence[Path]) -> str | None:
     import sys
 
     from k8snetlint import __version__
-    from k8snetlint.rulecache import cache_dir, sha256
+    from k8snetlint.rulecache import cache_dir, content_hash
 
     if cache_dir() is None:
         return None
-    h = sha256(
+    h = content_hash(
         f"k8snetlint {__version__} kind-schema {_KIND_SCHEMA_FORMAT} "
         f"{sys.implementation.cache_tag}".encode()
     )
@@ -694,12 +694,12 @@ def _digest(sources: Sequence[Path]) -> str | None:
 def _kind_schema_file(cache_key: str | None, def_name: str, kind: str) -> Path | None:
     """The cache file of one kind's schema: ``kind-schema-<kind hash>-<cache key>.marshal``
     (older versions of it are pruned, see :func:`k8snetlint.rulecache.prune`)."""
-    from k8snetlint.rulecache import cache_dir, sha256
+    from k8snetlint.rulecache import cache_dir, content_hash
 
     folder = cache_dir() if cache_key is not None else None
     if folder is None or cache_key is None:
         return None
-    which = sha256(f"{def_name}\0{kind}".encode()).hexdigest()[:16]
+    which = content_hash(f"{def_name}\0{kind}".encode()).hexdigest()[:16]
     return folder / f"kind-schema-{which}-{cache_key[:32]}.marshal"
 
 

@@ -64,7 +64,8 @@ print(json.dumps({"code": code, "loaded": [m for m in sys.argv[-1].split(",") if
 #: What a check of a small plain file (cache warm) must not import: the pure-Python
 #: validator, the connectivity library, typer and click, the kustomize renderer and the
 #: subprocess machinery it runs, the temporary files only a report file or a render
-#: needs, the full schema definitions (gzip), the package listing of the checks.
+#: needs, the full schema definitions (gzip), the package listing of the checks, and
+#: hashlib (OpenSSL: the caches' keys are hashed with the built-in BLAKE2b).
 _HEAVY = (
     "jsonschema",
     "networkx",
@@ -78,6 +79,7 @@ _HEAVY = (
     "tempfile",
     "gzip",
     "pkgutil",
+    "hashlib",
 )
 
 
