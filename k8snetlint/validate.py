@@ -1392,7 +1392,8 @@ def _unique(violations: Iterable[Violation]) -> Iterator[Violation]:
 # Wording
 
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+# text: compiled (and cached by re) on first use, when a violation is worded
+_SIMPLE_KEY = r"^[A-Za-z_$][A-Za-z0-9_$-]*$"
 
 
 def _dotted(path: Sequence[PathElem]) -> str:
@@ -1401,7 +1402,7 @@ def _dotted(path: Sequence[PathElem]) -> str:
     for step in path:
         if isinstance(step, int):
             out += f"[{step}]"
-        elif _SIMPLE_KEY.match(step):
+        elif re.match(_SIMPLE_KEY, step):
             out += f".{step}" if out else step
         else:
             out += f"[{json.dumps(step, ensure_ascii=False)}]"
