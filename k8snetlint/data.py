@@ -40,12 +40,12 @@ def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> 
     import sys
 
     from k8snetlint import __version__
-    from k8snetlint.rulecache import cache_dir, read_own, sha256, write_atomic
+    from k8snetlint.rulecache import cache_dir, content_hash, read_own, write_atomic
 
     folder = cache_dir()
     if folder is None:
         return build()
-    h = sha256(f"k8snetlint {__version__} {name} {sys.implementation.cache_tag}".encode())
+    h = content_hash(f"k8snetlint {__version__} {name} {sys.implementation.cache_tag}".encode())
     try:
         for source in sources:
             raw = source.read_bytes()

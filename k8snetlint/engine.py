@@ -189,9 +189,8 @@ def rename_stdin(result: LoadResult, stdin_path: str, real: set[str]) -> None:
         result.comments[stdin_name("-", stdin_path, real)] = result.comments.pop("-")
 
 
-_OWN_OUTPUT = re.compile(
-    rb'\A\s*\{\s*"kind":\s*"k8snetlint-baseline"|"tool":\s*\{\s*"name":\s*"k8snetlint"'
-)
+# compiled (and cached by re) on first use: only a .json input needs it
+_OWN_OUTPUT = rb'\A\s*\{\s*"kind":\s*"k8snetlint-baseline"|"tool":\s*\{\s*"name":\s*"k8snetlint"'
 
 
 def own_output(path: os.PathLike[str] | str) -> bool:
@@ -204,7 +203,7 @@ def own_output(path: os.PathLike[str] | str) -> bool:
             head = fh.read(512)
     except OSError:
         return False
-    return _OWN_OUTPUT.search(head) is not None
+    return re.search(_OWN_OUTPUT, head) is not None
 
 
 def lint(paths: Sequence[str], config: Config, jobs: int | None = 1) -> Report:

@@ -46,9 +46,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,6 +95,8 @@ def kustomization_file(directory: Path) -> Path | None:
 
 def find_renderer() -> list[str] | None:
     """``kubectl kustomize`` when kubectl is on PATH, else ``kustomize build``, else None."""
+    import shutil  # here, not at the top: only a kustomization needs it
+
     kubectl = shutil.which("kubectl")
     if kubectl:
         return [kubectl, "kustomize"]
@@ -154,6 +153,8 @@ def _render_wrapped(
     allow_remote: bool,
     metadata: str = "originAnnotations, transformerAnnotations",
 ) -> RenderResult | None:
+    import tempfile  # here, not at the top: only a kustomization needs it
+
     target = directory.resolve()
     try:
         with tempfile.TemporaryDirectory(prefix="k8snetlint-kustomize-") as tmp:
@@ -229,6 +230,10 @@ def renderer_env(home: Path, *, allow_remote: bool = False) -> dict[str, str]:
 
 
 def _run(argv: list[str], timeout: float, *, allow_remote: bool = False) -> RenderResult:
+    # here, not at the top: only a kustomization needs them (a tenth of a small run)
+    import subprocess
+    import tempfile
+
     command = tuple(argv)
     try:
         with tempfile.TemporaryDirectory(prefix="k8snetlint-home-") as home:

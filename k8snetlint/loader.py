@@ -31,7 +31,6 @@ from k8snetlint.discovery import (
     expand,
     read_capped,
 )
-from k8snetlint.kustomize import load_kustomization, referenced_directories
 from k8snetlint.reader import (
     MAX_DEPTH,
     MAX_NODES_PER_DOCUMENT,
@@ -89,6 +88,10 @@ def expand_paths(
         skipped.extend(LoadIssue(s.rule, s.display, 1, 1, s.message) for s in found.skipped)
     files = found.files
     if found.walked_kdirs:
+        # here, not at the top: kustomize (and the subprocess machinery it runs) is
+        # loaded only when the input has a kustomization
+        from k8snetlint.kustomize import referenced_directories
+
         used: set[Path] = set()
         for kdir in found.walked_kdirs.values():
             used.update(r.resolve() for r in referenced_directories(kdir))
@@ -130,6 +133,8 @@ def load_files(
     with relaxed_gc():
         for display, path in files:
             if path is not None and path.is_dir():
+                from k8snetlint.kustomize import load_kustomization  # only when needed
+
                 rendered = load_kustomization(path, display, allow_remote=kustomize_allow_remote)
                 used.update(rendered.files)
                 result.extend(rendered)

@@ -15,7 +15,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -76,6 +75,8 @@ def _write_atomic(text: str | Iterable[str], target: Path, st: os.stat_result | 
     if not folder.is_dir():
         raise FileNotFoundError(2, f"folder {str(folder)!r} does not exist")
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    import tempfile  # here, not at the top: stdout needs no temporary file
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:

@@ -43,10 +43,9 @@ _PLAIN_CACHE_SIZE = 4096
 _IGNORE_COMMENT = re.compile(r"#\s*k8snetlint:\s*ignore(?:\[([^\]]*)\])?")
 _SOURCE_COMMENT = re.compile(r"^# Source: (\S.*?)\s*$")
 _DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)")
-# A template action that references Helm's objects or Helm-only functions.
-_HELM_REF = re.compile(
-    r"\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|\b(?:include|tpl|required)\b"
-)
+# A template action that references Helm's objects or Helm-only functions (text:
+# compiled, and cached by re, on first use; only a file with "{{" needs it).
+_HELM_REF = r"\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|\b(?:include|tpl|required)\b"
 _MAX_ACTION = 4096
 _FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INT_RE = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$")
@@ -516,7 +515,7 @@ def _helm_action(line: str, col: int) -> bool:
     """Whether the template action starting at ``line[col]`` references Helm."""
     end = line.find("}}", col + 2, col + 2 + _MAX_ACTION)
     action = line[col + 2 : end if end >= 0 else col + 2 + _MAX_ACTION]
-    return _HELM_REF.search(action) is not None
+    return re.search(_HELM_REF, action) is not None
 
 
 def _in_comment(line: str, col: int) -> bool:

@@ -8,6 +8,7 @@ and *Fix*. The registry holds no rule logic: checks live in :mod:`k8snetlint.che
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -20,9 +21,11 @@ from k8snetlint.data import data_dir
 from k8snetlint.findings import RuleInfo, Severity
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix")
-_FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
-_HEADING = re.compile(r"^## (.+?)\s*$", re.M)
-_YAML_BLOCK = re.compile(r"```ya?ml\n(.*?)```", re.S)
+# Patterns as text, compiled (and cached by :mod:`re`) on first use: a run that reads
+# the rules from the cache never needs them.
+_FRONT = r"\A---\n(.*?)\n---\n(.*)\Z"
+_HEADING = r"^## (.+?)\s*$"
+_YAML_BLOCK = r"```ya?ml\n(.*?)```"
 
 
 class RuleError(Exception):
@@ -51,7 +54,7 @@ def parse_rule(text: str, where: str) -> RuleInfo:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    m = _FRONT.match(text.replace("\r\n", "\n"))
+    m = re.match(_FRONT, text.replace("\r\n", "\n"), re.S)
     if not m:
         raise RuleError(f"{where}: no YAML front matter between '---' lines")
     try:
@@ -192,7 +195,7 @@ def options_markdown(rule: RuleInfo) -> str:
 def sections(doc: str) -> dict[str, str]:
     """The Markdown body split at its ``## `` headings."""
     out: dict[str, str] = {}
-    matches = list(_HEADING.finditer(doc))
+    matches = list(re.finditer(_HEADING, doc, re.M))
     for i, h in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
         out[h.group(1)] = doc[h.end() : end].strip()
@@ -201,7 +204,7 @@ def sections(doc: str) -> dict[str, str]:
 
 def yaml_block(section: str) -> str | None:
     """The first fenced YAML block of a section."""
-    m = _YAML_BLOCK.search(section)
+    m = re.search(_YAML_BLOCK, section, re.S)
     return m.group(1) if m else None
 
 
@@ -218,7 +221,11 @@ def builtin_rules() -> tuple[RuleInfo, ...]:
     added or removed rule file, or a changed rule schema, misses the cache."""
     from k8snetlint import rulecache
 
-    paths = [p for p in sorted(rules_dir().glob("*.md")) if p.name.upper() != "README.MD"]
+    folder = rules_dir()
+    # os.listdir, not Path.glob: the same files (names ending in .md, as the system
+    # compares names), without glob's pattern machinery
+    names = sorted(n for n in os.listdir(folder) if os.path.normcase(n).endswith(".md"))
+    paths = [folder / n for n in names if n.upper() != "README.MD"]
     texts = [(path.name, path.read_bytes()) for path in paths]
     digest = rulecache.digest(texts, data_dir("schemas") / "rule.schema.json")
     cached = rulecache.load(digest)

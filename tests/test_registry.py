@@ -252,3 +252,14 @@ def test_no_message_states_a_severity() -> None:
 def test_severity_word_check_catches_the_old_wording() -> None:
     old = "numeric targetPorts need no declaration, so this is a warning-level finding"
     assert _SEVERITY_WORDS.search(old)
+
+
+def test_load_all_names_every_checks_module() -> None:
+    """``load_all`` imports a fixed list of modules (no package listing at start-up):
+    the list must be the package's modules, or a new module's checks never register."""
+    import pkgutil
+
+    import k8snetlint.checks as checks
+
+    found = sorted(i.name for i in pkgutil.iter_modules(checks.__path__) if i.name[0] != "_")
+    assert list(checks.MODULES) == found

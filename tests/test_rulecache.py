@@ -152,3 +152,13 @@ def test_prune_of_a_name_without_a_key_deletes_nothing(tmp_path: Path) -> None:
     assert rulecache.prune(files[0], keep=1) == []
     assert rulecache.prune(tmp_path / "absent" / "x-1.json") == []
     assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_content_hash_is_blake2b_256() -> None:
+    import hashlib
+
+    from k8snetlint.rulecache import content_hash
+
+    h = content_hash(b"rule")
+    h.update(b" text")
+    assert h.hexdigest() == hashlib.blake2b(b"rule text", digest_size=32).hexdigest()

@@ -1142,3 +1142,118 @@ def test_an_unexpected_compiled_validator_failure_is_not_taken_for_undecided() -
 
     compiled._fast = Unconvertible()
     assert compiled.is_valid({}) is None
+
+
+# --------------------------------------------------------------------------------------
+# The label-key pattern: its length lookaheads name the characters they measure (cheap
+# to compile) and match exactly what the ``[^/]`` lookaheads matched.
+
+_OLD_LABEL_KEY = (
+    r"^(?:(?=[^/]{1,253}/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"(?=[^/]{1,63}(?!\n)$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?(?!\n)$"
+)
+
+
+def _label_key_samples() -> Iterator[str]:
+    yield from ("", "/", "a", "a/", "/a", "a/b", "a.b/c", "A/b", "a/b/c", "a\n", "a/b\n")
+    yield from ("é/a", "a/é", "-a/b", "a-/b", "a..b/c", "a/_b", "a/b_", "a/b.c", "ab/c d")
+    for n in (1, 62, 63, 64, 252, 253, 254):
+        yield "a" * n
+        yield "a" * n + "/b"
+        yield "b/" + "a" * n
+        yield "x" * n + "/" + "y" * n
+        yield "a." * (n // 2) + "a/b"
+        yield "é" * n + "/b"
+        yield "b/" + "é" * n
+        yield "a" * n + "\n/b"
+
+
+def _hypothesis_label_keys() -> list[str]:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    found: list[str] = []
+    piece = st.text(alphabet="aZ09-._/é\n ", max_size=6)
+    run = st.tuples(st.sampled_from("aZ9.-_/é\n"), st.sampled_from([1, 62, 63, 64, 252, 253, 254]))
+
+    @settings(max_examples=300, database=None, derandomize=True)
+    @given(st.lists(st.one_of(piece, run.map(lambda cn: cn[0] * cn[1])), max_size=4))
+    def collect(parts: list[str]) -> None:
+        found.append("".join(parts))
+
+    collect()
+    return found
+
+
+@pytest.mark.parametrize("fmt", ["label-key", "annotation-key"])
+def test_label_key_pattern_matches_as_the_unicode_lookaheads_did(fmt: str) -> None:
+    import re
+
+    import jsonschema_rs
+
+    old = _OLD_LABEL_KEY
+    if fmt == "annotation-key":
+        old = old.replace("a-z0-9", "a-zA-Z0-9")
+    new = V._PATTERNS[fmt][0]
+    assert new != old
+    fast = jsonschema_rs.Draft202012Validator({"type": "string", "pattern": new})
+    fast_old = jsonschema_rs.Draft202012Validator({"type": "string", "pattern": old})
+    for text in [*_label_key_samples(), *_hypothesis_label_keys()]:
+        expected = re.search(old, text) is not None
+        assert (re.search(new, text) is not None) == expected, text
+        assert fast.is_valid(text) == fast_old.is_valid(text) == expected, text
+
+
+# --------------------------------------------------------------------------------------
+# Per-kind schemas cached by content hash: a run of cached kinds loads no other definition
+
+
+def _fresh_store(version: str) -> V._Store:
+    V._store.cache_clear()
+    try:
+        return V._store(version)
+    finally:
+        V._store.cache_clear()
+
+
+def test_cached_kind_schemas_equal_fresh_ones_and_spare_the_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = V.default_version()
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", str(tmp_path))
+    cold = _fresh_store(version)
+    kinds = [("v1", "Service"), ("apps/v1", "Deployment"), ("v1", "Nope")]
+    built = {k: cold.validator(*k) for k in kinds}
+    assert len(list(tmp_path.glob("kind-schema-*.marshal"))) == 2  # not for an unknown kind
+    warm = _fresh_store(version)
+    for k in kinds:
+        found = warm.validator(*k)
+        before = built[k]
+        assert (found is None) == (before is None)
+        if found is not None and before is not None:
+            assert found.schema == before.schema
+    assert warm._defs is None  # every schema came from the cache
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", "off")
+    off = _fresh_store(version)
+    compiled = off.validator("apps/v1", "Deployment")
+    before = built[("apps/v1", "Deployment")]
+    assert compiled is not None and before is not None and compiled.schema == before.schema
+    assert off._defs is not None
+
+
+def test_a_damaged_kind_schema_cache_file_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+
+    version = V.default_version()
+    monkeypatch.setenv("K8SNETLINT_CACHE_DIR", str(tmp_path))
+    first = _fresh_store(version).validator("v1", "Service")
+    assert first is not None
+    (path,) = tmp_path.glob("kind-schema-*.marshal")
+    for damage in (b"garbage", marshal.dumps(("other", "Service", {})), b""):
+        path.write_bytes(damage)
+        store = _fresh_store(version)
+        again = store.validator("v1", "Service")
+        assert again is not None and again.schema == first.schema
+        assert store._defs is not None  # rebuilt from the definitions
