@@ -452,6 +452,8 @@ def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
 
 def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator[Hit]:
     """One finding per workload: its exposed ports and every route that exposes them."""
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     sensitive = {int(p) for p in params.get("sensitive-ports", ())}
     found: dict[int, tuple[Workload, list[tuple[str, int]], list[Route]]] = {}
@@ -560,6 +562,8 @@ def load_balancer_without_source_ranges(ctx: Context, params: Mapping[str, Any])
 
 @check("ingress-route-blocked-by-policy")
 def ingress_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     inv = ctx.inventory
     for route in conn.routes:
@@ -623,6 +627,8 @@ def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
 @check("service-unreachable")
 def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Service ports every target pod of which refuses all sources on the target port."""
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     inv = ctx.inventory
     per_port: dict[str, list[Route]] = {}
