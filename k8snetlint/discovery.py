@@ -9,6 +9,7 @@ the bytes into positioned values.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -138,12 +139,15 @@ def name_bytes(name: str) -> bytes:
     return bytes(out)
 
 
-# every pattern in one regular expression: one match per file name met while walking
-_SKIP_FILE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in SKIP_FILE_PATTERNS))
+@functools.cache
+def _skip_file_re() -> re.Pattern[str]:
+    """Every pattern in one regular expression: one match per file name met while
+    walking (compiled on first use: a check of named files never walks)."""
+    return re.compile("|".join(fnmatch.translate(pat) for pat in SKIP_FILE_PATTERNS))
 
 
 def _skipped(name: str) -> bool:
-    return _SKIP_FILE_RE.match(name) is not None
+    return _skip_file_re().match(name) is not None
 
 
 def excluded(display: str, exclude: Sequence[str]) -> bool:

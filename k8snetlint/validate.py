@@ -22,7 +22,6 @@ Public API: :class:`Violation`, :func:`available_versions`, :func:`default_versi
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import json
 import re
@@ -1305,6 +1304,8 @@ def _unknown_builtin(api_version: str, kind: str, store: _Store) -> Violation:
             RULE_SCHEMA, ("kind",), f"kind: {text}; {kind} is served as {_or_list(homes)}"
         )
     known = sorted(store.kinds.get(api_version, {}))
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6) or [
         k for k in known if k.lower() == kind.lower()
     ]
@@ -1678,6 +1679,8 @@ def _translate_one(
                 continue
             where = (*path, extra)
             text = f'{_dotted(where)}: unknown field "{extra}"'
+            import difflib  # only for a hint: imported when one is worded
+
             close = difflib.get_close_matches(extra, list(known), n=1, cutoff=0.7)
             close = close or [k for k in known if k.lower() == extra.lower()]
             if close:

@@ -71,12 +71,13 @@ _TIERS = ("k8snetlint.tiers", "k8snetlint.net.tiers")
 #: subprocess machinery it runs, the temporary files only a report file or a render
 #: needs, the full schema definitions (gzip), the package listing of the checks,
 #: hashlib (OpenSSL: the caches' keys are hashed with the built-in BLAKE2b), the
-#: Gateway API and admin-tier modules, and the connectivity engine (an input without
-#: workloads has no connection to judge).
+#: Gateway API and admin-tier modules, the connectivity engine (an input without
+#: workloads has no connection to judge), and difflib (only a "did you mean" hint).
 _HEAVY = (
     *_GATEWAY,
     *_TIERS,
     "k8snetlint.net",
+    "difflib",
     "jsonschema",
     "networkx",
     "pydantic",

@@ -7,7 +7,6 @@ the parentRef's ``name``/``sectionName``/``port``, the backendRef's ``name``/``p
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +73,8 @@ def _missing_parent(inv: Inventory, att: Attachment) -> Hit | None:
     elsewhere = [p for p in parents if p.name == ref.name and p.namespace != ref.namespace]
     related: tuple[RelatedHit, ...] = ()
     hint = ""
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(ref.name, [p.name for p in here], n=1, cutoff=0.6)
     if close:
         other = next(p for p in here if p.name == close[0])
@@ -112,6 +113,8 @@ def _missing_listener(att: Attachment) -> Hit:
     path = _ref_field(ref, "sectionName" if ref.section_name is not None else "port")
     hint = ""
     if ref.section_name is not None:
+        import difflib  # only for a hint: imported when one is worded
+
         close = difflib.get_close_matches(ref.section_name, [li.name for li in listeners], n=1)
         if close and close[0] != ref.section_name:
             hint = f" (did you mean {close[0]}?)"
@@ -205,6 +208,8 @@ def _refused(b: Backend) -> tuple[str, str | None]:
 
 def _service_hint(inv: Inventory, b: Backend) -> tuple[str, tuple[RelatedHit, ...]]:
     names = [s.name for s in inv.services_in(b.ref.namespace)]
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(b.ref.name, names, n=1, cutoff=0.6)
     if close:
         other = inv.service(b.ref.namespace, close[0])
