@@ -124,7 +124,8 @@ def escape_name(name: str) -> str:
     return name
 
 
-_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+# text: compiled (and cached by re) on first use, for a name with an escaped byte
+_ESCAPED_BYTE = r"\\x([89a-f][0-9a-f])"
 
 
 def name_bytes(name: str) -> bytes:
@@ -132,7 +133,7 @@ def name_bytes(name: str) -> bytes:
     percent-encoded URIs that name the real file)."""
     if "\\x" not in name:
         return name.encode("utf-8")
-    parts = _ESCAPED_BYTE.split(name)
+    parts = re.split(_ESCAPED_BYTE, name)
     out = bytearray()
     for i, part in enumerate(parts):
         out += bytes([int(part, 16)]) if i % 2 else part.encode("utf-8")

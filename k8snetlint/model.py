@@ -376,6 +376,8 @@ class IngressBackend:
 
 @dataclass(frozen=True, eq=False)
 class Ingress:
+    """An Ingress and its paths (each naming a Service port)."""
+
     manifest: Manifest
     namespace: str
     name: str

@@ -187,6 +187,48 @@ def test_lazy_kinds_match_the_modules_that_read_them() -> None:
     assert {GATEWAY_GROUP, X_GROUP} == set(GATEWAY_API_GROUPS)
 
 
+_LOADED = """
+import json, sys
+from k8snetlint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("k8snetlint"))))
+"""
+
+
+def test_dataclasses_of_a_plain_check_have_docstrings(tmp_path: Path) -> None:
+    """A dataclass without a docstring gets one made from ``inspect.signature`` when it
+    is defined (the costliest part of defining it): every dataclass a check of a small
+    file defines has its own."""
+    import ast
+    import importlib.util
+
+    f = tmp_path / "svc.yaml"
+    f.write_text(GOOD_SERVICE)
+    env = {**os.environ, "K8SNETLINT_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOADED, "check", str(f)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    modules = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "k8snetlint.model" in modules
+    bare = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None
+        tree = ast.parse(Path(spec.origin).read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef) or ast.get_docstring(node):
+                continue
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                if isinstance(target, ast.Name) and target.id == "dataclass":
+                    bare.append(f"{name}.{node.name}")
+    assert bare == []
+
+
 # -- k8snetlint.cli.startup: the code cache, the collector pause, the fast exit -------
 
 _DATACLASS_SOURCE = (

@@ -131,11 +131,14 @@ def _image_path(image: str) -> str:
 
 
 # Images that serve a database port without being the database.
-_NOT_A_DATABASE = re.compile(r"exporter|proxy|envoy|nginx|metrics|sidecar|operator")
+# (text: compiled, and cached by re, on first use: only an input with images needs it)
+_NOT_A_DATABASE = r"exporter|proxy|envoy|nginx|metrics|sidecar|operator"
 
 
 @dataclass(frozen=True)
 class DatabaseImage:
+    """A database image family and the ports it serves (admin ports apart)."""
+
     name: str
     ports: tuple[int, ...]
     admin_ports: tuple[int, ...]
@@ -215,7 +218,7 @@ def _db_names() -> tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]]:
 @lru_cache(maxsize=65536)
 def _not_a_database(image: str) -> bool:
     """Whether the image is a proxy, an exporter... in front of a database."""
-    return _NOT_A_DATABASE.search(image_repository(image)) is not None
+    return re.search(_NOT_A_DATABASE, image_repository(image)) is not None
 
 
 @dataclass(frozen=True)
