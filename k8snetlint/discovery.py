@@ -9,6 +9,7 @@ the bytes into positioned values.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -123,7 +124,8 @@ def escape_name(name: str) -> str:
     return name
 
 
-_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+# text: compiled (and cached by re) on first use, for a name with an escaped byte
+_ESCAPED_BYTE = r"\\x([89a-f][0-9a-f])"
 
 
 def name_bytes(name: str) -> bytes:
@@ -131,19 +133,22 @@ def name_bytes(name: str) -> bytes:
     percent-encoded URIs that name the real file)."""
     if "\\x" not in name:
         return name.encode("utf-8")
-    parts = _ESCAPED_BYTE.split(name)
+    parts = re.split(_ESCAPED_BYTE, name)
     out = bytearray()
     for i, part in enumerate(parts):
         out += bytes([int(part, 16)]) if i % 2 else part.encode("utf-8")
     return bytes(out)
 
 
-# every pattern in one regular expression: one match per file name met while walking
-_SKIP_FILE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in SKIP_FILE_PATTERNS))
+@functools.cache
+def _skip_file_re() -> re.Pattern[str]:
+    """Every pattern in one regular expression: one match per file name met while
+    walking (compiled on first use: a check of named files never walks)."""
+    return re.compile("|".join(fnmatch.translate(pat) for pat in SKIP_FILE_PATTERNS))
 
 
 def _skipped(name: str) -> bool:
-    return _SKIP_FILE_RE.match(name) is not None
+    return _skip_file_re().match(name) is not None
 
 
 def excluded(display: str, exclude: Sequence[str]) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from k8snetlint.document import Manifest, Path, as_int, as_list, as_map, as_str
+from k8snetlint.model import GATEWAY_API_GROUPS, GatewayAPI
 from k8snetlint.selectors import Selector, parse_selector
 
 if TYPE_CHECKING:
@@ -59,9 +60,9 @@ __all__ = [
     "resolve",
 ]
 
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-# The experimental group of the ListenerSet's predecessor (XListenerSet).
-X_GROUP = "gateway.networking.x-k8s.io"
+# The standard group, and the experimental group of the ListenerSet's predecessor
+# (XListenerSet).
+GATEWAY_GROUP, X_GROUP = GATEWAY_API_GROUPS
 DATA_PLANE_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 ROUTE_KINDS: tuple[str, ...] = ("GRPCRoute", "HTTPRoute", "TCPRoute", "TLSRoute", "UDPRoute")
@@ -324,38 +325,6 @@ class ReferenceGrant:
             g == to_group and k == to_kind and (n is None or n == to_name)
             for g, k, n in self.targets
         )
-
-
-@dataclass(frozen=True, eq=False)
-class GatewayAPI:
-    """Every Gateway API object of one run, sorted."""
-
-    classes: tuple[GatewayClass, ...] = ()
-    gateways: tuple[Gateway, ...] = ()
-    listener_sets: tuple[ListenerSet, ...] = ()
-    routes: tuple[Route, ...] = ()
-    grants: tuple[ReferenceGrant, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.gateways or self.listener_sets or self.routes or self.grants)
-
-    def gateway(self, namespace: str, name: str) -> Gateway | None:
-        for g in self.gateways:
-            if g.namespace == namespace and g.name == name:
-                return g
-        return None
-
-    def listener_set(self, namespace: str, name: str) -> ListenerSet | None:
-        for s in self.listener_sets:
-            if s.namespace == namespace and s.name == name:
-                return s
-        return None
-
-    def gateway_class(self, name: str) -> GatewayClass | None:
-        for c in self.classes:
-            if c.name == name:
-                return c
-        return None
 
 
 # ---------------------------------------------------------------------------------

@@ -15,20 +15,25 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from k8snetlint.config import Config
 from k8snetlint.connectivity import workload_display
 from k8snetlint.document import Manifest, Path, YMap, as_int, as_list, as_map, as_str
-from k8snetlint.gateway import GatewayAPI, build_gateway_api
 from k8snetlint.policy import NamedPorts, NetworkPolicy, parse_network_policy
 from k8snetlint.selectors import Selector, labels_of, parse_selector, selector_from_map
-from k8snetlint.tiers import AdminPolicy, tier_policies
+
+if TYPE_CHECKING:
+    from k8snetlint.gateway import Gateway, GatewayClass, ListenerSet, ReferenceGrant, Route
+    from k8snetlint.tiers import AdminPolicy
 
 __all__ = [
+    "ADMIN_POLICY_KINDS",
+    "GATEWAY_API_GROUPS",
     "NAMESPACE_NAME_LABEL",
     "WORKLOAD_KINDS",
     "ContainerPort",
+    "GatewayAPI",
     "Ingress",
     "IngressBackend",
     "Inventory",
@@ -63,6 +68,15 @@ _DEFAULT_ONE_REPLICA = frozenset(
 _WORKLOAD_GROUPS: dict[str, tuple[str, ...]] = {"DeploymentConfig": ("apps.openshift.io/",)}
 # Kinds whose ``spec.selector`` is a plain label map (not a LabelSelector).
 _MAP_SELECTOR_KINDS = frozenset({"ReplicationController", "DeploymentConfig"})
+
+# The kinds of the admin tiers (k8snetlint.tiers) and the API groups of the Gateway API
+# (k8snetlint.gateway): those modules, and the engine's parts for them, are imported
+# only for an input that holds such an object (a test keeps these equal to theirs).
+ADMIN_POLICY_KINDS = frozenset(
+    {"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"}
+)
+GATEWAY_API_GROUPS = ("gateway.networking.k8s.io", "gateway.networking.x-k8s.io")
+_GATEWAY_API_PREFIXES = tuple(f"{g}/" for g in GATEWAY_API_GROUPS)
 
 # A label the pods' controller adds: key -> the values it may take (None: any value).
 ControllerLabels = tuple[tuple[str, tuple[str, ...] | None], ...]
@@ -362,6 +376,8 @@ class IngressBackend:
 
 @dataclass(frozen=True, eq=False)
 class Ingress:
+    """An Ingress and its paths (each naming a Service port)."""
+
     manifest: Manifest
     namespace: str
     name: str
@@ -440,6 +456,43 @@ class WorkloadIndex:
         if narrow is None:
             return tuple(w for w in wls if w.matches(selector))
         return tuple(wls[i] for i in narrow if wls[i].matches(selector))
+
+
+# ---------------------------------------------------------------------------------
+# Gateway API objects (built by k8snetlint.gateway; here so that an input without any
+# has its empty value without importing that module)
+
+
+@dataclass(frozen=True, eq=False)
+class GatewayAPI:
+    """Every Gateway API object of one run, sorted."""
+
+    classes: tuple[GatewayClass, ...] = ()
+    gateways: tuple[Gateway, ...] = ()
+    listener_sets: tuple[ListenerSet, ...] = ()
+    routes: tuple[Route, ...] = ()
+    grants: tuple[ReferenceGrant, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.gateways or self.listener_sets or self.routes or self.grants)
+
+    def gateway(self, namespace: str, name: str) -> Gateway | None:
+        for g in self.gateways:
+            if g.namespace == namespace and g.name == name:
+                return g
+        return None
+
+    def listener_set(self, namespace: str, name: str) -> ListenerSet | None:
+        for s in self.listener_sets:
+            if s.namespace == namespace and s.name == name:
+                return s
+        return None
+
+    def gateway_class(self, name: str) -> GatewayClass | None:
+        for c in self.classes:
+            if c.name == name:
+                return c
+        return None
 
 
 # ---------------------------------------------------------------------------------
@@ -1417,8 +1470,8 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         label_mismatches=tuple(mismatches),
         superseded=tuple(sorted(superseded, key=lambda t: _sort_key(t[0]))),
         duplicates=tuple(duplicates),
-        tier_policies=tier_policies(m for m, _ns in ordered),
-        gateway_api=build_gateway_api(ordered),
+        tier_policies=_tier_policies(ordered),
+        gateway_api=_gateway_api(ordered),
         _ns=namespaces,
         _wl_by_ns=wl_by_ns,
         _wl={w.key: w for w in workloads},
@@ -1429,3 +1482,19 @@ def _build_inventory(manifests: Sequence[Manifest], config: Config) -> Inventory
         _svc_by_wl={k: tuple(v) for k, v in svc_by_wl.items()},
         _wl_index=wl_index,
     )
+
+
+def _tier_policies(ordered: Sequence[tuple[Manifest, str]]) -> tuple[AdminPolicy, ...]:
+    if not any(m.kind in ADMIN_POLICY_KINDS for m, _ns in ordered):
+        return ()
+    from k8snetlint.tiers import tier_policies
+
+    return tier_policies(m for m, _ns in ordered)
+
+
+def _gateway_api(ordered: Sequence[tuple[Manifest, str]]) -> GatewayAPI:
+    if not any(m.api_version.startswith(_GATEWAY_API_PREFIXES) for m, _ns in ordered):
+        return GatewayAPI()
+    from k8snetlint.gateway import build_gateway_api
+
+    return build_gateway_api(ordered)

@@ -36,7 +36,8 @@ PEERS_KEY: dict[Direction, str] = {"ingress": "from", "egress": "to"}
 # A pod's named container ports: sorted (name, protocol, number) triples.
 NamedPorts = tuple[tuple[str, str, int], ...]
 
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+# text: compiled (and cached by re) on first use, when a port name is checked
+_PORT_NAME = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
 V4_MAX = (1 << 32) - 1
 V6_MAX = (1 << 128) - 1
@@ -46,7 +47,7 @@ def valid_port_name(name: str) -> bool:
     """IANA_SVC_NAME as Kubernetes validates container port names."""
     return (
         0 < len(name) <= 15
-        and bool(_PORT_NAME.match(name))
+        and bool(re.match(_PORT_NAME, name))
         and "--" not in name
         and any(c.isalpha() for c in name)
     )

@@ -174,6 +174,8 @@ def _key_text(key: Any) -> str:
 
 @dataclass
 class _Doc:
+    """One YAML document of a file: its parsed root and its lines."""
+
     root: Any
     start_line: int  # 1-based line of the document start (the `---` or first content)
     end_line: int
@@ -182,6 +184,8 @@ class _Doc:
 
 @dataclass
 class _Parsed:
+    """A parsed file: its documents, the issues met, the scalars holding "{{"."""
+
     docs: list[_Doc]
     issues: list[LoadIssue]
     # (start (line, col), end (line, col), style) of scalars that contain "{{"
@@ -465,6 +469,8 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class _Marker:
+    """Where a template action starts, and whether it breaks the YAML structure."""
+
     line: int
     column: int
     # outside every scalar: the template breaks the YAML structure, the document is

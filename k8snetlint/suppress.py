@@ -23,6 +23,8 @@ ANNOTATION_PREFIX = "ignore.k8snetlint.io/"
 
 @dataclass
 class _Site:
+    """One suppression: where it is written, what it names, whether a finding used it."""
+
     kind: str  # "annotation" | "comment" | "config"
     file: str
     line: int

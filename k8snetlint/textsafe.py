@@ -36,9 +36,10 @@ def escape_lines(text: str) -> str:
     return "\n".join(escape_control(line) for line in text.split("\n"))
 
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# text: compiled (and cached by re) on first use: only XML output needs it
+_XML_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def escape_xml_forbidden(text: str) -> str:
     """``text`` with the characters XML 1.0 forbids written as visible escapes."""
-    return _XML_FORBIDDEN.sub(_escape, text)
+    return re.sub(_XML_FORBIDDEN, _escape, text)

@@ -22,7 +22,6 @@ Public API: :class:`Violation`, :func:`available_versions`, :func:`default_versi
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import json
 import re
@@ -67,7 +66,7 @@ class Violation:
 
 
 _VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?\s*$")
-_DIR_RE = re.compile(r"^v(\d+)\.(\d+)$")
+_DIR_RE = r"^v(\d+)\.(\d+)$"  # text: compiled (and cached by re) when folders are listed
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -86,7 +85,7 @@ def _available() -> tuple[str, ...]:
     found: list[str] = []
     if root.is_dir():
         for child in root.iterdir():
-            m = _DIR_RE.match(child.name)
+            m = re.match(_DIR_RE, child.name)
             if m and (child / "index.json").is_file() and (child / "definitions.json.gz").is_file():
                 found.append(f"{m.group(1)}.{m.group(2)}")
     return tuple(sorted(found, key=_vkey))
@@ -517,6 +516,8 @@ class _Compiled:
 
 @dataclass
 class _Store:
+    """The schemas of one Kubernetes version, compiled per kind on first use."""
+
     version: str
     kinds: dict[str, dict[str, str]]
     #: reads the overlaid definitions (every kind's): called on first use of ``defs``
@@ -705,6 +706,8 @@ def _kind_schema_file(cache_key: str | None, def_name: str, kind: str) -> Path |
 
 @dataclass(frozen=True)
 class Removal:
+    """An apiVersion of a kind that Kubernetes removed, and what replaces it."""
+
     api_version: str
     kind: str
     removed_in: str
@@ -743,6 +746,8 @@ def _group(api_version: str) -> str:
 
 @dataclass
 class _Crd:
+    """A CustomResourceDefinition: its served versions and their compiled schemas."""
+
     name: str
     group: str
     kind: str
@@ -1305,6 +1310,8 @@ def _unknown_builtin(api_version: str, kind: str, store: _Store) -> Violation:
             RULE_SCHEMA, ("kind",), f"kind: {text}; {kind} is served as {_or_list(homes)}"
         )
     known = sorted(store.kinds.get(api_version, {}))
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6) or [
         k for k in known if k.lower() == kind.lower()
     ]
@@ -1678,6 +1685,8 @@ def _translate_one(
                 continue
             where = (*path, extra)
             text = f'{_dotted(where)}: unknown field "{extra}"'
+            import difflib  # only for a hint: imported when one is worded
+
             close = difflib.get_close_matches(extra, list(known), n=1, cutoff=0.7)
             close = close or [k for k in known if k.lower() == extra.lower()]
             if close:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BAD_SERVICE, GOOD_SERVICE
+from conftest import BAD_SERVICE, FIXTURES, GOOD_SERVICE
 from k8snetlint.cli import main
 
 
@@ -61,12 +61,23 @@ except SystemExit as exc:
 print(json.dumps({"code": code, "loaded": [m for m in sys.argv[-1].split(",") if m in sys.modules]}))
 """
 
+#: The Gateway API and admin-tier modules: imported only for an input that holds such
+#: an object (k8snetlint.model.GATEWAY_API_GROUPS, ADMIN_POLICY_KINDS).
+_GATEWAY = ("k8snetlint.gateway", "k8snetlint.net.gatewayroutes")
+_TIERS = ("k8snetlint.tiers", "k8snetlint.net.tiers")
+
 #: What a check of a small plain file (cache warm) must not import: the pure-Python
 #: validator, the connectivity library, typer and click, the kustomize renderer and the
 #: subprocess machinery it runs, the temporary files only a report file or a render
-#: needs, the full schema definitions (gzip), the package listing of the checks, and
-#: hashlib (OpenSSL: the caches' keys are hashed with the built-in BLAKE2b).
+#: needs, the full schema definitions (gzip), the package listing of the checks,
+#: hashlib (OpenSSL: the caches' keys are hashed with the built-in BLAKE2b), the
+#: Gateway API and admin-tier modules, the connectivity engine (an input without
+#: workloads has no connection to judge), and difflib (only a "did you mean" hint).
 _HEAVY = (
+    *_GATEWAY,
+    *_TIERS,
+    "k8snetlint.net",
+    "difflib",
     "jsonschema",
     "networkx",
     "pydantic",
@@ -118,6 +129,104 @@ def test_a_kustomization_loads_the_renderer(tmp_path: Path) -> None:
     (tmp_path / "cache").mkdir()
     found = _probe(tmp_path, "check", str(kdir))
     assert {"k8snetlint.kustomize", "shutil"} <= set(found["loaded"])  # type: ignore[call-overload]
+
+
+_EAGER = """
+import sys
+import k8snetlint.gateway, k8snetlint.net.gatewayroutes, k8snetlint.net.tiers, k8snetlint.tiers
+from k8snetlint.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "loaded"),
+    [
+        ("gateway-backend-service-missing/fail-example.yaml", set(_GATEWAY)),
+        ("admin-policy-pass-no-op/fail-example.yaml", set(_TIERS)),
+        ("admin-policy-pass-no-op/pass-fix.yaml", set(_TIERS)),
+    ],
+    ids=["gateway", "admin-policy", "admin-policy-clean"],
+)
+def test_gateway_and_tier_modules_load_for_their_objects_only(
+    source: str, loaded: set[str], tmp_path: Path
+) -> None:
+    """A Gateway API object or an admin policy loads its modules (and only those); the
+    report is the same as with every such module imported up front."""
+    f = tmp_path / "in.yaml"
+    f.write_text((FIXTURES / "rules" / source).read_text())
+    (tmp_path / "cache").mkdir()
+    _probe(tmp_path, "check", str(f))  # fill the caches
+    found = _probe(tmp_path, "check", str(f))
+    lazy_modules = {*_GATEWAY, *_TIERS}
+    assert lazy_modules & set(found["loaded"]) == loaded  # type: ignore[call-overload]
+    env = {**os.environ, "K8SNETLINT_CACHE_DIR": str(tmp_path / "cache")}
+    lazy = subprocess.run(
+        [sys.executable, "-m", "k8snetlint", "check", "-f", "json", str(f)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    eager = subprocess.run(
+        [sys.executable, "-c", _EAGER, "check", "-f", "json", str(f)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert (lazy.returncode, lazy.stdout, lazy.stderr) == (
+        eager.returncode,
+        eager.stdout,
+        eager.stderr,
+    )
+    assert lazy.returncode == found["code"]
+    assert lazy.returncode == (0 if "pass-" in source else 1), lazy.stdout
+
+
+def test_lazy_kinds_match_the_modules_that_read_them() -> None:
+    from k8snetlint.gateway import GATEWAY_GROUP, X_GROUP
+    from k8snetlint.model import ADMIN_POLICY_KINDS, GATEWAY_API_GROUPS
+    from k8snetlint.tiers import TIER_KINDS
+
+    assert set(TIER_KINDS) == ADMIN_POLICY_KINDS
+    assert {GATEWAY_GROUP, X_GROUP} == set(GATEWAY_API_GROUPS)
+
+
+_LOADED = """
+import json, sys
+from k8snetlint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("k8snetlint"))))
+"""
+
+
+def test_dataclasses_of_a_plain_check_have_docstrings(tmp_path: Path) -> None:
+    """A dataclass without a docstring gets one made from ``inspect.signature`` when it
+    is defined (the costliest part of defining it): every dataclass a check of a small
+    file defines has its own."""
+    import ast
+    import importlib.util
+
+    f = tmp_path / "svc.yaml"
+    f.write_text(GOOD_SERVICE)
+    env = {**os.environ, "K8SNETLINT_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOADED, "check", str(f)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    modules = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "k8snetlint.model" in modules
+    bare = []
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None
+        tree = ast.parse(Path(spec.origin).read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef) or ast.get_docstring(node):
+                continue
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                if isinstance(target, ast.Name) and target.id == "dataclass":
+                    bare.append(f"{name}.{node.name}")
+    assert bare == []
 
 
 # -- k8snetlint.cli.startup: the code cache, the collector pause, the fast exit -------

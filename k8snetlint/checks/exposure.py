@@ -131,11 +131,14 @@ def _image_path(image: str) -> str:
 
 
 # Images that serve a database port without being the database.
-_NOT_A_DATABASE = re.compile(r"exporter|proxy|envoy|nginx|metrics|sidecar|operator")
+# (text: compiled, and cached by re, on first use: only an input with images needs it)
+_NOT_A_DATABASE = r"exporter|proxy|envoy|nginx|metrics|sidecar|operator"
 
 
 @dataclass(frozen=True)
 class DatabaseImage:
+    """A database image family and the ports it serves (admin ports apart)."""
+
     name: str
     ports: tuple[int, ...]
     admin_ports: tuple[int, ...]
@@ -215,7 +218,7 @@ def _db_names() -> tuple[dict[str, DatabaseImage], dict[str, DatabaseImage]]:
 @lru_cache(maxsize=65536)
 def _not_a_database(image: str) -> bool:
     """Whether the image is a proxy, an exporter... in front of a database."""
-    return _NOT_A_DATABASE.search(image_repository(image)) is not None
+    return re.search(_NOT_A_DATABASE, image_repository(image)) is not None
 
 
 @dataclass(frozen=True)
@@ -452,6 +455,8 @@ def _cluster_wide(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
 
 def _external(ctx: Context, params: Mapping[str, Any], targets: str) -> Iterator[Hit]:
     """One finding per workload: its exposed ports and every route that exposes them."""
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     sensitive = {int(p) for p in params.get("sensitive-ports", ())}
     found: dict[int, tuple[Workload, list[tuple[str, int]], list[Route]]] = {}
@@ -560,6 +565,8 @@ def load_balancer_without_source_ranges(ctx: Context, params: Mapping[str, Any])
 
 @check("ingress-route-blocked-by-policy")
 def ingress_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     inv = ctx.inventory
     for route in conn.routes:
@@ -623,6 +630,8 @@ def _admits_outside(ctx: Context, conn: Connectivity, route: Route) -> bool:
 @check("service-unreachable")
 def service_unreachable(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Service ports every target pod of which refuses all sources on the target port."""
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     inv = ctx.inventory
     per_port: dict[str, list[Route]] = {}

@@ -7,32 +7,37 @@ the parentRef's ``name``/``sectionName``/``port``, the backendRef's ``name``/``p
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
 from k8snetlint.connectivity import Route
 from k8snetlint.context import Context
 from k8snetlint.document import Path
-from k8snetlint.gateway import (
-    Attachment,
-    Backend,
-    Entry,
-    Gateway,
-    Listener,
-    ListenerSet,
-    ParentRef,
-    Resolution,
-    namespace_in_input,
-    resolve,
-)
 from k8snetlint.model import Inventory, Service, Workload
 from k8snetlint.policy import conns_of
 
+if TYPE_CHECKING:
+    from k8snetlint.gateway import (
+        Attachment,
+        Backend,
+        Entry,
+        Gateway,
+        Listener,
+        ListenerSet,
+        ParentRef,
+        Resolution,
+    )
+
 
 def resolution(ctx: Context) -> Resolution:
-    """The Gateway API resolution of this run (computed once)."""
+    """The Gateway API resolution of this run (computed once).
+
+    The checks below ask for it only when the input holds a Gateway API object (an
+    empty :class:`~k8snetlint.model.GatewayAPI` resolves to nothing): only then is
+    :mod:`k8snetlint.gateway` imported."""
+    from k8snetlint.gateway import Resolution, resolve
+
     res = ctx.cache.get("gateway-resolution")
     if res is None:
         res = resolve(ctx.inventory)
@@ -68,6 +73,8 @@ def _missing_parent(inv: Inventory, att: Attachment) -> Hit | None:
     elsewhere = [p for p in parents if p.name == ref.name and p.namespace != ref.namespace]
     related: tuple[RelatedHit, ...] = ()
     hint = ""
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(ref.name, [p.name for p in here], n=1, cutoff=0.6)
     if close:
         other = next(p for p in here if p.name == close[0])
@@ -106,6 +113,8 @@ def _missing_listener(att: Attachment) -> Hit:
     path = _ref_field(ref, "sectionName" if ref.section_name is not None else "port")
     hint = ""
     if ref.section_name is not None:
+        import difflib  # only for a hint: imported when one is worded
+
         close = difflib.get_close_matches(ref.section_name, [li.name for li in listeners], n=1)
         if close and close[0] != ref.section_name:
             hint = f" (did you mean {close[0]}?)"
@@ -123,6 +132,8 @@ def _missing_listener(att: Attachment) -> Hit:
 @check("gateway-parent-missing")
 def gateway_parent_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A parentRef names a Gateway, ListenerSet or listener that the input lacks."""
+    if not ctx.inventory.gateway_api:
+        return
     inv = ctx.inventory
     res = resolution(ctx)
     for att in (*res.set_attachments, *res.attachments):
@@ -141,6 +152,8 @@ def gateway_parent_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[
 @check("gateway-attachment-not-allowed")
 def gateway_attachment_not_allowed(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """No listener of the parent accepts the Route (namespace, kind, hostname)."""
+    if not ctx.inventory.gateway_api:
+        return
     res = resolution(ctx)
     for att in (*res.set_attachments, *res.attachments):
         if att.status != "not-allowed":
@@ -195,6 +208,8 @@ def _refused(b: Backend) -> tuple[str, str | None]:
 
 def _service_hint(inv: Inventory, b: Backend) -> tuple[str, tuple[RelatedHit, ...]]:
     names = [s.name for s in inv.services_in(b.ref.namespace)]
+    import difflib  # only for a hint: imported when one is worded
+
     close = difflib.get_close_matches(b.ref.name, names, n=1, cutoff=0.6)
     if close:
         other = inv.service(b.ref.namespace, close[0])
@@ -216,6 +231,8 @@ def _service_hint(inv: Inventory, b: Backend) -> tuple[str, tuple[RelatedHit, ..
 @check("gateway-backend-service-missing")
 def gateway_backend_service_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A backendRef names a Service absent from its namespace."""
+    if not ctx.inventory.gateway_api:
+        return
     inv = ctx.inventory
     for b in resolution(ctx).backends:
         if b.status != "service-missing":
@@ -242,6 +259,8 @@ def _ports_text(svc: Service) -> str:
 @check("gateway-backend-port-missing")
 def gateway_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A backendRef's port is not a port of its Service (or is missing)."""
+    if not ctx.inventory.gateway_api:
+        return
     for b in resolution(ctx).backends:
         svc = b.service
         if svc is None or b.status not in ("port-missing", "port-required"):
@@ -274,6 +293,10 @@ def gateway_backend_port_missing(ctx: Context, params: Mapping[str, Any]) -> Ite
 @check("gateway-backend-not-granted")
 def gateway_backend_not_granted(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A backendRef into another namespace without a ReferenceGrant there."""
+    if not ctx.inventory.gateway_api:
+        return
+    from k8snetlint.gateway import namespace_in_input
+
     inv = ctx.inventory
     api = inv.gateway_api
     for b in resolution(ctx).backends:
@@ -310,6 +333,8 @@ def gateway_backend_not_granted(ctx: Context, params: Mapping[str, Any]) -> Iter
 @check("gateway-listener-conflict")
 def gateway_listener_conflict(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Two listeners of one Gateway that no connection can tell apart."""
+    if not ctx.inventory.gateway_api:
+        return
     for c in resolution(ctx).conflicts:
         a, b = c.first, c.second
         where = "" if b.manifest is c.gateway.manifest else f" (from {b.owner_text()})"
@@ -378,6 +403,8 @@ def _pod_rule_could_admit(ctx: Context, w: Workload, protocol: str, port: int) -
 @check("gateway-route-blocked-by-policy")
 def gateway_route_blocked(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A Gateway route whose backend pods refuse the Gateway's data plane."""
+    if not ctx.inventory.gateway_api.gateways:
+        return
     conn = ctx.connectivity
     for route in conn.routes:
         if route.kind != "gateway" or not route.blocked:

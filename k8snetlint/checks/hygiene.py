@@ -103,6 +103,8 @@ def _everything_peers(rule: Rule) -> bool:
 @check("network-policy-allows-all")
 def network_policy_allows_all(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """A rule admitting every source (destination) on every port (point 19)."""
+    if not ctx.inventory.policies:
+        return
     conn = ctx.connectivity
     for pol in ctx.inventory.policies:
         for direction in DIRECTIONS:
@@ -228,6 +230,8 @@ def _may_allow_dns(rule: Rule) -> bool:
 def egress_blocks_dns(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     # An egress-isolated pod reaches only what its policies' egress rules allow, so
     # judging those rules is enough: no pairwise listing of connections is needed.
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     # per policy (by id; alive for the run): whether one of its egress rules may let DNS
     # out, judged once however many workloads the policy selects
@@ -314,6 +318,8 @@ def namespace_missing_default_deny(ctx: Context, params: Mapping[str, Any]) -> I
 
 @check("workload-not-isolated")
 def workload_not_isolated(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     for w in ctx.inventory.workloads:
         if conn.is_ingress_isolated(w):
@@ -625,6 +631,8 @@ def _by_namespace(policies: Sequence[NetworkPolicy]) -> list[list[NetworkPolicy]
 @check("host-network-bypasses-policy")
 def host_network_bypasses_policy(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
     """Every hostNetwork workload (point 22)."""
+    if not ctx.inventory.workloads:  # no workload: no connection to judge
+        return
     conn = ctx.connectivity
     for w in conn.host_network_workloads:
         pols = sorted({p.key for d in DIRECTIONS for p in conn.policies_selecting(w, d)})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -44,6 +43,8 @@ def _wanted_pairs(selector: Selector) -> list[tuple[str, str]]:
 
 
 def _ratio(a: str, b: str) -> float:
+    import difflib  # imported on first use: only a label that matches nothing needs it
+
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
@@ -266,6 +267,8 @@ def ingress_backend_service_missing(ctx: Context, params: Mapping[str, Any]) -> 
             names = [s.name for s in inv.services_in(ing.namespace)]
             hint = ""
             related: tuple[RelatedHit, ...] = ()
+            import difflib  # only for a hint: imported when one is worded
+
             close = difflib.get_close_matches(b.service, names, n=1, cutoff=0.6)
             if close:
                 other = inv.service(ing.namespace, close[0])
@@ -667,6 +670,8 @@ def _named_namespace_hit(
         f"namespaceSelector {sel.text()} in {_rule_text(rule)} of NetworkPolicy "
         f"{pol.namespace}/{pol.name} names {what}, which the input does not define"
     )
+    import difflib  # only for a hint: imported when one is worded
+
     close = sorted({c for n in named for c in difflib.get_close_matches(n, known, 1, 0.8)})
     if close:
         return Hit(

@@ -10,28 +10,22 @@ the input shows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8snetlint.checks import Hit, RelatedHit, check
 from k8snetlint.context import Context
 from k8snetlint.model import Inventory, Workload
-from k8snetlint.tiers import (
-    DIRECTIONS,
-    AdminPolicy,
-    ClassFacts,
-    Direction,
-    TierLayer,
-    TierPeer,
-    TierProfile,
-    TierRule,
-    address_ranges,
-    cidr_blocks,
-)
+from k8snetlint.policy import DIRECTIONS, Direction
+
+if TYPE_CHECKING:
+    from k8snetlint.tiers import AdminPolicy, TierLayer, TierPeer, TierProfile, TierRule
 
 _KEY = "tiers.layer"
 
 
 def _layer(ctx: Context) -> tuple[TierLayer, list[Workload]]:
+    from k8snetlint.tiers import ClassFacts, TierLayer, address_ranges, cidr_blocks
+
     hit = ctx.cache.get(_KEY)
     if hit is None:
         inv: Inventory = ctx.inventory

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
@@ -16,7 +17,13 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/1
 
 _V4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)"
 _V6 = r"(?<![\w:.])[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:]|/\d)"
-_IP_RE = re.compile(f"{_V4}|{_V6}")
+
+
+@functools.cache
+def _ip_re() -> re.Pattern[str]:
+    """Compiled on first use: only an input with containers needs it."""
+    return re.compile(f"{_V4}|{_V6}")
+
 
 IPNet = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -94,7 +101,7 @@ def hardcoded_pod_ip(ctx: Context, params: Mapping[str, Any]) -> Iterator[Hit]:
         for cpath, c in _containers(w):
             cname = c.get("name") or "?"
             for path, where, text in _strings(c, cpath):
-                for m in _IP_RE.finditer(text):
+                for m in _ip_re().finditer(text):
                     try:
                         addr = ipaddress.ip_address(m.group(0))
                     except ValueError:

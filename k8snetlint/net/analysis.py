@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING
 from k8snetlint.config import Config
 from k8snetlint.connectivity import Connection, ConnSet, Endpoint, Route, Verdict
 from k8snetlint.model import Inventory, Workload, paused_gc
-from k8snetlint.net import export, gatewayroutes, outside
+from k8snetlint.net import export, outside
 from k8snetlint.net.compile import Compiled
 from k8snetlint.net.evaluate import Evaluator
 from k8snetlint.net.routes import EntryPath, RouteContext, resolve_routes
-from k8snetlint.net.tiers import install_tiers
 from k8snetlint.policy import Direction, IPBlock, NetworkPolicy, Rule
 from k8snetlint.selectors import iter_bits
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from k8snetlint.tiers import TierLayer
 
 __all__ = ["Connectivity", "analyze"]
 
@@ -41,7 +42,14 @@ class Connectivity:
             self.compiled = Compiled(inventory, config)
         self.evaluator = Evaluator(self.compiled)
         # the admin and baseline tiers, when the input has any (docs/semantics.md, T)
-        self.tiers = install_tiers(self.compiled, self.evaluator)
+        self.tiers: TierLayer | None = None
+        if inventory.tier_policies:
+            from k8snetlint.net.tiers import install_tiers
+
+            self.tiers = install_tiers(self.compiled, self.evaluator)
+        if inventory.gateway_api.gateways:
+            # registers the Gateway route and entry-path sources (k8snetlint.net.routes)
+            from k8snetlint.net import gatewayroutes  # noqa: F401
         self.ingress_controller = self.compiled.ingress_controller
 
     # -- endpoints ----------------------------------------------------------------
@@ -54,6 +62,8 @@ class Connectivity:
         if self.inventory.ingresses:
             eps.append(self.ingress_controller)
         if self.inventory.gateway_api.gateways:
+            from k8snetlint.net import gatewayroutes
+
             eps.extend(gatewayroutes.gateway_endpoints(self.route_context, self.routes))
         return tuple(sorted(set(eps)))
 
@@ -90,12 +100,16 @@ class Connectivity:
     def allowed(self, src: Endpoint, dst: Endpoint) -> ConnSet:
         """Every (protocol, port) ``src`` may open to ``dst`` (``src == dst``: two pods of one workload)."""
         if "gateway" in (src.kind, dst.kind):
+            from k8snetlint.net import gatewayroutes
+
             return gatewayroutes.allowed(self.route_context, src, dst)
         return self.evaluator.pair(self.compiled.node(src), self.compiled.node(dst))
 
     def verdict(self, src: Endpoint, dst: Endpoint, protocol: str, port: int | None) -> Verdict:
         """May ``src`` open ``protocol``/``port`` to ``dst`` (``port=None``: any port)?"""
         if "gateway" in (src.kind, dst.kind):
+            from k8snetlint.net import gatewayroutes
+
             return gatewayroutes.verdict(self.route_context, src, dst, protocol, port)
         return self.evaluator.verdict(src, dst, protocol, port)
 
@@ -221,6 +235,8 @@ class Connectivity:
         with paused_gc():
             conns = self.evaluator.connections(self.endpoints, self.routes)
         if self.inventory.gateway_api.gateways:
+            from k8snetlint.net import gatewayroutes
+
             extra = gatewayroutes.gateway_connections(self.route_context, self.routes)
             conns = tuple(sorted((*conns, *extra), key=lambda c: (c.src, c.dst)))
         return conns
@@ -237,6 +253,8 @@ class Connectivity:
         :func:`k8snetlint.net.export.stream_rows`; None: sort the lines instead)."""
         extras = self.evaluator.controller_connections(self.routes)
         if self.inventory.gateway_api.gateways:
+            from k8snetlint.net import gatewayroutes
+
             extras.extend(gatewayroutes.gateway_connections(self.route_context, self.routes))
         return export.stream_rows(
             self.compiled, self.evaluator, self.endpoints, extras, name, keep, focus
@@ -273,6 +291,8 @@ class Connectivity:
         """What results depend on (plugin-defined behaviour: semantics NP-13, NP-18, NP-20 to NP-22, E-2, GW-8)."""
         out = export.notes(self.compiled, self.host_network_workloads, self.assumed_namespaces)
         if self.inventory.gateway_api.gateways:
+            from k8snetlint.net import gatewayroutes
+
             out += gatewayroutes.notes(self.route_context, self.routes)
         return out
 

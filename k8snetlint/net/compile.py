@@ -49,7 +49,6 @@ from k8snetlint.policy import (
     policy_selects_pod,
 )
 from k8snetlint.selectors import LabelIndex, Selector, iter_bits
-from k8snetlint.tiers import cidr_blocks
 
 __all__ = ["CRule", "Compiled", "Profile"]
 
@@ -272,8 +271,11 @@ class Compiled:
                 if peer.valid and peer.ip_block is not None:
                     blocks.setdefault(peer.ip_block.key(), peer.ip_block)
         # the admin tiers' networks CIDRs cut the external ranges too (k8snetlint.tiers)
-        for block in cidr_blocks(self.inventory.tier_policies):
-            blocks.setdefault(block.key(), block)
+        if self.inventory.tier_policies:
+            from k8snetlint.tiers import cidr_blocks
+
+            for block in cidr_blocks(self.inventory.tier_policies):
+                blocks.setdefault(block.key(), block)
         atoms: list[Atom] = []
         self._atom_starts: dict[int, list[int]] = {}
         self._atom_offset: dict[int, int] = {}

@@ -38,7 +38,6 @@ from k8snetlint.net.routes import (
     register_route_source,
     route_order,
 )
-from k8snetlint.net.tiers import install_tiers
 
 __all__ = [
     "GatewaySource",
@@ -136,7 +135,10 @@ def _proxy_evaluator(ctx: RouteContext, facts: IngressController) -> tuple[Compi
     with paused_gc():
         compiled = Compiled(ctx.inventory, config)
     evaluator = Evaluator(compiled)
-    install_tiers(compiled, evaluator)  # the admin tiers apply to the data plane too
+    if ctx.inventory.tier_policies:  # the admin tiers apply to the data plane too
+        from k8snetlint.net.tiers import install_tiers
+
+        install_tiers(compiled, evaluator)
     pair = (compiled, evaluator)
     cache[key] = pair
     return pair
