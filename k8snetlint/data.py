@@ -37,23 +37,16 @@ def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> 
     means ``build()`` runs; a value :mod:`marshal` cannot store is not stored."""
     import contextlib
     import marshal
-    import sys
 
-    from k8snetlint import __version__
-    from k8snetlint.rulecache import cache_dir, content_hash, read_own, write_atomic
+    from k8snetlint.rulecache import cache_dir, read_own, write_atomic
 
     folder = cache_dir()
     if folder is None:
         return build()
-    h = content_hash(f"k8snetlint {__version__} {name} {sys.implementation.cache_tag}".encode())
-    try:
-        for source in sources:
-            raw = source.read_bytes()
-            h.update(f"\0{source.name}\0{len(raw)}\0".encode())
-            h.update(raw)
-    except OSError:
+    digest = sources_digest(name, sources)
+    if digest is None:
         return build()
-    path = folder / f"{name}-{h.hexdigest()[:32]}.marshal"
+    path = folder / f"{name}-{digest[:32]}.marshal"
     cached = read_own(path)
     if cached is not None:
         try:
@@ -66,3 +59,22 @@ def cached_build(name: str, sources: Sequence[Path], build: Callable[[], T]) -> 
     with contextlib.suppress(OSError, ValueError):
         write_atomic(path, marshal.dumps((name, value)), f".{name}-")  # type: ignore[arg-type]
     return value
+
+
+def sources_digest(label: str, sources: Sequence[Path]) -> str | None:
+    """The content hash (hex) of ``sources`` (names, sizes and bytes) under ``label``,
+    the tool's version and the Python version; ``None`` when a source cannot be read."""
+    import sys
+
+    from k8snetlint import __version__
+    from k8snetlint.rulecache import content_hash
+
+    h = content_hash(f"k8snetlint {__version__} {label} {sys.implementation.cache_tag}".encode())
+    try:
+        for source in sources:
+            raw = source.read_bytes()
+            h.update(f"\0{source.name}\0{len(raw)}\0".encode())
+            h.update(raw)
+    except OSError:
+        return None
+    return str(h.hexdigest())

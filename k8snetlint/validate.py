@@ -671,25 +671,12 @@ _KIND_SCHEMA_FORMAT = 1
 def _digest(sources: Sequence[Path]) -> str | None:
     """The content hash of ``sources``, the tool's version and the Python version, or
     ``None`` when the cache is off or a source cannot be read."""
-    import sys
-
-    from k8snetlint import __version__
-    from k8snetlint.rulecache import cache_dir, content_hash
+    from k8snetlint.data import sources_digest
+    from k8snetlint.rulecache import cache_dir
 
     if cache_dir() is None:
         return None
-    h = content_hash(
-        f"k8snetlint {__version__} kind-schema {_KIND_SCHEMA_FORMAT} "
-        f"{sys.implementation.cache_tag}".encode()
-    )
-    try:
-        for source in sources:
-            raw = source.read_bytes()
-            h.update(f"\0{source.name}\0{len(raw)}\0".encode())
-            h.update(raw)
-    except OSError:
-        return None
-    return str(h.hexdigest())
+    return sources_digest(f"kind-schema {_KIND_SCHEMA_FORMAT}", sources)
 
 
 def _kind_schema_file(cache_key: str | None, def_name: str, kind: str) -> Path | None:
