@@ -6,15 +6,13 @@ they fit and fills the remainder with ConfigMaps.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from benchutil import bench_module
 
 yaml = pytest.importorskip("yaml")
 
@@ -22,19 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OBJECTS = 300
 
 
-def _load_corpus_module() -> ModuleType:
-    name = "k8snetlint_bench_corpus"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus_module()
+corpus = bench_module("corpus")
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DNS_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")

@@ -14,6 +14,7 @@ from typing import Any
 
 import _ruamel_yaml
 import pytest
+from benchutil import bench_module, value_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,19 +35,6 @@ def _fixture_files() -> list[Path]:
 
 
 FIXTURES = _fixture_files()
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-        yield (*prefix, "no-such-key")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-        yield (*prefix, -1)
-        yield (*prefix, len(value))
 
 
 def _lazy(obj: fastread.Obj, name: str) -> parallel.LazyManifest:
@@ -84,7 +72,7 @@ def _agree(data: bytes, name: str) -> bool:
         assert [getattr(fm, f) for f in fields] == [getattr(m, f) for f in fields]
         assert (m.line_base, m.item_path, m.extra) == (0, (), {})
         lazy = _lazy(obj, name)
-        for path in _paths(m.data):
+        for path in value_paths(m.data):
             for key in (False, True):
                 assert lazy.span_at(path, key=key) == m.span_at(path, key=key), (name, path)
     return True
@@ -100,17 +88,7 @@ def test_every_fixture_file_reads_as_the_reference_does() -> None:
 
 
 def test_bench_corpus_reads_as_the_reference_does(tmp_path: Path) -> None:
-    import importlib.util
-    import sys
-
-    name = "k8snetlint_bench_corpus"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+    module = bench_module("corpus")
     module.generate(tmp_path / "bench", 300, seed=3)
     files = [
         p

@@ -10,30 +10,19 @@ internal error and write valid JSON. The budget is bounded for CI
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from benchutil import bench_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _fuzz_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("k8snetlint_fuzz", ROOT / "bench" / "fuzz.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-FUZZ = _fuzz_module()
+FUZZ = bench_module("fuzz")
 EXAMPLES = int(os.environ.get("K8SNETLINT_FUZZ_EXAMPLES", "25"))
 
 _scalars = (

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from benchutil import bench_module
 
 from conftest import FIXTURES
 
@@ -25,7 +26,7 @@ def _module(path: Path, name: str) -> ModuleType:
     return module
 
 
-FUZZ = _module(FIXTURES.parent / "bench" / "fuzz.py", "k8snetlint_fuzz")
+FUZZ = bench_module("fuzz")
 GENERATE = _module(HOSTILE / "generate.py", "hostile_generate")
 
 COMMITTED = sorted(p.name for p in HOSTILE.iterdir() if p.suffix == ".yaml" or p.is_dir())

@@ -6,13 +6,11 @@ wherever the pieces do not apply (admin tiers, a focus, a Gateway's connections)
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from benchutil import bench_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reference_agreement import (
@@ -218,23 +216,11 @@ spec:
     _same_map(conn)
 
 
-def _corpus_module() -> ModuleType:
-    name = "k8snetlint_bench_corpus"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("deny_every", [1, 2, 4])
 def test_policy_dense_corpus(deny_every: int) -> None:
     """The bench's policy-dense corpus, small: namespaces of about 50 workloads,
     rules admitting whole namespaces and single pods, open and isolated egress."""
-    files = _corpus_module().plan_policy_dense(220, 120, 150, 3, deny_every)
+    files = bench_module("corpus").plan_policy_dense(220, 120, 150, 3, deny_every)
     objs = [o for rel in sorted(files) for o in files[rel]]
     conn = netutil.analyze_input(objs, Config())
     assert _same_rows(conn) == conn.compiled.n
@@ -277,7 +263,7 @@ def test_generated_made_map_is_the_line_by_line_map(cluster: tuple[list[Any], bo
 def test_both_ways_of_grouping_rules_agree(deny_every: int) -> None:
     """Evaluator._block cuts each rule's classes to each namespace, or visits each
     rule's classes: the same groups either way."""
-    files = _corpus_module().plan_policy_dense(300, 160, 100, 5, deny_every)
+    files = bench_module("corpus").plan_policy_dense(300, 160, 100, 5, deny_every)
     conn = netutil.analyze_input([o for rel in sorted(files) for o in files[rel]], Config())
     ev = conn.evaluator
     idx = ev._index()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchutil import bench_module
 
 from k8snetlint.cli import main
 
@@ -979,17 +980,7 @@ def test_kustomize_allow_remote_reaches_the_loader(
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A policy-dense corpus, and a copy with three policy files fewer."""
-    import importlib.util
-    import sys
-
-    name = "k8snetlint_bench_corpus"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+    module = bench_module("corpus")
     root = tmp_path_factory.mktemp("dense")
     module.generate_policy_dense(root / "old", workloads=120, policies=60, services=100)
     shutil.copytree(root / "old", root / "new")

@@ -6,17 +6,15 @@ from what workers send must equal the reader's.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import marshal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
+from benchutil import bench_module, value_paths
 
 from k8snetlint import parallel
 from k8snetlint.cli import render_report
@@ -74,22 +72,10 @@ ODD_FILES = {
 }
 
 
-def _corpus_module() -> ModuleType:
-    name = "k8snetlint_bench_corpus"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("par")
-    module = _corpus_module()
+    module = bench_module("corpus")
     module.generate(root / "bench", 400, seed=1)
     module.generate_policy_dense(root / "dense", workloads=120, policies=60, services=100)
     for rel, text in ODD_FILES.items():
@@ -127,19 +113,6 @@ def test_workers_really_ran(corpus: Path) -> None:
     assert [m.kind for m in undecided] == ["Widget"]
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-        yield (*prefix, "no-such-key")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-        yield (*prefix, -1)
-        yield (*prefix, len(value))
-
-
 def test_unpacked_positions_equal_the_readers(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,7 +130,7 @@ def test_unpacked_positions_equal_the_readers(
             b.line_base,
         )
         assert a.data == b.data
-        for path in _paths(b.data):
+        for path in value_paths(b.data):
             for key in (False, True):
                 assert a.span_at(path, key=key) == b.span_at(path, key=key), (a.file, path)
                 checked += 1
