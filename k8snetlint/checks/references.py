@@ -153,6 +153,17 @@ _NO_PODS_KINDS = frozenset(
 )
 
 
+def _custom_group(m: Manifest) -> str | None:
+    """The API group of a namespaced custom resource (a group with a dot that is not a
+    Kubernetes group, ``*.k8s.io``; not a workload kind), else ``None``."""
+    group = m.api_version.rpartition("/")[0]
+    if "." not in group or group.endswith(".k8s.io") or m.cluster_scoped:
+        return None
+    if is_workload_manifest(m):
+        return None
+    return group
+
+
 def custom_resources(ctx: Context) -> dict[str, Manifest]:
     """Namespace -> the first custom resource there whose operator may create pods.
 
@@ -169,16 +180,13 @@ def custom_resources(ctx: Context) -> dict[str, Manifest]:
     modelled = set(operator_table(ctx.config))
     out = {}
     for m in sorted(ctx.manifests, key=lambda m: (m.file, m.doc_index)):
-        group = m.api_version.rpartition("/")[0]
+        group = _custom_group(m)
         if (
-            "." not in group
-            or group.endswith(".k8s.io")
+            group is None
             or group in _NO_PODS_GROUPS
             or (group, m.kind) in _NO_PODS_KINDS
             or (group, m.kind) in modelled
             or m.kind == "CustomResourceDefinition"
-            or m.cluster_scoped
-            or is_workload_manifest(m)
         ):
             continue
         out.setdefault(m.effective_namespace(ctx.config.default_namespace), m)
@@ -401,10 +409,7 @@ def _custom_template_matches(ctx: Context, namespace: str, sel: Selector) -> boo
         custom = custom_resources(ctx)
         for m in ctx.manifests:
             ns = m.effective_namespace(ctx.config.default_namespace)
-            if ns not in custom or m.cluster_scoped or is_workload_manifest(m):
-                continue
-            group = m.api_version.rpartition("/")[0]
-            if "." not in group or group.endswith(".k8s.io"):
+            if ns not in custom or _custom_group(m) is None:
                 continue
             spec = m.data.get("spec")
             if spec is not None:
